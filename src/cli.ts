@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2. */
+import { readFileSync } from 'node:fs';
+import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary } from './engine/index.js';
+import { parseCli, UsageError, USAGE, type CliArgs } from './cli-args.js';
+import { formatFailure, formatSummary, summaryJson } from './format.js';
+import { LogFile } from './log-file.js';
+import { Runner } from './runner.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_REFUSED = 2;
+
+function err(line: string): void {
+  process.stderr.write(`absync: ${line}\n`);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Prints one run's result; returns its exit code. */
+function report(args: CliArgs, summary: Summary, log: LogFile | undefined): number {
+  for (const s of summary.skips) {
+    err(`skipped: ${s.path}: ${s.message}`);
+    log?.write(`skipped: ${s.path}: ${s.message}`);
+  }
+  for (const f of summary.failures) {
+    err(formatFailure(f));
+    log?.write(formatFailure(f));
+  }
+  for (const m of summary.moves) log?.write(`moved: ${m.from} -> ${m.to}`);
+  log?.write(formatSummary(summary));
+  if (!args.quiet) process.stdout.write(`${formatSummary(summary)}\n`);
+  if (args.json) process.stdout.write(`${summaryJson(summary)}\n`);
+  return summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+async function runOnce(args: CliArgs, options: ResolvedOptions, log: LogFile | undefined, signal?: AbortSignal): Promise<number> {
+  try {
+    const result = await runSync(options, {
+      ...(signal ? { signal } : {}),
+      ...(args.verbose && !options.dryRun ? { onOutcome: (o) => o.status === 'done' && process.stdout.write(`${describeAction(o.action)}\n`) } : {}),
+    });
+    if (options.dryRun && !args.quiet) {
+      for (const a of result.plan.actions) if (a.op !== 'move' || a.step !== 'stage') process.stdout.write(`${describeAction(a)}\n`);
+    }
+    return report(args, result.summary, log);
+  } catch (e) {
+    if (!isAbsyncError(e)) throw e;
+    err(e.message);
+    log?.write(`refused: ${e.message}`);
+    return EXIT_REFUSED;
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  let options: ResolvedOptions;
+  let log: LogFile | undefined;
+  try {
+    parsed = parseCli(argv);
+    if (parsed.kind === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.kind === 'version') {
+      process.stdout.write(`${version()}\n`);
+      return EXIT_OK;
+    }
+    options = resolveOptions(parsed.args.options);
+    if (parsed.args.logFile !== undefined) log = new LogFile(parsed.args.logFile);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      process.stderr.write(`${USAGE.split('\n')[0]}\n(absync --help for more)\n`);
+      return EXIT_REFUSED;
+    }
+    err((e as Error).message);
+    return EXIT_REFUSED;
+  }
+  const args = parsed.args;
+  if (args.interval === undefined) return runOnce(args, options, log);
+  return runInterval(args, options, log, args.interval);
+}
+
+/** Syncs now, then every `interval` seconds, never two at once, until SIGINT/SIGTERM. */
+async function runInterval(args: CliArgs, options: ResolvedOptions, log: LogFile | undefined, interval: number): Promise<number> {
+  let first = true;
+  let firstCode = EXIT_OK;
+  const runner = new Runner(
+    async (signal) => {
+      const code = await runOnce(args, options, log, signal);
+      if (first) firstCode = code;
+      first = false;
+    },
+    {
+      onMissedTick: () => log?.write('tick skipped: the previous run is still going'),
+      onError: (e) => {
+        err(`run failed: ${(e as Error).message}`);
+        log?.write(`run failed: ${(e as Error).message}`);
+      },
+    },
+  );
+  runner.trigger('start');
+  await runner.idle();
+  // A first run refused for bad input (missing source, nested roots) is a usage error, not something to retry forever.
+  if (firstCode === EXIT_REFUSED) return EXIT_REFUSED;
+  log?.write(`watching: every ${interval} s`);
+  const timer = setInterval(() => runner.trigger('tick'), interval * 1000);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearInterval(timer);
+  await runner.close();
+  log?.write('stopped');
+  return EXIT_OK;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    err(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+    process.exitCode = EXIT_REFUSED;
+  },
+);

@@ -1,0 +1,78 @@
+/** The only writer: runs a plan's actions in order, neighbours of a parallel batch at once, and records outcomes. */
+import pLimit from 'p-limit';
+import { describeError, isGone } from '../errors.js';
+import { batchOf } from '../plan/order.js';
+import type { Action, Outcome, Plan } from '../types.js';
+import type { ApplyContext } from './context.js';
+import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
+import { removeEntry } from './remove.js';
+import { setAttrs } from './set-attrs.js';
+import { type WriteResult, writeFileAction } from './write-file.js';
+
+async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
+  switch (action.op) {
+    case 'copy':
+    case 'update':
+      return writeFileAction(ctx, action);
+    case 'delete':
+      return removeEntry(ctx, action);
+    case 'mkdir':
+      return makeDir(ctx, action);
+    case 'symlink':
+      return makeSymlink(ctx, action);
+    case 'move':
+      return moveEntry(ctx, action);
+    case 'setAttrs':
+      await setAttrs(ctx, action);
+      return 'done';
+  }
+}
+
+function bytesOf(action: Action): number {
+  return action.op === 'copy' || action.op === 'update' ? action.source.size : 0;
+}
+
+async function outcomeOf(ctx: ApplyContext, action: Action): Promise<Outcome> {
+  try {
+    const status = await run(ctx, action);
+    return { action, status, bytes: status === 'done' ? bytesOf(action) : 0 };
+  } catch (err) {
+    // A destination parent removed under us is a race, not a failure: the next run converges.
+    if (isGone(err) && action.op === 'setAttrs') return { action, status: 'vanished', bytes: 0 };
+    return { action, status: 'failed', bytes: 0, error: describeError(err) };
+  }
+}
+
+export interface ApplyHooks {
+  /** Called after each action; `signal` aborts between actions (the action in flight finishes). */
+  readonly onOutcome?: (outcome: Outcome) => void;
+  readonly signal?: AbortSignal;
+}
+
+export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: number, hooks: ApplyHooks = {}): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const limit = pLimit(concurrency);
+  const record = (o: Outcome): void => {
+    outcomes.push(o);
+    hooks.onOutcome?.(o);
+  };
+  const actions = plan.actions;
+  let i = 0;
+  while (i < actions.length) {
+    if (hooks.signal?.aborted) break;
+    const batch = batchOf(actions[i] as Action);
+    let j = i + 1;
+    if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
+    if (j - i === 1) {
+      record(await outcomeOf(ctx, actions[i] as Action));
+    } else {
+      const group = actions.slice(i, j);
+      await Promise.all(group.map((a) => limit(async () => {
+        if (hooks.signal?.aborted) return;
+        record(await outcomeOf(ctx, a));
+      })));
+    }
+    i = j;
+  }
+  return outcomes;
+}

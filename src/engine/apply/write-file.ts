@@ -1,0 +1,87 @@
+/**
+ * Writes a file to a temporary name in its target folder, sets mode and mtime, then renames it into place: a
+ * crash or kill never leaves a truncated file under the real name. A source that changes while it is copied
+ * (size or mtime differ before and after) is copied again, a few times, then reported as failed.
+ */
+import { constants, createWriteStream } from 'node:fs';
+import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { isGone } from '../errors.js';
+import { parentOf, toAbs } from '../paths.js';
+import { sameMtime } from '../plan/compare.js';
+import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
+import { type ApplyContext, tempNameIn } from './context.js';
+import { checkExpected } from './expect.js';
+
+export type WriteResult = 'done' | 'vanished' | 'changed-since-scan';
+
+const TRIES = 3;
+
+export class TornCopyError extends Error {
+  readonly code = 'ETORN';
+}
+
+async function writeContent(content: ContentSource, tmp: string): Promise<void> {
+  if (content.type === 'path') return copyFile(content.path, tmp, constants.COPYFILE_FICLONE);
+  if (content.type === 'buffer') return writeFile(tmp, content.data);
+  await pipeline(content.open(), createWriteStream(tmp));
+}
+
+/** Copies once; returns the source's state after the copy, or undefined if it is gone. */
+async function copyOnce(content: ContentSource, tmp: string): Promise<FileEntry | 'gone' | 'same'> {
+  try {
+    await writeContent(content, tmp);
+  } catch (err) {
+    if (content.type === 'path' && isGone(err)) {
+      const still = await lstat(content.path).catch(() => undefined);
+      if (!still) return 'gone';
+    }
+    throw err;
+  }
+  if (content.type !== 'path') return 'same';
+  const st = await lstat(content.path).catch(() => undefined);
+  if (!st || !st.isFile()) return 'gone';
+  return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, ino: st.ino };
+}
+
+function unchanged(a: FileEntry, b: FileEntry): boolean {
+  return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
+}
+
+function secondsOf(mtimeMs: number): number {
+  return mtimeMs / 1000;
+}
+
+export async function writeFileAction(ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
+  ctx.parents.check(action.path);
+  const content: ContentSource = ctx.source.contents?.get(action.path) ?? { type: 'path', path: toAbs(ctx.source.root, action.path) };
+  const finalAbs = toAbs(ctx.root, action.path);
+  const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
+  let expected: FileEntry = action.source;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const after = await copyOnce(content, tmp);
+      if (after === 'gone') return 'vanished';
+      if (after === 'same' || unchanged(expected, after)) break;
+      if (attempt >= TRIES) {
+        throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
+      }
+      expected = after;
+    }
+    // copyFile copies mode bits; a buffer or stream gets the default mode, so set it.
+    if (content.type !== 'path') await chmod(tmp, expected.mode);
+    await utimes(tmp, Date.now() / 1000, secondsOf(expected.mtimeMs));
+    if (action.op === 'update') {
+      const state = await checkExpected(finalAbs, action.expect);
+      if (state !== 'ok') {
+        await unlink(tmp);
+        return 'changed-since-scan';
+      }
+    }
+    await rename(tmp, finalAbs);
+    return 'done';
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+/** Error codes and the named predicates the engine uses instead of errno strings spread around. */
+
+/** Why a run was refused before anything changed. */
+export type RefusalCode =
+  | 'E_OPTIONS'
+  | 'E_SOURCE_MISSING'
+  | 'E_SOURCE_NOT_DIR'
+  | 'E_SOURCE_UNREADABLE'
+  | 'E_SAME_PATH'
+  | 'E_NESTED'
+  | 'E_DEST_NOT_DIR'
+  | 'E_LOCKED'
+  | 'E_MAX_DELETE'
+  | 'E_EMPTY_SOURCE'
+  | 'E_UNSAFE_PATH';
+
+/** A refusal: the run stopped before changing anything. `message` is one line naming the path and the cause. */
+export class AbsyncError extends Error {
+  readonly code: RefusalCode;
+  readonly path: string | undefined;
+  constructor(code: RefusalCode, message: string, path?: string) {
+    super(message);
+    this.name = 'AbsyncError';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+export function isAbsyncError(err: unknown): err is AbsyncError {
+  return err instanceof AbsyncError;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** The path (or a parent) no longer exists, or a parent is no longer a folder: the entry vanished. */
+export function isGone(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function isDenied(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
+export function isNoSpace(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+export function isExists(err: unknown): boolean {
+  return codeOf(err) === 'EEXIST';
+}
+
+export function isNotEmpty(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+}
+
+const CAUSES: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a parent is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'is a folder',
+  ENOTEMPTY: 'folder not empty',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many symlinks',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+  EBUSY: 'resource busy',
+  EXDEV: 'cross-device link',
+};
+
+/** `{code, message}` for an fs error: a short human cause followed by the errno code. */
+export function describeError(err: unknown): { code: string; message: string } {
+  const code = codeOf(err) ?? 'EUNKNOWN';
+  const cause = CAUSES[code];
+  if (cause) return { code, message: `${cause} (${code})` };
+  const text = err instanceof Error ? err.message : String(err);
+  return { code, message: text.split('\n')[0] ?? text };
+}

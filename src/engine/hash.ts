@@ -1,0 +1,71 @@
+/** Content digests for the paths the planner asked about. Reads through reused buffers (no allocation per file). */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import pLimit from 'p-limit';
+import type { HashAlgorithm } from './options.js';
+import { toAbs } from './paths.js';
+import type { HashNeeds } from './plan/hash-needs.js';
+import type { ContentSource, DigestPair, Digests, RelPath, Snapshot } from './types.js';
+
+const CHUNK = 1 << 20;
+const HASHERS = 4;
+
+const spare: Buffer[] = [];
+
+async function hashPath(path: string, algorithm: HashAlgorithm): Promise<string> {
+  const buffer = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+  const hash = createHash(algorithm);
+  const fh = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+    spare.push(buffer);
+  }
+  return hash.digest('hex');
+}
+
+async function hashContent(content: ContentSource, algorithm: HashAlgorithm): Promise<string> {
+  if (content.type === 'path') return hashPath(content.path, algorithm);
+  if (content.type === 'buffer') return createHash(algorithm).update(content.data).digest('hex');
+  const hash = createHash(algorithm);
+  for await (const chunk of content.open()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Hashes one file of a snapshot, from its content source if it has one. */
+export function hashEntry(snapshot: Snapshot, path: RelPath, algorithm: HashAlgorithm): Promise<string> {
+  const content = snapshot.contents?.get(path);
+  return content ? hashContent(content, algorithm) : hashPath(toAbs(snapshot.root, path), algorithm);
+}
+
+/**
+ * Computes the digests asked for. A file that cannot be read is left without a digest, so the planner falls back
+ * to copying it (and the copy reports the error) rather than trusting a guess.
+ */
+export async function computeDigests(
+  needs: HashNeeds,
+  source: Snapshot,
+  destination: Snapshot,
+  algorithm: HashAlgorithm,
+): Promise<Digests> {
+  const digests = new Map<RelPath, DigestPair>();
+  if (needs.size === 0) return digests;
+  const limit = pLimit(HASHERS);
+  const tryHash = (snap: Snapshot, path: RelPath): Promise<string | undefined> =>
+    limit(() => hashEntry(snap, path, algorithm).catch(() => undefined));
+  await Promise.all(
+    [...needs].map(async ([path, want]) => {
+      const [s, d] = await Promise.all([
+        want.source ? tryHash(source, path) : undefined,
+        want.destination ? tryHash(destination, path) : undefined,
+      ]);
+      digests.set(path, { ...(s !== undefined ? { source: s } : {}), ...(d !== undefined ? { destination: d } : {}) });
+    }),
+  );
+  return digests;
+}

@@ -1,0 +1,7 @@
+/** The engine's one door: faces import from here only. */
+export { sync, runSync, makePlan, type RunHooks, type SyncResult } from './sync.js';
+export { resolveOptions, type SyncOptions, type ResolvedOptions, type HashAlgorithm } from './options.js';
+export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
+export { checkRelative, joinRel, parentOf } from './paths.js';
+export { describeAction } from './describe.js';
+export type * from './types.js';

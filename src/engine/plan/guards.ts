@@ -1,0 +1,47 @@
+/** Refusals decided from the plan alone, before anything is written. */
+import { AbsyncError } from '../errors.js';
+import type { Plan, Snapshot } from '../types.js';
+
+export interface GuardRules {
+  readonly maxDelete: number;
+  readonly allowEmptySource: boolean;
+}
+
+/** A near-empty source: the plan deletes at least this many entries and nearly all of the destination. */
+const MASS_DELETE_MIN = 1000;
+const MASS_DELETE_SHARE = 0.95;
+
+function deletes(plan: Plan): string[] {
+  return plan.actions.filter((a) => a.op === 'delete').map((a) => a.path);
+}
+
+/** Throws an AbsyncError when the plan must not run. */
+export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, rules: GuardRules): void {
+  const gone = deletes(plan);
+  if (gone.length === 0) return;
+  const example = gone.slice(0, 3).map((p) => JSON.stringify(p)).join(', ');
+  const total = destination.entries.size;
+  if (!rules.allowEmptySource) {
+    if (source.entries.size === 0) {
+      throw new AbsyncError(
+        'E_EMPTY_SOURCE',
+        `refusing to sync: source ${source.root} is empty and would delete all ${gone.length} entries of ${destination.root} (e.g. ${example}); check the path, or pass --allow-empty-source`,
+        source.root,
+      );
+    }
+    if (gone.length >= MASS_DELETE_MIN && gone.length >= total * MASS_DELETE_SHARE) {
+      throw new AbsyncError(
+        'E_EMPTY_SOURCE',
+        `refusing to sync: source ${source.root} has only ${source.entries.size} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass --allow-empty-source`,
+        source.root,
+      );
+    }
+  }
+  if (gone.length > rules.maxDelete) {
+    throw new AbsyncError(
+      'E_MAX_DELETE',
+      `refusing to sync: it would delete ${gone.length} entries from ${destination.root} (e.g. ${example}), more than --max-delete ${rules.maxDelete}`,
+      destination.root,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * First, pure pass of the planner: which files need a digest before the real plan can be made.
+ * - checksum mode: both sides of every same-size file pair at the same path;
+ * - rename detection: files the destination lacks (or has different) whose size (and, with the quick check, mtime)
+ *   equals that of a destination file that would be deleted or overwritten. The hash then confirms the match.
+ */
+import type { FileEntry, RelPath, Snapshot } from '../types.js';
+import { compareFiles } from './compare.js';
+
+/** Which side(s) of a path to hash. */
+export interface HashWant {
+  source: boolean;
+  destination: boolean;
+}
+export type HashNeeds = Map<RelPath, HashWant>;
+
+export interface HashNeedRules {
+  readonly checksum: boolean;
+  readonly detectRenames: boolean;
+}
+
+function want(needs: HashNeeds, path: RelPath, side: keyof HashWant): void {
+  const w = needs.get(path);
+  if (w) w[side] = true;
+  else needs.set(path, { source: side === 'source', destination: side === 'destination' });
+}
+
+/** Candidate key: size, plus mtime rounded to the millisecond in quick mode (neighbours are checked too). */
+function keysOf(f: FileEntry, checksum: boolean): string[] {
+  if (checksum) return [`${f.size}`];
+  const ms = Math.round(f.mtimeMs);
+  return [`${f.size}:${ms}`, `${f.size}:${ms - 1}`, `${f.size}:${ms + 1}`];
+}
+
+export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNeedRules): HashNeeds {
+  const needs: HashNeeds = new Map();
+  const targets = new Map<string, RelPath[]>();
+  const src = source.entries;
+  const dst = destination.entries;
+
+  for (const [path, s] of src) {
+    if (s.kind !== 'file') continue;
+    const d = dst.get(path);
+    if (d?.kind === 'file' && d.size === s.size) {
+      if (rules.checksum) {
+        if (s.size > 0) {
+          want(needs, path, 'source');
+          want(needs, path, 'destination');
+        }
+        continue;
+      }
+      if (compareFiles(s, d, false) === 'same') continue;
+    }
+    if (rules.detectRenames && s.size > 0) {
+      const [key] = keysOf(s, rules.checksum) as [string];
+      const list = targets.get(key);
+      if (list) list.push(path);
+      else targets.set(key, [path]);
+    }
+  }
+  if (!rules.detectRenames || targets.size === 0) return needs;
+
+  const met = new Set<string>();
+  for (const [path, d] of dst) {
+    if (d.kind !== 'file' || d.size === 0) continue;
+    const s = src.get(path);
+    if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, false) === 'same')) continue;
+    let matched = false;
+    for (const key of keysOf(d, rules.checksum)) {
+      if (!targets.has(key)) continue;
+      matched = true;
+      met.add(key);
+    }
+    if (matched) want(needs, path, 'destination');
+  }
+  for (const key of met) for (const path of targets.get(key) ?? []) want(needs, path, 'source');
+  return needs;
+}

@@ -1,0 +1,44 @@
+/** Exclude/include globs compiled once into a predicate over relative paths. */
+import picomatch from 'picomatch';
+import type { RelPath } from '../types.js';
+
+/** Decides whether a path is left out of the sync on both sides. */
+export interface PathFilter {
+  readonly active: boolean;
+  excludes(path: RelPath, isDir: boolean): boolean;
+}
+
+type Matcher = (path: RelPath, isDir: boolean) => boolean;
+
+function compile(glob: string): Matcher {
+  // `dir/` matches folders only, as in rsync and gitignore.
+  const dirOnly = glob.endsWith('/');
+  const pattern = dirOnly ? glob.replace(/\/+$/, '') : glob;
+  // A leading `/` anchors at the root; otherwise a pattern without `/` matches a name at any depth.
+  const anchored = pattern.startsWith('/');
+  const body = anchored ? pattern.slice(1) : pattern;
+  const match = picomatch(body, { dot: true, basename: !anchored && !body.includes('/') });
+  return dirOnly ? (path, isDir) => isDir && match(path) : (path) => match(path);
+}
+
+export const NO_FILTER: PathFilter = { active: false, excludes: () => false };
+
+export function createFilter(exclude: readonly string[], include: readonly string[]): PathFilter {
+  if (exclude.length === 0) return NO_FILTER;
+  const ex = exclude.map(compile);
+  const inc = include.map(compile);
+  return {
+    active: true,
+    excludes(path, isDir) {
+      if (!ex.some((m) => m(path, isDir))) return false;
+      return !inc.some((m) => m(path, isDir));
+    },
+  };
+}
+
+/** A predicate for `protect` globs (destination entries never deleted or overwritten). */
+export function createMatcher(globs: readonly string[]): ((path: RelPath, isDir: boolean) => boolean) | undefined {
+  if (globs.length === 0) return undefined;
+  const ms = globs.map(compile);
+  return (path, isDir) => ms.some((m) => m(path, isDir));
+}

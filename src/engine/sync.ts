@@ -1,0 +1,109 @@
+/**
+ * One run: refuse -> lock -> scan both trees -> hash what the planner asks -> plan -> guards -> apply -> summary.
+ * Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about gulp, terminals or logs.
+ */
+import { mkdir, stat, unlink, utimes } from 'node:fs/promises';
+import { applyPlan } from './apply/apply-plan.js';
+import { ParentGuard } from './apply/safe-parent.js';
+import { computeDigests } from './hash.js';
+import { acquireLock, type Release } from './lock.js';
+import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
+import { guardPlan } from './plan/guards.js';
+import { hashNeeds } from './plan/hash-needs.js';
+import { planMirror, type PlanRules } from './plan/plan-mirror.js';
+import { checkDestination, resolveRoots } from './roots.js';
+import { createFilter, createMatcher } from './scan/filter.js';
+import { scanTree } from './scan/scan-tree.js';
+import { summarize } from './summary.js';
+import type { Outcome, Plan, Snapshot, Summary } from './types.js';
+import { sameMtime } from './plan/compare.js';
+
+export interface RunHooks {
+  /** A source snapshot built elsewhere (the gulp plugin's vinyl files) instead of scanning `options.source`. */
+  readonly source?: Snapshot;
+  readonly onOutcome?: (outcome: Outcome) => void;
+  /** Stops between actions; the action in flight finishes, so no temporary file is left behind. */
+  readonly signal?: AbortSignal;
+}
+
+export interface SyncResult {
+  readonly plan: Plan;
+  readonly summary: Summary;
+}
+
+const EMPTY: Snapshot = { root: '', entries: new Map() };
+
+/** Builds the plan exactly as a real run would; a dry run stops here. */
+export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot): Promise<Plan> {
+  const rules: PlanRules = {
+    checksum: options.checksum,
+    delete: options.delete,
+    detectRenames: options.detectRenames,
+    ...(options.protect.length > 0 ? { isProtected: createMatcher(options.protect) } : {}),
+  };
+  const needs = hashNeeds(source, destination, rules);
+  const digests = await computeDigests(needs, source, destination, options.hashAlgorithm);
+  const plan = planMirror({ source, destination, digests }, rules);
+  guardPlan(plan, source, destination, options);
+  return plan;
+}
+
+async function fixRootTimes(destination: string, source: Snapshot): Promise<void> {
+  const want = source.rootEntry;
+  if (!want) return;
+  const st = await stat(destination).catch(() => undefined);
+  if (st && !sameMtime(st.mtimeMs, want.mtimeMs)) await utimes(destination, Date.now() / 1000, want.mtimeMs / 1000);
+}
+
+export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
+  const startedAt = performance.now();
+  let sourceRoot: string;
+  let destRoot: string;
+  let destExists: boolean;
+  if (hooks.source) {
+    const dst = await checkDestination(options.destination);
+    sourceRoot = hooks.source.root;
+    destRoot = dst.path;
+    destExists = dst.exists;
+  } else {
+    const roots = await resolveRoots(options.source, options.destination);
+    sourceRoot = roots.source;
+    destRoot = roots.destination;
+    destExists = roots.destinationExists;
+  }
+
+  let release: Release | undefined;
+  if (!options.dryRun) {
+    if (!destExists) await mkdir(destRoot, { recursive: true });
+    release = await acquireLock(destRoot, options.lockTimeout);
+    destExists = true;
+  }
+  try {
+    const filter = createFilter(options.exclude, options.include);
+    const source = hooks.source ?? scanTree(sourceRoot, 'source', filter);
+    const destination = destExists ? scanTree(destRoot, 'destination', filter) : { ...EMPTY, root: destRoot };
+    const plan = await makePlan(options, source, destination);
+    if (options.dryRun) {
+      return { plan, summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
+    }
+    await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
+    const ctx = { root: destRoot, source, parents: new ParentGuard(destRoot) };
+    const outcomes = await applyPlan(ctx, plan, options.concurrency, {
+      ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    await release?.();
+    release = undefined;
+    await fixRootTimes(destRoot, source);
+    const warnings = source.warnings ?? [];
+    const withWarnings: Plan = warnings.length > 0 ? { ...plan, skipped: [...plan.skipped, ...warnings] } : plan;
+    return { plan, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };
+  } finally {
+    await release?.();
+  }
+}
+
+/** Mirrors `options.source` into `options.destination` once and resolves with the summary. */
+export async function sync(options: SyncOptions): Promise<Summary> {
+  return (await runSync(resolveOptions(options))).summary;
+}

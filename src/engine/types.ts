@@ -1,0 +1,230 @@
+/**
+ * The data that flows between the engine's phases: scan -> plan -> apply -> summary.
+ * Everything here is plain data, created once and never mutated.
+ */
+import type { Readable } from 'node:stream';
+
+/** A `/`-separated path relative to a root; `''` is the root itself. Names are kept exactly as readdir gave them. */
+export type RelPath = string;
+
+/** A regular file. */
+export interface FileEntry {
+  readonly kind: 'file';
+  readonly size: number;
+  /** Modification time in milliseconds (fractional part carries sub-millisecond precision). */
+  readonly mtimeMs: number;
+  /** Permission bits (mode & 0o7777). */
+  readonly mode: number;
+  /** Inode number; used to notice that a file was swapped between scan and apply. */
+  readonly ino: number;
+}
+
+/** A folder. */
+export interface DirEntry {
+  readonly kind: 'dir';
+  readonly mode: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+/** A symbolic link, never followed. */
+export interface SymlinkEntry {
+  readonly kind: 'symlink';
+  /** The link's target text, exactly as readlink returned it. */
+  readonly target: string;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+/** A FIFO, socket or device: never opened, never mirrored. */
+export interface SpecialEntry {
+  readonly kind: 'special';
+  readonly type: 'fifo' | 'socket' | 'char-device' | 'block-device' | 'unknown';
+}
+
+/**
+ * An entry that could not be read (e.g. a folder without read permission). It blocks every delete and
+ * overwrite at and below its path, so that an unreadable folder never looks empty.
+ */
+export interface ProblemEntry {
+  readonly kind: 'problem';
+  /** errno code such as EACCES. */
+  readonly code: string;
+  readonly message: string;
+}
+
+export type Entry = FileEntry | DirEntry | SymlinkEntry | SpecialEntry | ProblemEntry;
+export type EntryKind = Entry['kind'];
+
+/** Where a source file's bytes come from when they are not simply `<root>/<path>` on disk (the gulp plugin). */
+export type ContentSource =
+  | { readonly type: 'path'; readonly path: string }
+  | { readonly type: 'buffer'; readonly data: Uint8Array }
+  | { readonly type: 'stream'; readonly open: () => Readable };
+
+/** One side of a sync, as scanned. */
+export interface Snapshot {
+  /** Absolute path of the tree's root. */
+  readonly root: string;
+  /** Every entry below the root, keyed by relative path; the root itself is not included. */
+  readonly entries: ReadonlyMap<RelPath, Entry>;
+  /** Source only: contents that do not live at `<root>/<path>` (vinyl files). */
+  readonly contents?: ReadonlyMap<RelPath, ContentSource>;
+  /** The root folder's own attributes, when known (mirrored like any folder's). */
+  readonly rootEntry?: DirEntry;
+  /** Paths the filters left out; the planner never deletes a folder that holds one. */
+  readonly excluded?: readonly RelPath[];
+  /** Destination only: leftover temporary files of an earlier, killed run (absolute paths). */
+  readonly leftovers?: readonly string[];
+  /** Paths skipped by filters that the planner must leave alone on the other side. */
+  readonly warnings?: readonly ScanWarning[];
+}
+
+/** Something the scan noticed and skipped, which a user should hear about. */
+export interface ScanWarning {
+  readonly path: RelPath;
+  readonly message: string;
+}
+
+/** Content digests for the paths the planner asked about; keys are relative paths. */
+export interface DigestPair {
+  readonly source?: string;
+  readonly destination?: string;
+}
+export type Digests = ReadonlyMap<RelPath, DigestPair>;
+
+/** What a destination entry looked like at scan time; apply refuses to destroy it if it changed since. */
+export interface Fingerprint {
+  readonly kind: EntryKind;
+  readonly size?: number;
+  readonly mtimeMs?: number;
+  readonly ino?: number;
+}
+
+/** Why an entry is created, updated or removed (shown by --dry-run, like rsync's --itemize-changes). */
+export type Reason =
+  | 'missing'
+  | 'size'
+  | 'mtime'
+  | 'content'
+  | 'mode'
+  | 'type'
+  | 'target'
+  | 'extraneous'
+  | 'renamed';
+
+interface ActionBase {
+  /** Destination-relative path the action writes or removes. */
+  readonly path: RelPath;
+  readonly reason: Reason;
+}
+
+/** Create a folder (attributes are set later by a setAttrs action). */
+export interface MkdirAction extends ActionBase { readonly op: 'mkdir'; readonly mode: number }
+/** Write a file that does not exist in the destination. */
+export interface CopyAction extends ActionBase { readonly op: 'copy'; readonly source: FileEntry }
+/** Overwrite a destination file whose content differs. */
+export interface UpdateAction extends ActionBase {
+  readonly op: 'update';
+  readonly source: FileEntry;
+  readonly expect: Fingerprint;
+}
+/**
+ * Rename a destination entry (file or whole folder) from `from` to `path`. File moves go in two steps through a
+ * temporary name in the destination root ('stage' before any delete, 'unstage' after folders exist), so that swaps
+ * and chains (A->B, B->C, A<->B) never overwrite what is still to be moved; folder renames are one step.
+ */
+export interface MoveAction extends ActionBase {
+  readonly op: 'move';
+  readonly from: RelPath;
+  /** What must be at `from` (stage, folder rename) or at `path` if it is replaced (unstage). */
+  readonly expect?: Fingerprint;
+  readonly step?: 'stage' | 'unstage';
+  /** For 'unstage': the destination path the content came from (reported as `from -> to`). */
+  readonly origin?: RelPath;
+}
+/** Remove a destination entry (a folder only once empty). */
+export interface DeleteAction extends ActionBase { readonly op: 'delete'; readonly expect: Fingerprint }
+/** Create a symlink with the source's target text. */
+export interface SymlinkAction extends ActionBase {
+  readonly op: 'symlink';
+  readonly target: string;
+  readonly mtimeMs: number;
+  /** Set when an existing link is replaced (atomically, by renaming a new link over it). */
+  readonly expect?: Fingerprint;
+}
+/** Set permission bits and/or mtime to match the source. */
+export interface SetAttrsAction extends ActionBase {
+  readonly op: 'setAttrs';
+  readonly kind: 'file' | 'dir' | 'symlink';
+  readonly mode?: number;
+  readonly mtimeMs?: number;
+}
+
+export type Action =
+  | MkdirAction
+  | CopyAction
+  | UpdateAction
+  | MoveAction
+  | DeleteAction
+  | SymlinkAction
+  | SetAttrsAction;
+export type ActionOp = Action['op'];
+
+/** What the planner decided, in execution order. */
+export interface Plan {
+  readonly actions: readonly Action[];
+  /** Source entries that are skipped (special files, unreadable entries), reported as skipped. */
+  readonly skipped: readonly Skip[];
+  /** Bytes that copy and update actions will write. */
+  readonly bytesToCopy: number;
+  /** Entries that cannot be mirrored (unreadable source entries, unreadable destination folders): counted as failed. */
+  readonly failures: readonly Failure[];
+}
+
+export interface Skip {
+  readonly path: RelPath;
+  readonly message: string;
+}
+
+export type OutcomeStatus = 'done' | 'failed' | 'vanished' | 'changed-since-scan' | 'skipped';
+
+/** What happened to one action. */
+export interface Outcome {
+  readonly action: Action;
+  readonly status: OutcomeStatus;
+  readonly bytes: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** One failure as reported to users: the path and the cause. */
+export interface Failure {
+  readonly path: RelPath;
+  readonly op: ActionOp | 'scan';
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The result of one run, shared by every face and log sink. */
+export interface Summary {
+  readonly source: string;
+  readonly destination: string;
+  readonly copied: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly moved: number;
+  /** Entries created that are not file copies: folders and symlinks. */
+  readonly created: number;
+  /** Attribute-only changes (mode, mtime). */
+  readonly attrs: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** Entries that vanished or changed between scan and apply; the next run picks them up. */
+  readonly vanished: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly dryRun: boolean;
+  readonly failures: readonly Failure[];
+  readonly skips: readonly Skip[];
+  readonly moves: readonly { readonly from: RelPath; readonly to: RelPath }[];
+}

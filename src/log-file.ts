@@ -1,0 +1,38 @@
+/**
+ * Appends timestamped lines to a log file. Each line opens the file anew (a few lines per run), so a rotated or
+ * deleted log simply starts again under its name. The folder is created, and the file tested, when it is opened.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export class LogFile {
+  readonly path: string;
+
+  /** Throws a one-line error at once if the file cannot be written. */
+  constructor(path: string) {
+    this.path = resolve(path);
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      appendFileSync(this.path, '');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new Error(`cannot write log file ${this.path}: ${code}`);
+    }
+  }
+
+  /** Never throws: a log that fails must not stop a sync. Returns false if the line was not written. */
+  write(line: string): boolean {
+    try {
+      appendFileSync(this.path, `${new Date().toISOString()} ${line}\n`);
+      return true;
+    } catch {
+      try {
+        mkdirSync(dirname(this.path), { recursive: true });
+        appendFileSync(this.path, `${new Date().toISOString()} ${line}\n`);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+}
