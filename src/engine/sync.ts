@@ -16,7 +16,7 @@ import { createFilter, createMatcher } from './scan/filter.js';
 import { scanTree } from './scan/scan-tree.js';
 import { summarize } from './summary.js';
 import type { Outcome, Plan, Snapshot, Summary } from './types.js';
-import { sameMtime } from './plan/compare.js';
+import { mtimeOf, sameMtime, toUtimes } from './times.js';
 
 export interface RunHooks {
   /** A source snapshot built elsewhere (the gulp plugin's vinyl files) instead of scanning `options.source`. */
@@ -51,8 +51,8 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
 async function fixRootTimes(destination: string, source: Snapshot): Promise<void> {
   const want = source.rootEntry;
   if (!want) return;
-  const st = await stat(destination).catch(() => undefined);
-  if (st && !sameMtime(st.mtimeMs, want.mtimeMs)) await utimes(destination, Date.now() / 1000, want.mtimeMs / 1000);
+  const st = await stat(destination, { bigint: true }).catch(() => undefined);
+  if (st && !sameMtime(mtimeOf(st), want.mtimeMs)) await utimes(destination, Date.now() / 1000, toUtimes(want.mtimeMs));
 }
 
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {

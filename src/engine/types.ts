@@ -11,7 +11,7 @@ export type RelPath = string;
 export interface FileEntry {
   readonly kind: 'file';
   readonly size: number;
-  /** Modification time in milliseconds (fractional part carries sub-millisecond precision). */
+  /** Modification time in milliseconds since the epoch, floored to the microsecond (see times.ts). */
   readonly mtimeMs: number;
   /** Permission bits (mode & 0o7777). */
   readonly mode: number;

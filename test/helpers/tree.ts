@@ -84,19 +84,20 @@ export function readTree(root: string, opts: ReadOptions = {}): Record<string, s
   const out: Record<string, string> = {};
   const mt = opts.mtimes ?? true;
   const dmt = mt && (opts.dirMtimes ?? true);
-  const ms = (n: number): string => (Math.round(n * 1000) / 1000).toFixed(3);
+  // Microseconds: the precision Node can set (see src/engine/times.ts).
+  const ms = (ns: bigint): string => (ns / 1000n).toString();
   const walk = (rel: string): void => {
     for (const name of readdirSync(join(root, rel)).sort()) {
       const r = rel ? `${rel}/${name}` : name;
       const abs = join(root, r);
-      const st = lstatSync(abs);
-      if (st.isSymbolicLink()) out[r] = `link ${readlinkSync(abs)}${mt ? ` @${ms(st.mtimeMs)}` : ''}`;
+      const st = lstatSync(abs, { bigint: true });
+      if (st.isSymbolicLink()) out[r] = `link ${readlinkSync(abs)}${mt ? ` @${ms(st.mtimeNs)}` : ''}`;
       else if (st.isDirectory()) {
-        out[r] = `dir ${(st.mode & 0o7777).toString(8)}${dmt ? ` @${ms(st.mtimeMs)}` : ''}`;
+        out[r] = `dir ${(st.mode & 0o7777n).toString(8)}${dmt ? ` @${ms(st.mtimeNs)}` : ''}`;
         walk(r);
       } else if (st.isFile()) {
         const h = createHash('sha1').update(readFileSync(abs)).digest('hex').slice(0, 12);
-        out[r] = `file ${st.size} ${h} ${(st.mode & 0o7777).toString(8)}${mt ? ` @${ms(st.mtimeMs)}` : ''}`;
+        out[r] = `file ${st.size} ${h} ${(st.mode & 0o7777n).toString(8)}${mt ? ` @${ms(st.mtimeNs)}` : ''}`;
       } else out[r] = 'special';
     }
   };

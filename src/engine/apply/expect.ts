@@ -2,11 +2,11 @@
 import { lstat } from 'node:fs/promises';
 import { isGone } from '../errors.js';
 import type { Fingerprint } from '../types.js';
-import { sameMtime } from '../plan/compare.js';
+import { mtimeOf, sameMtime } from '../times.js';
 
 export type Expectation = 'ok' | 'gone' | 'changed';
 
-function kindOf(st: import('node:fs').Stats): Fingerprint['kind'] {
+function kindOf(st: import('node:fs').BigIntStats): Fingerprint['kind'] {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
@@ -16,14 +16,14 @@ function kindOf(st: import('node:fs').Stats): Fingerprint['kind'] {
 export async function checkExpected(abs: string, expect: Fingerprint): Promise<Expectation> {
   let st;
   try {
-    st = await lstat(abs);
+    st = await lstat(abs, { bigint: true });
   } catch (err) {
     if (isGone(err)) return 'gone';
     throw err;
   }
   if (kindOf(st) !== expect.kind) return 'changed';
-  if (expect.ino !== undefined && expect.ino !== st.ino) return 'changed';
-  if (expect.size !== undefined && expect.size !== st.size) return 'changed';
-  if (expect.mtimeMs !== undefined && !sameMtime(expect.mtimeMs, st.mtimeMs)) return 'changed';
+  if (expect.ino !== undefined && expect.ino !== Number(st.ino)) return 'changed';
+  if (expect.size !== undefined && expect.size !== Number(st.size)) return 'changed';
+  if (expect.mtimeMs !== undefined && !sameMtime(expect.mtimeMs, mtimeOf(st))) return 'changed';
   return 'ok';
 }

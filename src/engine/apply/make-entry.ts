@@ -2,6 +2,7 @@
 import { lstat, lutimes, mkdir, rename, symlink, unlink } from 'node:fs/promises';
 import { isExists } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
+import { toUtimes } from '../times.js';
 import type { MkdirAction, MoveAction, SymlinkAction } from '../types.js';
 import { type ApplyContext, tempNameIn } from './context.js';
 import { checkExpected } from './expect.js';
@@ -33,7 +34,7 @@ export async function makeSymlink(ctx: ApplyContext, action: SymlinkAction): Pro
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
   try {
     await symlink(action.target, tmp);
-    await lutimes(tmp, Date.now() / 1000, action.mtimeMs / 1000);
+    await lutimes(tmp, Date.now() / 1000, toUtimes(action.mtimeMs));
     await rename(tmp, abs);
     return 'done';
   } catch (err) {

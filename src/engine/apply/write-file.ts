@@ -8,7 +8,7 @@ import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { isGone } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
-import { sameMtime } from '../plan/compare.js';
+import { mtimeOf, sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
 import { type ApplyContext, tempNameIn } from './context.js';
 import { checkExpected } from './expect.js';
@@ -39,17 +39,13 @@ async function copyOnce(content: ContentSource, tmp: string): Promise<FileEntry 
     throw err;
   }
   if (content.type !== 'path') return 'same';
-  const st = await lstat(content.path).catch(() => undefined);
+  const st = await lstat(content.path, { bigint: true }).catch(() => undefined);
   if (!st || !st.isFile()) return 'gone';
-  return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, ino: st.ino };
+  return { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode: Number(st.mode & 0o7777n), ino: Number(st.ino) };
 }
 
 function unchanged(a: FileEntry, b: FileEntry): boolean {
   return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
-}
-
-function secondsOf(mtimeMs: number): number {
-  return mtimeMs / 1000;
 }
 
 export async function writeFileAction(ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
@@ -70,7 +66,7 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
     }
     // copyFile copies mode bits; a buffer or stream gets the default mode, so set it.
     if (content.type !== 'path') await chmod(tmp, expected.mode);
-    await utimes(tmp, Date.now() / 1000, secondsOf(expected.mtimeMs));
+    await utimes(tmp, Date.now() / 1000, toUtimes(expected.mtimeMs));
     if (action.op === 'update') {
       const state = await checkExpected(finalAbs, action.expect);
       if (state !== 'ok') {

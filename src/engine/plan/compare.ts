@@ -1,15 +1,9 @@
 /** The quick check and the content check, as pure functions over scanned entries and digests. */
 import type { DigestPair, FileEntry, Reason } from '../types.js';
 
-/**
- * Node sets mtimes through a double of seconds, which keeps about a quarter of a microsecond, so a copied file's
- * mtime can differ from its source's by less than that. Anything under a microsecond counts as equal.
- */
-export const MTIME_TOLERANCE_MS = 0.001;
+import { sameMtime } from '../times.js';
 
-export function sameMtime(a: number, b: number): boolean {
-  return Math.abs(a - b) < MTIME_TOLERANCE_MS;
-}
+export { sameMtime };
 
 /** How the planner compares a source file with the destination file at the same path. */
 export type FileVerdict = 'same' | Extract<Reason, 'size' | 'mtime' | 'content'>;

@@ -25,11 +25,9 @@ function want(needs: HashNeeds, path: RelPath, side: keyof HashWant): void {
   else needs.set(path, { source: side === 'source', destination: side === 'destination' });
 }
 
-/** Candidate key: size, plus mtime rounded to the millisecond in quick mode (neighbours are checked too). */
-function keysOf(f: FileEntry, checksum: boolean): string[] {
-  if (checksum) return [`${f.size}`];
-  const ms = Math.round(f.mtimeMs);
-  return [`${f.size}:${ms}`, `${f.size}:${ms - 1}`, `${f.size}:${ms + 1}`];
+/** Candidate key: size, plus the exact mtime (microseconds) with the quick check; a rename keeps both. */
+function keyOf(f: FileEntry, checksum: boolean): string {
+  return checksum ? `${f.size}` : `${f.size}:${Math.round(f.mtimeMs * 1000)}`;
 }
 
 export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNeedRules): HashNeeds {
@@ -52,7 +50,7 @@ export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNe
       if (compareFiles(s, d, false) === 'same') continue;
     }
     if (rules.detectRenames && s.size > 0) {
-      const [key] = keysOf(s, rules.checksum) as [string];
+      const key = keyOf(s, rules.checksum);
       const list = targets.get(key);
       if (list) list.push(path);
       else targets.set(key, [path]);
@@ -65,13 +63,10 @@ export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNe
     if (d.kind !== 'file' || d.size === 0) continue;
     const s = src.get(path);
     if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, false) === 'same')) continue;
-    let matched = false;
-    for (const key of keysOf(d, rules.checksum)) {
-      if (!targets.has(key)) continue;
-      matched = true;
-      met.add(key);
-    }
-    if (matched) want(needs, path, 'destination');
+    const key = keyOf(d, rules.checksum);
+    if (!targets.has(key)) continue;
+    met.add(key);
+    want(needs, path, 'destination');
   }
   for (const key of met) for (const path of targets.get(key) ?? []) want(needs, path, 'source');
   return needs;

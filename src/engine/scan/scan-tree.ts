@@ -21,7 +21,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
   const leftovers: string[] = [];
   const warnings: ScanWarning[] = [];
   const stack: RelPath[] = [''];
-  const rootStat = lstatSync(root);
+  const rootStat = lstatSync(root, { bigint: true });
   const rootEntry = toEntry(rootStat, () => '');
 
   while (stack.length > 0) {
@@ -51,7 +51,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
       const abs = toAbs(dirAbs, name);
       let entry: Entry;
       try {
-        const st = lstatSync(abs);
+        const st = lstatSync(abs, { bigint: true });
         entry = toEntry(st, () => readlinkSync(abs));
       } catch (err) {
         if (isGone(err)) {

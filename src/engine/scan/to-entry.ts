@@ -1,8 +1,9 @@
 /** Turns an lstat result into an Entry. */
-import type { Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { mtimeOf } from '../times.js';
 import type { Entry, SpecialEntry } from '../types.js';
 
-function specialType(st: Stats): SpecialEntry['type'] {
+function specialType(st: BigIntStats): SpecialEntry['type'] {
   if (st.isFIFO()) return 'fifo';
   if (st.isSocket()) return 'socket';
   if (st.isCharacterDevice()) return 'char-device';
@@ -11,9 +12,9 @@ function specialType(st: Stats): SpecialEntry['type'] {
 }
 
 /** `readLink` is called only for symlinks, so the caller decides how (sync or not) and how to handle its errors. */
-export function toEntry(st: Stats, readLink: () => string): Entry {
-  if (st.isFile()) return { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, ino: st.ino };
-  if (st.isDirectory()) return { kind: 'dir', mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, ino: st.ino };
-  if (st.isSymbolicLink()) return { kind: 'symlink', target: readLink(), mtimeMs: st.mtimeMs, ino: st.ino };
+export function toEntry(st: BigIntStats, readLink: () => string): Entry {
+  if (st.isFile()) return { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode: Number(st.mode & 0o7777n), ino: Number(st.ino) };
+  if (st.isDirectory()) return { kind: 'dir', mode: Number(st.mode & 0o7777n), mtimeMs: mtimeOf(st), ino: Number(st.ino) };
+  if (st.isSymbolicLink()) return { kind: 'symlink', target: readLink(), mtimeMs: mtimeOf(st), ino: Number(st.ino) };
   return { kind: 'special', type: specialType(st) };
 }
