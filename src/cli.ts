@@ -73,8 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (parsed.args.logFile !== undefined) log = new LogFile(parsed.args.logFile);
   } catch (e) {
     if (e instanceof UsageError) {
-      err(e.message);
-      process.stderr.write(`${USAGE.split('\n')[0]}\n(absync --help for more)\n`);
+      err(`${e.message} (absync --help for usage)`);
       return EXIT_REFUSED;
     }
     err((e as Error).message);

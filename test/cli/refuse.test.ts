@@ -1,0 +1,128 @@
+/** Bad input is refused with exit 2, a one-line error naming the path, and nothing changed. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { absync, jsonOf } from '../helpers/cli.js';
+import { inodes, readTree, tmp, writeTree } from '../helpers/tree.js';
+
+function refused(args: string[], pattern: RegExp, unchanged: string): void {
+  const before = existsSync(unchanged) ? readTree(unchanged) : undefined;
+  const ino = existsSync(unchanged) ? inodes(unchanged) : undefined;
+  const r = absync(args);
+  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  if (before) {
+    assert.deepEqual(readTree(unchanged), before);
+    assert.deepEqual(inodes(unchanged), ino);
+  }
+}
+
+describe('refusals', () => {
+  it('a missing source never empties the destination', () => {
+    const root = tmp();
+    const dst = writeTree(join(root, 'dst'), { 'precious.txt': 'p', 'd/x': 'x' });
+    refused([join(root, 'no-such-dir'), dst], /source folder does not exist: .*no-such-dir/, dst);
+  });
+
+  it('an empty source path is refused', () => {
+    const root = tmp();
+    const dst = writeTree(join(root, 'dst'), { 'precious.txt': 'p' });
+    refused(['', dst], /must not be empty/, dst);
+  });
+
+  it('an empty source over a full destination is refused unless allowed', () => {
+    const root = tmp();
+    const src = join(root, 'src');
+    mkdirSync(src);
+    const dst = writeTree(join(root, 'dst'), { 'precious.txt': 'p', 'd/x': 'x' });
+    refused([src, dst], /source .*src is empty and would delete all 3 entries.*--allow-empty-source/, dst);
+    const r = absync([src, dst, '--allow-empty-source']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readTree(dst), {});
+  });
+
+  it('a source that is a file is refused', () => {
+    const root = tmp();
+    writeFileSync(join(root, 'file'), 'x');
+    const dst = writeTree(join(root, 'dst'), { a: 'a' });
+    refused([join(root, 'file'), dst], /source is not a folder: .*file/, dst);
+  });
+
+  it('the same folder twice is refused', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    refused([src, `${src}/.`], /same folder/, src);
+  });
+
+  it('a destination inside the source is refused', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a', 'out/old': 'o' });
+    refused([src, join(src, 'out')], /destination .*out is inside source/, src);
+  });
+
+  it('a source inside the destination is refused', () => {
+    const root = tmp();
+    const dst = writeTree(join(root, 'dst'), { a: 'a', 'in/b': 'b' });
+    refused([join(dst, 'in'), dst], /source .*in is inside destination/, dst);
+  });
+
+  it('a destination that is a file is refused', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    writeFileSync(join(root, 'dfile'), 'keep me');
+    refused([src, join(root, 'dfile')], /destination exists and is not a folder: .*dfile/, src);
+    assert.equal(readFileSync(join(root, 'dfile'), 'utf8'), 'keep me');
+  });
+
+  it('unknown flags and bad numbers are usage errors', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    for (const args of [[src, dst, '--frobnicate'], [src, dst, '--max-delete', 'lots'], [src]]) {
+      const r = absync(args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^absync: /);
+    }
+    assert.ok(!existsSync(dst));
+  });
+
+  it('--max-delete refuses a run that would delete more, and says how many', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { keep: 'k' });
+    const dst = writeTree(join(root, 'dst'), { keep: 'k', a: '1', b: '2', c: '3' });
+    refused([src, dst, '--max-delete', '2'], /would delete 3 entries .*more than --max-delete 2/, dst);
+    assert.equal(absync([src, dst, '--max-delete', '3']).code, 0);
+  });
+
+  it('a destination locked by a live run is refused; a stale lock is taken over', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = writeTree(join(root, 'dst'), { old: 'o' });
+    const start = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const ticks = start.slice(start.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(join(dst, '.absync.lock'), JSON.stringify({ pid: process.pid, host: hostname(), start: ticks, since: 'now' }));
+    const r = absync([src, dst]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /being synced by another absync run \(pid \d+/);
+    assert.ok(existsSync(join(dst, 'old')));
+    // A dead pid: the lock is stale.
+    writeFileSync(join(dst, '.absync.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), since: 'then' }));
+    const ok = absync([src, dst, '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(jsonOf(ok).deleted, 1);
+    assert.ok(!existsSync(join(dst, '.absync.lock')));
+  });
+
+  it('--help and --version', () => {
+    const h = absync(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /usage: absync <source> <destination> \[interval-seconds\] \[logfile\]/);
+    for (const flag of ['--dry-run', '--checksum', '--exclude', '--json', '--once']) assert.ok(h.stdout.includes(flag), flag);
+    const v = absync(['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+});
