@@ -1,0 +1,56 @@
+/** Interval mode: sync now, then every N seconds, log to a file, stop cleanly on SIGINT/SIGTERM. */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { absync, absyncAsync } from '../helpers/cli.js';
+import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
+import { until } from '../helpers/wait.js';
+
+const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
+
+describe('absync <src> <dst> <interval> <logfile>', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`syncs now and on every tick, logs each run, and ends cleanly on ${signal}`, async () => {
+      const root = tmp();
+      const src = writeTree(join(root, 'src'), { a: 'a' });
+      const dst = join(root, 'dst');
+      const log = join(root, 'logs', 'absync.log');
+      const child = absyncAsync([src, dst, '1', log]);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await until(() => read(log).includes('synced'), 'the first run');
+      assert.equal(readFileSync(join(dst, 'a'), 'utf8'), 'a');
+      writeFileSync(join(src, 'b'), 'b');
+      await until(() => existsSync(join(dst, 'b')), 'the next tick to copy b');
+      await until(() => read(log).split('\n').filter((l) => l.includes('synced')).length >= 2, 'the second log line');
+      child.kill(signal);
+      assert.equal(await exited, 0);
+      assertMirror(src, dst);
+      assert.deepEqual(readdirSync(dst).filter((n) => n.startsWith('.absync')), []);
+      const lines = read(log).trim().split('\n');
+      assert.match(lines[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z synced .* copied 1, updated 0, deleted 0/);
+      assert.match(lines[lines.length - 1] ?? '', /stopped$/);
+    });
+  }
+
+  it('a single run appends a line to the log file, and failures too', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    const log = join(root, 'run.log');
+    assert.equal(absync([src, dst, log]).code, 0);
+    assert.equal(absync([src, dst, '0', log]).code, 0);
+    const lines = read(log).trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0] ?? '', /synced .*copied 1/);
+  });
+
+  it('a log file that cannot be written is a clear error at start', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a', 'file': 'f' });
+    const r = absync([src, join(root, 'dst'), '5', join(src, 'file', 'x.log')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot write log file .*x\.log/);
+    assert.ok(!existsSync(join(root, 'dst')));
+  });
+});
