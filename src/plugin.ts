@@ -1,0 +1,129 @@
+/**
+ * The gulp plugin: `gulp.src(...).pipe(absync(dest))` makes `dest` a mirror of what the stream carried. Files are
+ * collected as they come (nothing is written before the stream ends: a file missing from the stream means a
+ * delete, so only the whole stream says what to delete), mirrored at flush by the engine, then passed on, each
+ * tagged with `file.absync`. Errors are PluginErrors; nothing throws inside the stream.
+ */
+import { join } from 'node:path';
+import type { Transform } from 'node:stream';
+import log from 'fancy-log';
+import PluginError from 'plugin-error';
+import through2 from 'through2';
+import { isAbsyncError, runSync, type Outcome, type Summary } from './engine/index.js';
+import { ENCODING_HINT } from './encoding-check.js';
+import { fileActions } from './file-actions.js';
+import { formatFailure } from './format.js';
+import { keepFlowing } from './keep-flowing.js';
+import { lazyReadStream } from './lazy-read.js';
+import { createExcludes } from './path-filter.js';
+import { resolvePluginOptions, type PluginOptions, type ResolvedPluginOptions } from './plugin-options.js';
+import { receiveFile, type Received } from './receive-file.js';
+import { SpoolDir } from './spool.js';
+import type { FileAction, VinylFile } from './vinyl-file.js';
+import { buildVinylSnapshot, StreamConflictError, type VinylSnapshot } from './vinyl-snapshot.js';
+
+export const PLUGIN_NAME = 'gulp-absync';
+
+const CHANGED: ReadonlySet<FileAction> = new Set(['copied', 'updated', 'moved']);
+const SAME_AS_DESTINATION: ReadonlySet<FileAction> = new Set(['copied', 'updated', 'moved', 'attrs', 'unchanged']);
+const SHOWN_FAILURES = 5;
+
+function isVinyl(file: unknown): file is VinylFile {
+  return typeof file === 'object' && file !== null && typeof (file as VinylFile).isNull === 'function';
+}
+
+function warnDecoded(warnings: VinylSnapshot['warnings']): void {
+  if (warnings.size === 0) return;
+  const paths = [...warnings.keys()];
+  const shown = paths.slice(0, SHOWN_FAILURES).join(', ') + (paths.length > SHOWN_FAILURES ? `, ... (${paths.length} in all)` : '');
+  log.warn(`${PLUGIN_NAME}: WARNING: ${paths.length} file(s) look like binary files decoded as utf8, and are mirrored corrupted: ${shown}. ${ENCODING_HINT}`);
+}
+
+function failedRun(summary: Summary, received: readonly Received[]): PluginError {
+  const n = summary.failures.length;
+  const lines = summary.failures.slice(0, SHOWN_FAILURES).map(formatFailure);
+  if (n > SHOWN_FAILURES) lines.push(`... and ${n - SHOWN_FAILURES} more`);
+  const first = summary.failures[0]?.path ?? '';
+  const from = received.find((r) => r.path === first)?.file.path;
+  return new PluginError(PLUGIN_NAME, `${n} ${n === 1 ? 'entry' : 'entries'} could not be mirrored into ${summary.destination}:\n${lines.join('\n')}`, {
+    fileName: from ?? join(summary.destination, first),
+  });
+}
+
+function toPluginError(err: unknown): PluginError {
+  if (err instanceof PluginError) return err;
+  if (isAbsyncError(err)) return new PluginError(PLUGIN_NAME, err, err.path ? { fileName: err.path } : {});
+  if (err instanceof StreamConflictError) return new PluginError(PLUGIN_NAME, err.message, { fileName: err.path });
+  return new PluginError(PLUGIN_NAME, err instanceof Error ? err : String(err));
+}
+
+/** Mirrors the received files; resolves with the files to pass on, tagged. */
+async function mirror(received: readonly Received[], options: ResolvedPluginOptions, emit: (s: Summary) => void): Promise<VinylFile[]> {
+  const spool = new SpoolDir();
+  let keepSpool = false;
+  try {
+    const built = await buildVinylSnapshot(received, spool);
+    warnDecoded(built.warnings);
+    // A buffer or stream keeps the mtime of the file it was read from, even when a plugin changed its bytes.
+    const sync = built.byContent && !options.sync.checksum ? { ...options.sync, checksum: true } : options.sync;
+    const outcomes: Outcome[] = [];
+    const { plan, summary } = await runSync(sync, { source: built.snapshot, onOutcome: (o) => outcomes.push(o) });
+    emit(summary);
+    if (summary.failed > 0) throw failedRun(summary, received);
+
+    const actions = fileActions(plan, sync.dryRun ? undefined : outcomes, summary);
+    const out: VinylFile[] = [];
+    for (const r of received) {
+      const action: FileAction = r.ignored ?? actions.of(r.path);
+      const warning = built.warnings.get(r.path);
+      r.file.absync = { action, path: r.path, ...(sync.dryRun ? { dryRun: true } : {}), ...(warning ? { warning } : {}) };
+      const spooledAt = built.spooled.get(r.file);
+      if (spooledAt !== undefined) {
+        // Its stream was read to mirror it: give it a fresh one over the same bytes.
+        const same = !sync.dryRun && SAME_AS_DESTINATION.has(action);
+        if (!same) keepSpool = true;
+        r.file.contents = lazyReadStream(same ? join(summary.destination, r.path) : spooledAt);
+      }
+      if (!options.changedOnly || CHANGED.has(action)) out.push(r.file);
+    }
+    return out;
+  } finally {
+    await (keepSpool ? spool.removeAtExit() : spool.remove());
+  }
+}
+
+/**
+ * Makes `destination` a mirror of the files the stream carries (by `file.relative`), deleting at the end of the
+ * stream every destination entry it did not carry (except excluded and protected ones). Throws at once on bad
+ * options. The returned stream emits 'summary' (the engine's Summary) after the run, then passes the files on.
+ */
+export function absync(destination: string, options?: PluginOptions): Transform {
+  let resolved: ResolvedPluginOptions;
+  try {
+    resolved = resolvePluginOptions(destination, options);
+  } catch (err) {
+    throw new PluginError(PLUGIN_NAME, err instanceof Error ? err.message : String(err));
+  }
+  const excludes = createExcludes(resolved.sync.exclude, resolved.sync.include);
+  const received: Received[] = [];
+
+  const stream: Transform = through2.obj(
+    function collect(file: unknown, _encoding: BufferEncoding, done: (err?: Error | null) => void) {
+      if (!isVinyl(file)) return done(new PluginError(PLUGIN_NAME, 'expected vinyl files (from gulp.src or new Vinyl())'));
+      const r = receiveFile(file, resolved.sync.destination, excludes);
+      if ('error' in r) return done(new PluginError(PLUGIN_NAME, r.error, { fileName: file.path }));
+      received.push(r);
+      done();
+    },
+    function mirrorAtEnd(this: Transform, done: (err?: Error | null) => void) {
+      mirror(received, resolved, (summary) => this.emit('summary', summary)).then(
+        (files) => {
+          for (const file of files) this.push(file);
+          done();
+        },
+        (err: unknown) => done(toPluginError(err)),
+      );
+    },
+  ) as unknown as Transform;
+  return keepFlowing(stream);
+}

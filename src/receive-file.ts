@@ -1,0 +1,55 @@
+/**
+ * The plugin's per-file step, run as each vinyl file arrives: check its relative path, classify it, and decide
+ * whether it is mirrored at all. Nothing is read or written here.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { checkRelative, type RelPath } from './engine/index.js';
+import type { Excludes } from './path-filter.js';
+import { isReservedPath } from './reserved-names.js';
+import type { VinylFile } from './vinyl-file.js';
+
+/** A file as received, checked and classified before the stream ends. */
+export interface Received {
+  readonly file: VinylFile;
+  /** Destination-relative path; '' for the stream's base folder itself (never mirrored). */
+  readonly path: RelPath;
+  readonly kind: 'file' | 'dir' | 'symlink';
+  /** Why the file is not mirrored (it is still passed on). */
+  readonly ignored?: 'excluded' | 'skipped';
+}
+
+/** A file that must stop the stream: its path escapes, or it comes from inside the destination. */
+export interface Rejected {
+  readonly error: string;
+}
+
+function kindOf(file: VinylFile): Received['kind'] {
+  if (file.isDirectory()) return 'dir';
+  if (file.isSymbolic()) return 'symlink';
+  return 'file';
+}
+
+function isInside(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export function receiveFile(file: VinylFile, destination: string, excludes: Excludes): Received | Rejected {
+  const kind = kindOf(file);
+  let raw: string;
+  try {
+    raw = file.relative;
+  } catch (err) {
+    return { error: `file has no path: ${(err as Error).message}` };
+  }
+  if (kind === 'dir' && (raw === '' || raw === '.')) return { file, path: '', kind, ignored: 'skipped' };
+  const checked = checkRelative(raw);
+  if (!checked.ok) return { error: `file path ${JSON.stringify(raw)} ${checked.message}; refusing to mirror it` };
+  if (typeof file.path === 'string' && file.path !== '' && isInside(resolve(file.path), destination)) {
+    return { error: `${file.path} lies inside the destination ${destination}; a mirror cannot be its own source` };
+  }
+  const path = checked.path;
+  if (isReservedPath(path)) return { file, path, kind, ignored: 'skipped' };
+  if (excludes(path, kind === 'dir')) return { file, path, kind, ignored: 'excluded' };
+  return { file, path, kind };
+}

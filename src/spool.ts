@@ -1,0 +1,61 @@
+/**
+ * A vinyl stream can be read once, but a mirror needs its size before planning, may hash it, and then writes it:
+ * so its bytes go to a private temporary file first (never inside the destination, whose temporary names the
+ * engine treats as leftovers of a killed run).
+ */
+import { rmSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReplacementScanner } from './encoding-check.js';
+
+export interface Spooled {
+  readonly path: string;
+  readonly size: number;
+  /** The bytes contain U+FFFD (see encoding-check.ts). */
+  readonly replacement: boolean;
+}
+
+/** A folder of spooled streams for one flush; removed by `remove()`. */
+export class SpoolDir {
+  private dir: Promise<string> | undefined;
+  private count = 0;
+
+  private folder(): Promise<string> {
+    this.dir ??= mkdtemp(join(tmpdir(), 'absync-spool-'));
+    return this.dir;
+  }
+
+  /** Copies a readable (Node or streamx: anything async-iterable) to a new file in the folder. */
+  async spool(input: AsyncIterable<unknown>): Promise<Spooled> {
+    const path = join(await this.folder(), String(this.count++));
+    const scanner = new ReplacementScanner();
+    const fh = await open(path, 'w', 0o600);
+    let size = 0;
+    try {
+      for await (const chunk of input) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+        scanner.push(bytes);
+        size += bytes.byteLength;
+        await fh.write(bytes);
+      }
+    } finally {
+      await fh.close();
+    }
+    return { path, size, replacement: scanner.found };
+  }
+
+  /** Keeps the folder until the process exits (its files are still to be read by whoever receives them). */
+  async removeAtExit(): Promise<void> {
+    if (this.dir === undefined) return;
+    const dir = await this.dir.catch(() => undefined);
+    if (dir !== undefined) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    this.dir = undefined;
+  }
+
+  async remove(): Promise<void> {
+    if (this.dir === undefined) return;
+    const dir = await this.dir.catch(() => undefined);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+}

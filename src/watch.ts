@@ -1,0 +1,166 @@
+/**
+ * The watch wrapper: sync at once, then on every interval tick and/or (debounced) source change, never two runs at
+ * once (runner.ts). Every run is one log line (plus one per failure) through `log` and, timestamped, the log file.
+ * A failed or refused run is logged and the watch goes on.
+ */
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import chokidar, { type FSWatcher } from 'chokidar';
+import { runSync } from './engine/index.js';
+import { formatFailure, formatSummary } from './format.js';
+import { LogFile } from './log-file.js';
+import { createExcludes } from './path-filter.js';
+import { isReservedName } from './reserved-names.js';
+import { Runner, type Trigger } from './runner.js';
+import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions, type WatchRun } from './watch-options.js';
+
+export type { WatchOptions, WatchRun } from './watch-options.js';
+
+/** A running watch. */
+export interface WatchHandle {
+  /** Runs finished so far (including failed and refused ones). */
+  readonly runs: number;
+  readonly lastRun: WatchRun | undefined;
+  /** Resolves once the source watcher has its initial listing (at once with `watch: false`). */
+  readonly ready: Promise<void>;
+  /** Resolves once the watch has stopped (by `close()` or a signal). */
+  readonly closed: Promise<void>;
+  /** Resolves with the next run to finish. */
+  nextRun(): Promise<WatchRun>;
+  /** Asks for a run now, as a change would (a run in flight is followed by exactly one more). */
+  sync(): void;
+  /** Resolves when no run is in flight. */
+  idle(): Promise<void>;
+  /** Stops watching; the run in flight stops between two actions (no temporary file is left). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function isInside(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onChange: () => void, onError: (e: unknown) => void): FSWatcher {
+  const { source, destination } = o.sync;
+  const excludes = createExcludes(o.sync.exclude, o.sync.include);
+  const ignored = (path: string, stats?: Stats): boolean => {
+    const abs = resolve(path);
+    if (abs === logPath || isInside(abs, destination) || isReservedName(basename(abs))) return true;
+    const rel = relative(source, abs);
+    if (rel === '' || rel.startsWith('..')) return false;
+    return excludes(rel.split(sep).join('/'), stats?.isDirectory() ?? false);
+  };
+  const watcher = chokidar.watch(source, { ignoreInitial: true, ignored, persistent: true });
+  watcher.on('all', onChange);
+  watcher.on('error', onError);
+  return watcher;
+}
+
+/** Starts a watch; throws at once on bad options or a log file that cannot be written. */
+export function absyncWatch(options: WatchOptions): WatchHandle {
+  const o = resolveWatchOptions(options);
+  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile);
+  const report = (line: string): void => {
+    o.log?.(line);
+    logFile?.write(line);
+  };
+
+  let runs = 0;
+  let lastRun: WatchRun | undefined;
+  let waiting: ((run: WatchRun) => void)[] = [];
+  let next: Trigger = 'start';
+  const finish = (run: WatchRun): void => {
+    runs = run.n;
+    lastRun = run;
+    const wake = waiting;
+    waiting = [];
+    for (const w of wake) w(run);
+    o.onRun?.(run);
+  };
+
+  const runner = new Runner(
+    async (signal) => {
+      const trigger = next;
+      next = 'change';
+      try {
+        const { summary } = await runSync(o.sync, { signal });
+        report(formatSummary(summary));
+        for (const f of summary.failures) report(formatFailure(f));
+        finish({ n: runs + 1, trigger, summary });
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        report(`run refused: ${error.message}`);
+        finish({ n: runs + 1, trigger, error });
+      }
+    },
+    { onMissedTick: () => report('interval tick skipped: the previous run is still going') },
+  );
+  const trigger = (kind: Trigger): void => {
+    if (!runner.busy || kind === 'change') next = kind;
+    runner.trigger(kind);
+  };
+
+  let debounceTimer: NodeJS.Timeout | undefined;
+  const changed = (): void => {
+    clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(() => trigger('change'), o.debounceMs);
+  };
+  const watcher = o.watch
+    ? watchSource(o, logFile?.path, changed, (err) => report(`watch error: ${err instanceof Error ? err.message : String(err)}`))
+    : undefined;
+  const ready = watcher ? new Promise<void>((done) => watcher.once('ready', () => done())) : Promise.resolve();
+  const ticker = o.intervalMs === undefined ? undefined : setInterval(() => trigger('tick'), o.intervalMs);
+
+  let closing: Promise<void> | undefined;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((done) => (markClosed = done));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      // A second Ctrl-C while the run in flight finishes: stop now, the way the signal would have.
+      removeSignals();
+      process.kill(process.pid, signal);
+      return;
+    }
+    report(`stopping on ${signal}`);
+    void close();
+  };
+  const removeSignals = (): void => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(ticker);
+      clearTimeout(debounceTimer);
+      await watcher?.close();
+      await runner.close(true);
+      removeSignals();
+      report('watch stopped');
+      markClosed();
+    })();
+    return closing;
+  };
+  if (o.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const what = [o.watch ? 'on changes' : '', o.intervalMs === undefined ? '' : `every ${o.intervalMs / 1000} s`].filter(Boolean).join(' and ');
+  report(`watching ${o.sync.source} -> ${o.sync.destination} (${what})`);
+  trigger('start');
+
+  return {
+    get runs() {
+      return runs;
+    },
+    get lastRun() {
+      return lastRun;
+    },
+    ready,
+    closed,
+    nextRun: () => new Promise<WatchRun>((done) => waiting.push(done)),
+    sync: () => trigger('change'),
+    idle: () => runner.idle(),
+    close,
+  };
+}
