@@ -18,6 +18,9 @@ options:
       --protect <glob>    never delete or overwrite matching destination entries (repeatable)
       --no-delete         do not delete extraneous destination entries
       --no-renames        do not detect renamed or moved files
+      --ignore-file <name>  gitignore-style rules read from the source root (default .absyncignore)
+      --no-ignore-file    do not read an ignore file
+      --backup-dir <dir>  move deleted and overwritten files there instead (relative: to the destination)
       --max-delete <n>    refuse the run if it would delete more than n entries
       --allow-empty-source  allow an empty source to empty the destination
       --concurrency <n>   file operations at once (default 32)
@@ -69,6 +72,9 @@ export function parseCli(argv: readonly string[]): Parsed {
         protect: { type: 'string', multiple: true },
         'no-delete': { type: 'boolean' },
         'no-renames': { type: 'boolean' },
+        'ignore-file': { type: 'string' },
+        'no-ignore-file': { type: 'boolean' },
+        'backup-dir': { type: 'string' },
         'max-delete': { type: 'string' },
         'allow-empty-source': { type: 'boolean' },
         concurrency: { type: 'string' },
@@ -110,6 +116,9 @@ export function parseCli(argv: readonly string[]): Parsed {
     ...(v.protect ? { protect: v.protect } : {}),
     ...(v['no-delete'] ? { delete: false } : {}),
     ...(v['no-renames'] ? { detectRenames: false } : {}),
+    ...(v['ignore-file'] !== undefined ? { ignoreFile: v['ignore-file'] } : {}),
+    ...(v['no-ignore-file'] ? { ignoreFile: false as const } : {}),
+    ...(v['backup-dir'] !== undefined ? { backupDir: v['backup-dir'] } : {}),
     ...(maxDelete !== undefined ? { maxDelete: Math.floor(maxDelete) } : {}),
     ...(v['allow-empty-source'] ? { allowEmptySource: true } : {}),
     ...(concurrency !== undefined ? { concurrency: Math.floor(concurrency) } : {}),

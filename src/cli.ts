@@ -39,12 +39,13 @@ function report(args: CliArgs, summary: Summary, log: LogFile | undefined): numb
 
 async function runOnce(args: CliArgs, options: ResolvedOptions, log: LogFile | undefined, signal?: AbortSignal): Promise<number> {
   try {
-    const result = await runSync(options, {
-      ...(signal ? { signal } : {}),
-      ...(args.verbose && !options.dryRun ? { onOutcome: (o) => o.status === 'done' && process.stdout.write(`${describeAction(o.action)}\n`) } : {}),
-    });
-    if (options.dryRun && !args.quiet) {
-      for (const a of result.plan.actions) if (a.op !== 'move' || a.step !== 'stage') process.stdout.write(`${describeAction(a)}\n`);
+    const result = await runSync(options, signal ? { signal } : {});
+    // A dry run prints the plan; -v prints what a real run did, in the plan's order (so the two can be compared).
+    if ((options.dryRun && !args.quiet) || (args.verbose && !options.dryRun)) {
+      const done = options.dryRun ? undefined : new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.action));
+      for (const a of result.plan.actions) {
+        if ((a.op !== 'move' || a.step !== 'stage') && (!done || done.has(a))) process.stdout.write(`${describeAction(a)}\n`);
+      }
     }
     return report(args, result.summary, log);
   } catch (e) {

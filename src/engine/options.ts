@@ -37,6 +37,13 @@ export interface SyncOptions {
   concurrency?: number;
   /** How long to wait for another run's lock on the destination, in milliseconds. Default 0 (refuse at once). */
   lockTimeout?: number;
+  /** Name of the ignore file (gitignore syntax) read from the source root; false for none. Default '.absyncignore'. */
+  ignoreFile?: string | false;
+  /**
+   * Move deleted and overwritten destination files here (keeping their relative paths) instead of destroying them.
+   * A relative path is relative to the destination, as in rsync; inside the destination it is left out of the mirror.
+   */
+  backupDir?: string;
 }
 
 /** Complete, validated, frozen options as the engine sees them. */
@@ -55,11 +62,14 @@ export interface ResolvedOptions {
   readonly allowEmptySource: boolean;
   readonly concurrency: number;
   readonly lockTimeout: number;
+  readonly ignoreFile: string | false;
+  /** Absolute, or '' for none. */
+  readonly backupDir: string;
 }
 
 const KNOWN = new Set([
   'source', 'destination', 'checksum', 'hashAlgorithm', 'exclude', 'include', 'protect', 'dryRun', 'delete',
-  'detectRenames', 'maxDelete', 'allowEmptySource', 'concurrency', 'lockTimeout',
+  'detectRenames', 'maxDelete', 'allowEmptySource', 'concurrency', 'lockTimeout', 'ignoreFile', 'backupDir',
 ]);
 
 function bad(message: string): never {
@@ -98,15 +108,27 @@ function folder(value: unknown, name: string, required: boolean): string {
   return resolve(value);
 }
 
+function ignoreFileOf(value: unknown): string | false {
+  if (value === undefined) return '.absyncignore';
+  if (value === false) return false;
+  if (typeof value !== 'string' || value === '' || value.includes('/') || value.includes('\\')) {
+    bad(`ignoreFile must be a file name in the source root, or false; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** Validates public options; `needSource` is false for the plugin, whose source is its stream. */
 export function resolveOptions(input: SyncOptions, needSource = true): ResolvedOptions {
   if (typeof input !== 'object' || input === null) bad('options must be an object');
   for (const key of Object.keys(input)) if (!KNOWN.has(key)) bad(`unknown option "${key}"`);
   const algo = input.hashAlgorithm ?? 'md5';
+  const destination = folder(input.destination, 'destination', true);
+  // Validated like a folder, then resolved against the destination (an absolute path stays as it is).
+  const backupDir = input.backupDir === undefined ? '' : resolve(destination, folder(input.backupDir, 'backupDir', true) && input.backupDir);
   if (algo !== 'md5' && algo !== 'sha1' && algo !== 'sha256') bad(`hashAlgorithm must be md5, sha1 or sha256, got ${JSON.stringify(algo)}`);
   return Object.freeze({
     source: folder(input.source, 'source', needSource),
-    destination: folder(input.destination, 'destination', true),
+    destination,
     checksum: bool(input.checksum, 'checksum', false),
     hashAlgorithm: algo,
     exclude: globs(input.exclude, 'exclude'),
@@ -119,5 +141,7 @@ export function resolveOptions(input: SyncOptions, needSource = true): ResolvedO
     allowEmptySource: bool(input.allowEmptySource, 'allowEmptySource', false),
     concurrency: count(input.concurrency, 'concurrency', 32, 1),
     lockTimeout: count(input.lockTimeout, 'lockTimeout', 0, 0),
+    ignoreFile: ignoreFileOf(input.ignoreFile),
+    backupDir,
   });
 }

@@ -2,7 +2,8 @@
  * One run: refuse -> lock -> scan both trees -> hash what the planner asks -> plan -> guards -> apply -> summary.
  * Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about gulp, terminals or logs.
  */
-import { mkdir, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { applyPlan } from './apply/apply-plan.js';
 import { ParentGuard } from './apply/safe-parent.js';
 import { computeDigests } from './hash.js';
@@ -11,8 +12,11 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import { guardPlan } from './plan/guards.js';
 import { hashNeeds } from './plan/hash-needs.js';
 import { planMirror, type PlanRules } from './plan/plan-mirror.js';
+import { AbsyncError, isGone } from './errors.js';
+import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
-import { createFilter, createMatcher } from './scan/filter.js';
+import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
+import { scanBoth } from './scan/scan-both.js';
 import { scanTree } from './scan/scan-tree.js';
 import { summarize } from './summary.js';
 import type { Outcome, Plan, Snapshot, Summary } from './types.js';
@@ -29,6 +33,8 @@ export interface RunHooks {
 export interface SyncResult {
   readonly plan: Plan;
   readonly summary: Summary;
+  /** One per action that ran (none for a dry run), in completion order. */
+  readonly outcomes: readonly Outcome[];
 }
 
 const EMPTY: Snapshot = { root: '', entries: new Map() };
@@ -55,6 +61,29 @@ async function fixRootTimes(destination: string, source: Snapshot): Promise<void
   if (st && !sameMtime(mtimeOf(st), want.mtimeMs)) await utimes(destination, Date.now() / 1000, toUtimes(want.mtimeMs));
 }
 
+/** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
+async function filterRules(options: ResolvedOptions, sourceRoot: string, destRoot: string, hasSourceDir: boolean): Promise<FilterRules> {
+  const exclude = [...options.exclude];
+  if (options.backupDir !== '' && isInsideAbs(options.backupDir, destRoot) && options.backupDir !== destRoot) {
+    exclude.push(`/${relative(destRoot, options.backupDir).split('\\').join('/')}`);
+  }
+  let ignoreText: string | undefined;
+  if (options.ignoreFile !== false && hasSourceDir) {
+    ignoreText = await readFile(toAbs(sourceRoot, options.ignoreFile), 'utf8').catch((err: unknown) => {
+      if (isGone(err)) return undefined;
+      throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot read ignore file ${toAbs(sourceRoot, options.ignoreFile as string)}: ${(err as Error).message}`);
+    });
+  }
+  return { exclude, include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+}
+
+function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: string): void {
+  if (options.backupDir === '') return;
+  if (isInsideAbs(options.backupDir, sourceRoot) || options.backupDir === destRoot) {
+    throw new AbsyncError('E_NESTED', `backup folder ${options.backupDir} must not be the destination or inside the source`, options.backupDir);
+  }
+}
+
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
   const startedAt = performance.now();
   let sourceRoot: string;
@@ -71,6 +100,8 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     destRoot = roots.destination;
     destExists = roots.destinationExists;
   }
+  checkBackupDir(options, sourceRoot, destRoot);
+  const rules = await filterRules(options, sourceRoot, destRoot, !hooks.source);
 
   let release: Release | undefined;
   if (!options.dryRun) {
@@ -79,15 +110,22 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     destExists = true;
   }
   try {
-    const filter = createFilter(options.exclude, options.include);
-    const source = hooks.source ?? scanTree(sourceRoot, 'source', filter);
-    const destination = destExists ? scanTree(destRoot, 'destination', filter) : { ...EMPTY, root: destRoot };
+    let source: Snapshot;
+    let destination: Snapshot;
+    if (hooks.source) {
+      source = hooks.source;
+      destination = destExists ? scanTree(destRoot, 'destination', createFilter(rules)) : { ...EMPTY, root: destRoot };
+    } else {
+      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true });
+      source = both.source;
+      destination = both.destination ?? { ...EMPTY, root: destRoot };
+    }
     const plan = await makePlan(options, source, destination);
     if (options.dryRun) {
-      return { plan, summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
     }
     await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
-    const ctx = { root: destRoot, source, parents: new ParentGuard(destRoot) };
+    const ctx = { root: destRoot, source, parents: new ParentGuard(destRoot), ...(options.backupDir ? { backup: options.backupDir } : {}) };
     const outcomes = await applyPlan(ctx, plan, options.concurrency, {
       ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -97,7 +135,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     await fixRootTimes(destRoot, source);
     const warnings = source.warnings ?? [];
     const withWarnings: Plan = warnings.length > 0 ? { ...plan, skipped: [...plan.skipped, ...warnings] } : plan;
-    return { plan, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };
   } finally {
     await release?.();
   }

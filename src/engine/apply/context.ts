@@ -8,6 +8,8 @@ export interface ApplyContext {
   readonly root: string;
   readonly source: Snapshot;
   readonly parents: ParentGuard;
+  /** Absolute backup folder for deleted and overwritten entries, if any. */
+  readonly backup?: string;
 }
 
 let counter = 0;

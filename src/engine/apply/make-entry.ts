@@ -4,6 +4,7 @@ import { isExists } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
 import { toUtimes } from '../times.js';
 import type { MkdirAction, MoveAction, SymlinkAction } from '../types.js';
+import { backUp } from './backup.js';
 import { type ApplyContext, tempNameIn } from './context.js';
 import { checkExpected } from './expect.js';
 import type { WriteResult } from './write-file.js';
@@ -30,6 +31,7 @@ export async function makeSymlink(ctx: ApplyContext, action: SymlinkAction): Pro
   if (action.expect) {
     const state = await checkExpected(abs, action.expect);
     if (state === 'changed') return 'changed-since-scan';
+    if (state === 'ok') await backUp(ctx, action.path);
   }
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
   try {
@@ -55,7 +57,9 @@ export async function moveEntry(ctx: ApplyContext, action: MoveAction): Promise<
   }
   if (action.step === 'unstage' && action.expect) {
     // The target is still the file the plan replaces.
-    if ((await checkExpected(toAbsPath, action.expect)) === 'changed') return 'changed-since-scan';
+    const state = await checkExpected(toAbsPath, action.expect);
+    if (state === 'changed') return 'changed-since-scan';
+    if (state === 'ok') await backUp(ctx, action.path);
   } else if (action.step !== 'stage' && (await lstat(toAbsPath).then(() => true, () => false))) {
     return 'changed-since-scan';
   }

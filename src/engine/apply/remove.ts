@@ -3,6 +3,7 @@ import { rmdir, unlink } from 'node:fs/promises';
 import { isGone, isNotEmpty } from '../errors.js';
 import { toAbs } from '../paths.js';
 import type { DeleteAction } from '../types.js';
+import { backUp } from './backup.js';
 import type { ApplyContext } from './context.js';
 import { checkExpected } from './expect.js';
 import type { WriteResult } from './write-file.js';
@@ -17,6 +18,8 @@ export async function removeEntry(ctx: ApplyContext, action: DeleteAction): Prom
     if (action.expect.kind === 'dir') {
       ctx.parents.forget(action.path);
       await rmdir(abs);
+    } else if (ctx.backup) {
+      await backUp(ctx, action.path);
     } else {
       await unlink(abs);
     }

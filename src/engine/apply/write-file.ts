@@ -10,6 +10,7 @@ import { isGone } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
 import { mtimeOf, sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
+import { backUp } from './backup.js';
 import { type ApplyContext, tempNameIn } from './context.js';
 import { checkExpected } from './expect.js';
 
@@ -73,6 +74,7 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
         await unlink(tmp);
         return 'changed-since-scan';
       }
+      await backUp(ctx, action.path);
     }
     await rename(tmp, finalAbs);
     return 'done';

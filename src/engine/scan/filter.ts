@@ -1,4 +1,5 @@
 /** Exclude/include globs compiled once into a predicate over relative paths. */
+import ignore from 'ignore';
 import picomatch from 'picomatch';
 import type { RelPath } from '../types.js';
 
@@ -23,9 +24,21 @@ function compile(glob: string): Matcher {
 
 export const NO_FILTER: PathFilter = { active: false, excludes: () => false };
 
-export function createFilter(exclude: readonly string[], include: readonly string[]): PathFilter {
-  if (exclude.length === 0) return NO_FILTER;
+/** What decides that a path is left out: exclude globs, the ignore file's rules (gitignore syntax), include globs. */
+export interface FilterRules {
+  readonly exclude: readonly string[];
+  readonly include: readonly string[];
+  /** Text of the source's ignore file (`.absyncignore`), if it has one. */
+  readonly ignoreText?: string;
+}
+
+export function createFilter({ exclude, include, ignoreText }: FilterRules): PathFilter {
   const ex = exclude.map(compile);
+  if (ignoreText !== undefined && ignoreText.trim() !== '') {
+    const ig = ignore().add(ignoreText);
+    ex.push((path, isDir) => ig.ignores(isDir ? `${path}/` : path));
+  }
+  if (ex.length === 0) return NO_FILTER;
   const inc = include.map(compile);
   return {
     active: true,
