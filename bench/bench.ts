@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: gulp-absync (CLI and library API) against `rsync -a --delete` and `cp -a` on generated trees.
+ * See bench/README.md. Progress goes to stderr; the report to stdout (or JSON with --json).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseConfig, USAGE, UsageError, type Config, type SetName } from './args.js';
+import { generate, type Generated } from './generate.js';
+import { describeMachine, machineInfo, rsyncVersion } from './machine.js';
+import { evaluateTargets, jsonReport, problemLines, resultsTable, setTitle, targetsTable } from './report.js';
+import { firstCopy, mutatedScenario, setupCopies, type Bench, type SetState } from './rounds.js';
+import { Results } from './stats.js';
+import { ApiHost, CLI_PATH, memoryMethod } from './tools.js';
+import { snapshot } from './verify.js';
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Removes the benchmark's data with two `rm -rf` at a time (deleting is slow here; two in parallel is ~2x faster). */
+async function removeAll(base: string): Promise<number> {
+  const t0 = performance.now();
+  const targets: string[] = [];
+  for (const set of readdirSync(base)) {
+    const setDir = join(base, set);
+    for (const sub of readdirSync(setDir, { withFileTypes: true })) {
+      if (sub.name === 'first-copy' && sub.isDirectory()) {
+        for (const d of readdirSync(join(setDir, sub.name))) targets.push(join(setDir, sub.name, d));
+      } else targets.push(join(setDir, sub.name));
+    }
+  }
+  const worker = async (): Promise<void> => {
+    for (let t = targets.shift(); t !== undefined; t = targets.shift()) {
+      await new Promise<void>((resolve) => spawn('rm', ['-rf', t], { stdio: 'ignore' }).on('close', () => resolve()));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  rmSync(base, { recursive: true, force: true });
+  return performance.now() - t0;
+}
+
+async function main(): Promise<number> {
+  let config: Config | 'help';
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    log(`bench: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const keep = config.keep;
+  if (rsyncVersion() === undefined) {
+    log('rsync not found: apt-get install -y rsync');
+    return 1;
+  }
+  if (!existsSync(CLI_PATH)) {
+    log(`bench: ${CLI_PATH} is missing: run npm run build (npm run bench builds first)`);
+    return 1;
+  }
+  process.umask(0o022);
+  const started = performance.now();
+  mkdirSync(config.baseDir, { recursive: true });
+  const base = mkdtempSync(join(config.baseDir, 'absync-bench-'));
+  const scratch = join(base, '.scratch');
+  mkdirSync(scratch);
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(keep ? `\ninterrupted: data kept in ${base}` : `\ninterrupted: removing ${base}`);
+    if (!keep) rmSync(base, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const machine = machineInfo(base);
+  for (const l of describeMachine(machine)) log(l);
+  log(`data in ${base}; sets ${config.sets.map((s) => s.name).join(', ')}; tools ${config.tools.join(', ')}${config.quick ? '; quick mode' : ''}`);
+
+  const api = new ApiHost();
+  const results = new Results();
+  const bench: Bench = { config, results, tools: { api, scratch }, log, notes: [] };
+  const generated = new Map<SetName, Generated>();
+  const states: SetState[] = [];
+  const phases: string[] = [];
+  const wantApi = config.tools.includes('api');
+  if (wantApi) await api.start();
+
+  try {
+    // All first copies first: no mass delete (the rename scenario's) comes before a first copy.
+    for (const plan of config.sets) {
+      const root = join(base, plan.name);
+      const src = join(root, 'src');
+      const gen = generate(src, plan.shape, `${config.seed}:${plan.name}`);
+      generated.set(plan.name, gen);
+      log(`${setTitle(plan.name, gen)}: generated in ${(gen.ms / 1000).toFixed(1)} s; largest folder ${gen.largestFolder} (${gen.largestFolderFiles} files)`);
+      const state: SetState = { plan, root, src, gen, dst: new Map(), snap: snapshot(src) };
+      states.push(state);
+      const t0 = performance.now();
+      if (plan.scenarios.includes('first-copy')) await firstCopy(bench, state);
+      else await setupCopies(bench, state);
+      phases.push(`${plan.name} first copy ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    for (const state of states) {
+      const t0 = performance.now();
+      for (const s of state.plan.scenarios) if (s !== 'first-copy') await mutatedScenario(bench, state, s);
+      phases.push(`${state.plan.name} other scenarios ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    if (wantApi) api.stop();
+  }
+
+  const benchMs = performance.now() - started;
+  const out: string[] = [];
+  out.push('', ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
+  if (wantApi) out.push(`library API: sync() from ${api.from}, in a separate long-lived node process (timed inside it)`);
+  out.push(`peak memory: ${memoryMethod()}`);
+  out.push(`rounds: ${config.sets.map((s) => `${s.name} ${s.firstCopyRounds} first cop${s.firstCopyRounds === 1 ? 'y' : 'ies'} + ${s.rounds} per other scenario`).join('; ')} (after one warm-up where there is more than one round)`);
+  for (const plan of config.sets) out.push(`set ${setTitle(plan.name, generated.get(plan.name))}`);
+  out.push('', 'medians (WRONG = a run did not leave an exact mirror; see below):', '');
+  out.push(...resultsTable(config, results, generated));
+  out.push('', ...targetsTable(evaluateTargets(results)));
+  if (config.quick) out.push('', 'quick mode: smaller sets than the issue names, so the target marks are indicative only.');
+  if (bench.notes.length > 0) out.push('', ...bench.notes.map((n) => `note: ${n}`));
+  const wrong = problemLines(results);
+  if (wrong.length > 0) out.push('', ...wrong);
+  out.push('', `benchmark took ${(benchMs / 1000).toFixed(0)} s (${phases.join(', ')})`);
+
+  let cleanupMs: number | undefined;
+  if (config.keep) out.push(`data kept in ${base}`);
+  else {
+    log(`removing ${base} ...`);
+    cleanupMs = await removeAll(base);
+    out.push(`removing the data took ${(cleanupMs / 1000).toFixed(0)} s (not timed: nothing is deleted while a tool runs)`);
+  }
+  if (config.json) {
+    for (const l of out) log(l);
+    const extra = { benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
+    process.stdout.write(`${JSON.stringify(jsonReport(config, machine, results, generated, extra), null, 2)}\n`);
+  } else process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    log(`bench: ${(e as Error)?.stack ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);
