@@ -35,7 +35,19 @@ type Content = CopyAction | UpdateAction;
 export function planMirror(input: PlanInput, rules: PlanRules): Plan {
   const src = input.source.entries;
   const digests = input.digests ?? NO_DIGESTS;
-  const isProtected = rules.isProtected ?? (() => false);
+  // A protected folder protects everything below it.
+  const folderProtected = new Map<RelPath, boolean>();
+  const underProtected = (dir: RelPath): boolean => {
+    if (dir === '' || !rules.isProtected) return false;
+    let v = folderProtected.get(dir);
+    if (v === undefined) {
+      v = rules.isProtected(dir, true) || underProtected(parentOf(dir));
+      folderProtected.set(dir, v);
+    }
+    return v;
+  };
+  const isProtected = (path: RelPath, isDir: boolean): boolean =>
+    rules.isProtected !== undefined && (rules.isProtected(path, isDir) || underProtected(parentOf(path)));
 
   // Source problems hide what the source really has: nothing at or below them is deleted or overwritten.
   const problems = new Set<RelPath>();
