@@ -5,6 +5,8 @@
  * run (untimed), and the peak RSS is reset through /proc/self/clear_refs, so each run's peak is its own.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 interface SyncApi {
   sync(options: { source: string; destination: string }): Promise<{ failed: number; failures?: unknown[] }>;
@@ -19,15 +21,15 @@ export type ApiReply =
   | { readonly ok: true; readonly ms: number; readonly peakRssKiB?: number; readonly failed: number; readonly detail?: string }
   | { readonly ok: false; readonly ms: number; readonly error: string };
 
-/** dist/src/index.js if it exports `sync`, else dist/src/engine/index.js. */
-async function loadApi(): Promise<{ api: SyncApi; from: string }> {
-  for (const rel of ['../src/index.js', '../src/engine/index.js']) {
-    const url = new URL(rel, import.meta.url);
-    if (!existsSync(url)) continue;
-    const mod = (await import(url.href)) as Partial<SyncApi>;
-    if (typeof mod.sync === 'function') return { api: mod as SyncApi, from: `dist/${rel.slice(3)}` };
+/** `<srcDir>/index.js` if it exports `sync`, else `<srcDir>/engine/index.js` (srcDir: a built dist/src). */
+async function loadApi(srcDir: string): Promise<{ api: SyncApi; from: string }> {
+  for (const rel of ['index.js', 'engine/index.js']) {
+    const path = join(srcDir, rel);
+    if (!existsSync(path)) continue;
+    const mod = (await import(pathToFileURL(path).href)) as Partial<SyncApi>;
+    if (typeof mod.sync === 'function') return { api: mod as SyncApi, from: `dist/src/${rel}` };
   }
-  throw new Error('no sync() export in dist/src/index.js or dist/src/engine/index.js (run npm run build)');
+  throw new Error(`no sync() export in ${srcDir}/index.js or ${srcDir}/engine/index.js (run npm run build)`);
 }
 
 function resetPeak(): boolean {
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   };
   let api: SyncApi;
   try {
-    const loaded = await loadApi();
+    const loaded = await loadApi(process.argv[2] ?? '');
     api = loaded.api;
     send({ ready: true, from: loaded.from });
   } catch (e) {

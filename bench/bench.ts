@@ -12,7 +12,8 @@ import { describeMachine, machineInfo, rsyncVersion } from './machine.js';
 import { evaluateTargets, jsonReport, problemLines, resultsTable, setTitle, targetsTable } from './report.js';
 import { firstCopy, mutatedScenario, setupCopies, type Bench, type SetState } from './rounds.js';
 import { Results } from './stats.js';
-import { ApiHost, CLI_PATH, memoryMethod } from './tools.js';
+import { ApiHost, memoryMethod } from './tools.js';
+import { BUILT_SRC, freezeCode } from './code.js';
 import { snapshot } from './verify.js';
 
 function log(line: string): void {
@@ -59,8 +60,8 @@ async function main(): Promise<number> {
     log('rsync not found: apt-get install -y rsync');
     return 1;
   }
-  if (!existsSync(CLI_PATH)) {
-    log(`bench: ${CLI_PATH} is missing: run npm run build (npm run bench builds first)`);
+  if (!existsSync(join(BUILT_SRC, 'cli.js'))) {
+    log(`bench: ${BUILT_SRC}/cli.js is missing: run npm run build (npm run bench builds first)`);
     return 1;
   }
   process.umask(0o022);
@@ -80,18 +81,20 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const code = freezeCode(join(base, 'code'));
   const machine = machineInfo(base);
   for (const l of describeMachine(machine)) log(l);
+  log(`gulp-absync ${code.version}, frozen for this run in ${code.srcDir}`);
   log(`data in ${base}; sets ${config.sets.map((s) => s.name).join(', ')}; tools ${config.tools.join(', ')}${config.quick ? '; quick mode' : ''}`);
 
   const api = new ApiHost();
   const results = new Results();
-  const bench: Bench = { config, results, tools: { api, scratch }, log, notes: [] };
+  const bench: Bench = { config, results, tools: { api, scratch, cli: code.cli }, log, notes: [] };
   const generated = new Map<SetName, Generated>();
   const states: SetState[] = [];
   const phases: string[] = [];
   const wantApi = config.tools.includes('api');
-  if (wantApi) await api.start();
+  if (wantApi) await api.start(code.srcDir);
 
   try {
     // All first copies first: no mass delete (the rename scenario's) comes before a first copy.
@@ -119,7 +122,7 @@ async function main(): Promise<number> {
 
   const benchMs = performance.now() - started;
   const out: string[] = [];
-  out.push('', ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
+  out.push('', `gulp-absync ${code.version}`, ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
   if (wantApi) out.push(`library API: sync() from ${api.from}, in a separate long-lived node process (timed inside it)`);
   out.push(`peak memory: ${memoryMethod()}`);
   out.push(`rounds: ${config.sets.map((s) => `${s.name} ${s.firstCopyRounds} first cop${s.firstCopyRounds === 1 ? 'y' : 'ies'} + ${s.rounds} per other scenario`).join('; ')} (after one warm-up where there is more than one round)`);
@@ -142,7 +145,7 @@ async function main(): Promise<number> {
   }
   if (config.json) {
     for (const l of out) log(l);
-    const extra = { benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
+    const extra = { absync: code.version, benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
     process.stdout.write(`${JSON.stringify(jsonReport(config, machine, results, generated, extra), null, 2)}\n`);
   } else process.stdout.write(`${out.join('\n')}\n`);
   return 0;

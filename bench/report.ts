@@ -130,7 +130,7 @@ export function problemLines(results: Results): string[] {
   for (const c of results.cells) {
     for (const s of c.samples) {
       if (s.ok) continue;
-      lines.push(`WRONG: ${c.set} / ${SCENARIO_TITLES[c.scenario]} / ${TOOL_LABELS[c.tool]} (round ${s.round}${s.warmup ? ', warm-up' : ''}):`);
+      lines.push(`WRONG: ${c.set} / ${SCENARIO_TITLES[c.scenario]} / ${TOOL_LABELS[c.tool]} (round ${s.round}${s.note ? `, ${s.note}` : s.warmup ? ', warm-up' : ''}):`);
       for (const p of s.problems) lines.push(`    ${p}`);
     }
   }

@@ -66,13 +66,14 @@ async function runAndVerify(
   warmup: boolean,
   mutation: Mutation | undefined,
   fullContent: boolean,
+  note?: string,
 ): Promise<Sample> {
   const r = await runTool(tool, state.src, dst, bench.tools);
   const problems: string[] = [];
   if (r.error) problems.push(`tool failed: ${r.error}`);
   const v = verifyMirror(state.src, state.snap, dst, mutation?.changed ?? [], fullContent);
   problems.push(...v.problems);
-  const sample: Sample = { round, warmup, ms: r.ms, ...(r.peakRssKiB !== undefined ? { peakRssKiB: r.peakRssKiB } : {}), ok: problems.length === 0, problems };
+  const sample: Sample = { round, warmup, ...(note ? { note } : {}), ms: r.ms, ...(r.peakRssKiB !== undefined ? { peakRssKiB: r.peakRssKiB } : {}), ok: problems.length === 0, problems };
   bench.results.cell(state.plan.name, scenario, tool).samples.push(sample);
   return sample;
 }
@@ -124,7 +125,6 @@ export async function mutatedScenario(bench: Bench, state: SetState, scenario: E
     const warmup = r === 0;
     let mutation: Mutation | undefined;
     if (scenario !== 'no-change') {
-      await nextSecond();
       mutation = mutate(scenario, state.src, state.snap, `${bench.config.seed}:${state.plan.name}:${scenario}:${r}`, {
         largestFolder: state.gen.largestFolder,
         maxSize,
@@ -140,6 +140,16 @@ export async function mutatedScenario(bench: Bench, state: SetState, scenario: E
     }
     const label = warmup ? 'warm-up' : `round ${r}/${state.plan.rounds}`;
     bench.log(`${roundLine(state, scenario, label, got)}${mutation ? `  [${mutation.summary}]` : ''}`);
+    if (mutation?.restore) {
+      // Untimed: put the deleted files back, and let each tool bring its destination back to a mirror.
+      mutation.restore();
+      state.snap = snapshot(state.src);
+      await nextSecond();
+      for (const tool of tools) {
+        const dst = state.dst.get(tool);
+        if (dst) await runAndVerify(bench, state, scenario, tool, dst, r, true, undefined, false, 'untimed restore run');
+      }
+    }
     if (mutation && mutation.deletes > MASS_DELETE) {
       bench.lastMassDelete = performance.now();
       massDeletes = mutation.deletes;

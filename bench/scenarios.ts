@@ -3,7 +3,7 @@
  * exact mirror of the source before a mutation (verified after the previous run), so every tool starts from the
  * same state: the source is mutated once per round, then each tool syncs it.
  */
-import { renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeRandomFile } from './generate.js';
 import { intIn, pickSome, prng } from './random.js';
@@ -26,6 +26,8 @@ export interface Mutation {
   /** Entries that a tool without rename detection deletes (for the mass-delete note). */
   readonly deletes: number;
   readonly summary: string;
+  /** Puts the source back as it was before the mutation (the delete scenario, so the set does not shrink). */
+  readonly restore?: () => void;
 }
 
 function onePercent(n: number): number {
@@ -54,12 +56,36 @@ function rewrite(root: string, snap: TreeSnapshot, seed: string, maxSize: number
   return { changed: files, deletes: 0, summary: `rewrote ${files.length} files (${sameSize} same size, ${files.length - sameSize} new size)` };
 }
 
+/**
+ * Deletes 1% of the files. `restore` writes them back (same size, mode and mtime, new bytes) and gives their
+ * folders back their mtimes, so the set keeps its size from round to round.
+ */
 function remove(root: string, snap: TreeSnapshot, seed: string): Mutation {
   const rand = prng(`${seed}:delete`);
   const all = filesOf(snap);
   const files = pickSome(rand, all, onePercent(all.length));
   for (const rel of files) unlinkSync(join(root, rel));
-  return { changed: [], deletes: files.length, summary: `deleted ${files.length} files` };
+  const restore = (): void => {
+    const parents = new Set<string>();
+    files.forEach((rel, i) => {
+      const m = snap.get(rel);
+      if (!m) return;
+      const path = join(root, rel);
+      writeRandomFile(path, m.size, `${seed}:restore:${i}`, m.mode);
+      chmodSync(path, m.mode);
+      utimesSync(path, nsToSeconds(m.mtimeNs), nsToSeconds(m.mtimeNs));
+      parents.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+    });
+    for (const p of parents) {
+      const m = snap.get(p);
+      if (m) utimesSync(p === '' ? root : join(root, p), nsToSeconds(m.mtimeNs), nsToSeconds(m.mtimeNs));
+    }
+  };
+  return { changed: [], deletes: files.length, summary: `deleted ${files.length} files`, restore };
+}
+
+function nsToSeconds(ns: bigint): number {
+  return Number(ns / 1000n) / 1e6;
 }
 
 /** Renames the set's largest top-level folder, back and forth: `name` <-> `name-renamed`. */

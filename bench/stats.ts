@@ -5,7 +5,10 @@ import type { ToolName } from './tools.js';
 
 export interface Sample {
   readonly round: number;
+  /** Not counted in the median (the warm-up round, or an untimed run that restores the set). */
   readonly warmup: boolean;
+  /** Why an uncounted run was made, when it is not the warm-up. */
+  readonly note?: string;
   readonly ms: number;
   readonly peakRssKiB?: number;
   readonly ok: boolean;

@@ -27,9 +27,7 @@ export interface RunResult {
   readonly error?: string;
 }
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-export const CLI_PATH = join(here, '..', 'src', 'cli.js');
-const API_HOST = join(here, 'api-host.js');
+const API_HOST = fileURLToPath(new URL('api-host.js', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
 
 let gnuTime: boolean | undefined;
@@ -109,8 +107,9 @@ export class ApiHost {
   private pending: ((reply: ApiReply) => void) | undefined;
   from = '';
 
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--expose-gc', API_HOST], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** Starts the host on the build in `srcDir` (a dist/src folder). */
+  async start(srcDir: string): Promise<void> {
+    const child = spawn(process.execPath, ['--expose-gc', API_HOST, srcDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       const onFirst = (m: { ready?: boolean; from?: string; error?: string }): void => {
@@ -158,6 +157,8 @@ export class ApiHost {
 
 export interface ToolContext {
   readonly api: ApiHost;
+  /** The CLI script (the frozen copy's dist/src/cli.js). */
+  readonly cli: string;
   /** Scratch folder for GNU time's output. */
   readonly scratch: string;
 }
@@ -167,7 +168,7 @@ export function runTool(tool: ToolName, src: string, dst: string, ctx: ToolConte
   const rssFile = join(ctx.scratch, `rss-${tool}.txt`);
   switch (tool) {
     case 'cli':
-      return runChild(process.execPath, [CLI_PATH, src, dst, '--quiet'], rssFile);
+      return runChild(process.execPath, [ctx.cli, src, dst, '--quiet'], rssFile);
     case 'api':
       return ctx.api.run(src, dst);
     case 'rsync':

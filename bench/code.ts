@@ -1,0 +1,39 @@
+/**
+ * The gulp-absync build under test, frozen for the whole run: dist/src is copied into the benchmark's folder (with
+ * package.json and a link to node_modules), so a rebuild of dist/ during a long run cannot change the code halfway,
+ * and the CLI and the API run the same code.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (dist/bench/code.js -> ../..). */
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const BUILT_SRC = join(REPO, 'dist', 'src');
+
+export interface CodeUnderTest {
+  /** dist/src of the frozen copy. */
+  readonly srcDir: string;
+  readonly cli: string;
+  /** e.g. "5b892ee" or "5b892ee + uncommitted changes in src/". */
+  readonly version: string;
+}
+
+function gitVersion(): string {
+  const head = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = spawnSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() !== '' ? ' + uncommitted changes in src/' : ''}`;
+}
+
+export function freezeCode(into: string): CodeUnderTest {
+  if (!existsSync(join(BUILT_SRC, 'cli.js'))) throw new Error(`${BUILT_SRC}/cli.js is missing: run npm run build (npm run bench builds first)`);
+  const version = gitVersion();
+  mkdirSync(join(into, 'dist'), { recursive: true });
+  cpSync(join(REPO, 'package.json'), join(into, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(into, 'node_modules'));
+  const srcDir = join(into, 'dist', 'src');
+  cpSync(BUILT_SRC, srcDir, { recursive: true });
+  return { srcDir, cli: join(srcDir, 'cli.js'), version };
+}
