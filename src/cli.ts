@@ -108,6 +108,9 @@ async function runInterval(args: CliArgs, options: ResolvedOptions, log: LogFile
   // A first run refused for bad input (missing source, nested roots) is a usage error, not something to retry forever.
   if (firstCode === EXIT_REFUSED) return EXIT_REFUSED;
   log?.write(`watching: every ${interval} s`);
+  // The log file is opened for every line, so a rotated log simply continues under its name; SIGHUP must not kill us.
+  const onHup = (): void => void log?.write('SIGHUP: log file reopened');
+  process.on('SIGHUP', onHup);
   const timer = setInterval(() => runner.trigger('tick'), interval * 1000);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -115,6 +118,7 @@ async function runInterval(args: CliArgs, options: ResolvedOptions, log: LogFile
     process.once('SIGTERM', stop);
   });
   clearInterval(timer);
+  process.off('SIGHUP', onHup);
   await runner.close();
   log?.write('stopped');
   return EXIT_OK;

@@ -29,20 +29,23 @@ async function writeContent(content: ContentSource, tmp: string): Promise<void> 
 }
 
 /** Copies once; returns the source's state after the copy, or undefined if it is gone. */
+/** The source's state now, or 'gone' if it is no longer a regular file (deleted, or replaced by a folder or link). */
+async function sourceNow(path: string): Promise<FileEntry | 'gone'> {
+  const st = await lstat(path, { bigint: true }).catch(() => undefined);
+  if (!st?.isFile()) return 'gone';
+  return { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode: Number(st.mode & 0o7777n), ino: Number(st.ino) };
+}
+
+/** Copies once; returns the source's state after the copy ('same' for in-memory contents), or 'gone'. */
 async function copyOnce(content: ContentSource, tmp: string): Promise<FileEntry | 'gone' | 'same'> {
   try {
     await writeContent(content, tmp);
   } catch (err) {
-    if (content.type === 'path' && isGone(err)) {
-      const still = await lstat(content.path).catch(() => undefined);
-      if (!still) return 'gone';
-    }
+    if (content.type === 'path' && (await sourceNow(content.path)) === 'gone') return 'gone';
     throw err;
   }
-  if (content.type !== 'path') return 'same';
-  const st = await lstat(content.path, { bigint: true }).catch(() => undefined);
-  if (!st || !st.isFile()) return 'gone';
-  return { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode: Number(st.mode & 0o7777n), ino: Number(st.ino) };
+  // copyFile follows links: a source swapped for a link during the copy is caught here, and the copy dropped.
+  return content.type === 'path' ? sourceNow(content.path) : 'same';
 }
 
 function unchanged(a: FileEntry, b: FileEntry): boolean {
@@ -55,6 +58,7 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
   const finalAbs = toAbs(ctx.root, action.path);
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
   let expected: FileEntry = action.source;
+  let placed = false;
   try {
     for (let attempt = 1; ; attempt++) {
       const after = await copyOnce(content, tmp);
@@ -69,17 +73,13 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
     if (content.type !== 'path') await chmod(tmp, expected.mode);
     await utimes(tmp, Date.now() / 1000, toUtimes(expected.mtimeMs));
     if (action.op === 'update') {
-      const state = await checkExpected(finalAbs, action.expect);
-      if (state !== 'ok') {
-        await unlink(tmp);
-        return 'changed-since-scan';
-      }
+      if ((await checkExpected(finalAbs, action.expect)) !== 'ok') return 'changed-since-scan';
       await backUp(ctx, action.path);
     }
     await rename(tmp, finalAbs);
+    placed = true;
     return 'done';
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
+  } finally {
+    if (!placed) await unlink(tmp).catch(() => undefined);
   }
 }
