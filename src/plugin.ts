@@ -54,7 +54,10 @@ function toPluginError(err: unknown): PluginError {
   if (err instanceof PluginError) return err;
   if (isAbsyncError(err)) return new PluginError(PLUGIN_NAME, err, err.path ? { fileName: err.path } : {});
   if (err instanceof StreamConflictError) return new PluginError(PLUGIN_NAME, err.message, { fileName: err.path });
-  return new PluginError(PLUGIN_NAME, err instanceof Error ? err : String(err));
+  if (!(err instanceof Error)) return new PluginError(PLUGIN_NAME, String(err));
+  // An fs error that escaped the engine (e.g. creating the destination under a file): name its path.
+  const path = (err as NodeJS.ErrnoException).path;
+  return new PluginError(PLUGIN_NAME, err, typeof path === 'string' ? { fileName: path } : {});
 }
 
 /** Mirrors the received files; resolves with the files to pass on, tagged. */

@@ -3,8 +3,8 @@
  * so its bytes go to a private temporary file first (never inside the destination, whose temporary names the
  * engine treats as leftovers of a killed run).
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { createWriteStream, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplacementScanner } from './encoding-check.js';
@@ -26,21 +26,32 @@ export class SpoolDir {
     return this.dir;
   }
 
-  /** Copies a readable (Node or streamx: anything async-iterable) to a new file in the folder. */
-  async spool(input: AsyncIterable<unknown>): Promise<Spooled> {
+  /**
+   * Copies a readable to a new file in the folder. Events, not async iteration: vinyl-fs' contents are streamx
+   * duplexes whose async iterator waits for a 'close' that never comes once their readable side has ended.
+   */
+  async spool(input: NodeJS.ReadableStream): Promise<Spooled> {
     const path = join(await this.folder(), String(this.count++));
     const scanner = new ReplacementScanner();
-    const fh = await open(path, 'w', 0o600);
+    const out = createWriteStream(path, { mode: 0o600 });
     let size = 0;
     try {
-      for await (const chunk of input) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-        scanner.push(bytes);
-        size += bytes.byteLength;
-        await fh.write(bytes);
-      }
+      await new Promise<void>((resolve, reject) => {
+        input.on('data', (chunk: unknown) => {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+          scanner.push(bytes);
+          size += bytes.byteLength;
+          if (!out.write(bytes)) {
+            input.pause();
+            out.once('drain', () => input.resume());
+          }
+        });
+        input.once('end', () => out.end(resolve));
+        input.once('error', reject);
+        out.once('error', reject);
+      });
     } finally {
-      await fh.close();
+      out.destroy();
     }
     return { path, size, replacement: scanner.found };
   }

@@ -4,7 +4,7 @@
  * temporary file. Folders the stream implies (parents of its files) become folder entries.
  */
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { parentOf, type ContentSource, type DirEntry, type Entry, type RelPath, type Snapshot } from './engine/index.js';
@@ -85,7 +85,7 @@ async function fromBuffer(file: VinylFile, data: Buffer, now: number): Promise<B
 async function fromStream(file: VinylFile, spool: SpoolDir, now: number): Promise<Built> {
   let spooled;
   try {
-    spooled = await spool.spool(file.contents as unknown as AsyncIterable<unknown>);
+    spooled = await spool.spool(file.contents as NodeJS.ReadableStream);
   } catch (err) {
     return { entry: problem(err) };
   }
@@ -106,9 +106,14 @@ async function buildOne(r: Received, spool: SpoolDir, now: number): Promise<Buil
     return { entry: { kind: 'dir', mode: modeOf(file.stat, DIR_MODE), mtimeMs: await mtimeOfVinyl(file, now, true), ino: 0 } };
   }
   if (r.kind === 'symlink') {
-    const target = file.symlink;
+    // gulp.src sets file.symlink only when it reads contents; with `read: false` the link is read here.
+    let target = file.symlink;
     if (typeof target !== 'string' || target === '') {
-      return { entry: { kind: 'problem', code: 'EINVAL', message: `${file.path}: a symbolic link without a target (file.symlink)` } };
+      try {
+        target = await readlink(file.path);
+      } catch (err) {
+        return { entry: problem(err) };
+      }
     }
     return { entry: { kind: 'symlink', target, mtimeMs: await mtimeOfVinyl(file, now, false), ino: 0 } };
   }
