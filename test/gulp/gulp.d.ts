@@ -18,6 +18,7 @@ declare module 'gulp' {
     src(globs: string | string[], options?: SrcOptions): Readable;
     series(...tasks: TaskFunction[]): TaskFunction;
     parallel(...tasks: TaskFunction[]): TaskFunction;
+    on(event: 'error' | 'start' | 'stop', listener: (event: unknown) => void): void;
   };
   export default gulp;
 }
