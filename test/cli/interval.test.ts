@@ -1,6 +1,6 @@
 /** Interval mode: sync now, then every N seconds, log to a file, stop cleanly on SIGINT/SIGTERM. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { absync, absyncAsync } from '../helpers/cli.js';
@@ -52,5 +52,20 @@ describe('absync <src> <dst> <interval> <logfile>', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot write log file .*x\.log/);
     assert.ok(!existsSync(join(root, 'dst')));
+  });
+});
+
+describe('a log file inside the mirrored trees', () => {
+  it('is left out of the mirror: not copied from the source, not deleted from the destination', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    assert.equal(absync([src, dst, join(src, 'logs', 'in-source.log')]).code, 0);
+    assert.equal(absync([src, dst, join(src, 'logs', 'in-source.log')]).code, 0);
+    assert.ok(!existsSync(join(dst, 'logs', 'in-source.log')));
+    rmSync(join(src, 'logs'), { recursive: true });
+    assert.equal(absync([src, dst, join(dst, 'in-dest.log')]).code, 0);
+    assert.equal(absync([src, dst, join(dst, 'in-dest.log')]).code, 0);
+    assert.equal(read(join(dst, 'in-dest.log')).trim().split('\n').length, 2);
   });
 });
