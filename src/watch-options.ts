@@ -17,7 +17,7 @@ export interface WatchRun {
 export interface WatchOptions extends SyncOptions {
   /** Also sync every this many seconds (fractions allowed). Default: no interval. */
   interval?: number;
-  /** Sync when the source changes (chokidar, as gulp.watch). Default true. */
+  /** Sync when the source changes (chokidar, as gulp.watch), and once more when the watcher is ready. Default true. */
   watch?: boolean;
   /** Wait this long after the last change of a burst before syncing, in milliseconds. Default 200. */
   debounce?: number;

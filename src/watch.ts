@@ -21,7 +21,7 @@ export interface WatchHandle {
   /** Runs finished so far (including failed and refused ones). */
   readonly runs: number;
   readonly lastRun: WatchRun | undefined;
-  /** Resolves once the source watcher has its initial listing (at once with `watch: false`). */
+  /** Resolves once the source watcher has its initial listing (at once with `watch: false`); a run is then requested. */
   readonly ready: Promise<void>;
   /** Resolves once the watch has stopped (by `close()` or a signal). */
   readonly closed: Promise<void>;
@@ -108,6 +108,9 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
   const watcher = o.watch
     ? watchSource(o, logFile?.path, changed, (err) => report(`watch error: ${err instanceof Error ? err.message : String(err)}`))
     : undefined;
+  // The first run starts before the watcher has listed the source: one more run once it has catches any change
+  // made in between, which no event will report.
+  watcher?.once('ready', () => trigger('change'));
   const ready = watcher ? new Promise<void>((done) => watcher.once('ready', () => done())) : Promise.resolve();
   const ticker = o.intervalMs === undefined ? undefined : setInterval(() => trigger('tick'), o.intervalMs);
 
