@@ -19,7 +19,7 @@ import { createFilter, createMatcher, type FilterRules } from './scan/filter.js'
 import { scanBoth } from './scan/scan-both.js';
 import { scanTree } from './scan/scan-tree.js';
 import { summarize } from './summary.js';
-import type { Outcome, Plan, Snapshot, Summary } from './types.js';
+import type { Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
 import { mtimeOf, sameMtime, toUtimes } from './times.js';
 
 export interface RunHooks {
@@ -28,6 +28,8 @@ export interface RunHooks {
   readonly onOutcome?: (outcome: Outcome) => void;
   /** Stops between actions; the action in flight finishes, so no temporary file is left behind. */
   readonly signal?: AbortSignal;
+  /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
+  readonly paths?: readonly RelPath[];
 }
 
 export interface SyncResult {
@@ -115,6 +117,10 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     if (hooks.source) {
       source = hooks.source;
       destination = destExists ? scanTree(destRoot, 'destination', createFilter(rules)) : { ...EMPTY, root: destRoot };
+    } else if (hooks.paths && destExists) {
+      const filter = createFilter(rules);
+      source = scanTree(sourceRoot, 'source', filter, hooks.paths);
+      destination = scanTree(destRoot, 'destination', filter, hooks.paths);
     } else {
       const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true });
       source = both.source;

@@ -72,6 +72,8 @@ export interface Snapshot {
   readonly contents?: ReadonlyMap<RelPath, ContentSource>;
   /** The root folder's own attributes, when known (mirrored like any folder's). */
   readonly rootEntry?: DirEntry;
+  /** Set when only these subtrees (and their parent folders) were scanned: an incremental run. */
+  readonly scope?: readonly RelPath[];
   /** Paths the filters left out; the planner never deletes a folder that holds one. */
   readonly excluded?: readonly RelPath[];
   /** Destination only: leftover temporary files of an earlier, killed run (absolute paths). */

@@ -21,7 +21,8 @@ export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, r
   if (gone.length === 0) return;
   const example = gone.slice(0, 3).map((p) => JSON.stringify(p)).join(', ');
   const total = destination.entries.size;
-  if (!rules.allowEmptySource) {
+  // An incremental run sees only the changed paths: a deleted file there is not an empty source.
+  if (!rules.allowEmptySource && source.scope === undefined) {
     if (source.entries.size === 0) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
