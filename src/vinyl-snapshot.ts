@@ -7,12 +7,12 @@ import { createReadStream } from 'node:fs';
 import { readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { parentOf, type ContentSource, type DirEntry, type Entry, type RelPath, type Snapshot } from './engine/index.js';
+import { mtimeOf, parentOf, type ContentSource, type DirEntry, type Entry, type RelPath, type Snapshot } from './engine/index.js';
 import { ENCODING_HINT, hasReplacement, looksDecoded } from './encoding-check.js';
 import type { Received } from './receive-file.js';
 import type { SpoolDir } from './spool.js';
 import type { VinylFile } from './vinyl-file.js';
-import { exactMs, modeOf, mtimeOfVinyl } from './vinyl-stat.js';
+import { modeOf, mtimeOfVinyl } from './vinyl-stat.js';
 
 export interface VinylSnapshot {
   readonly snapshot: Snapshot;
@@ -56,11 +56,11 @@ async function fromDisk(file: VinylFile): Promise<Built> {
     const mode = Number(st.mode & 0o7777n);
     if (st.isFile()) {
       return {
-        entry: { kind: 'file', size: Number(st.size), mtimeMs: exactMs(st.mtimeNs), mode, ino: Number(st.ino) },
+        entry: { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode, ino: Number(st.ino) },
         content: { type: 'path', path: real },
       };
     }
-    if (st.isDirectory()) return { entry: { kind: 'dir', mode, mtimeMs: exactMs(st.mtimeNs), ino: 0 } };
+    if (st.isDirectory()) return { entry: { kind: 'dir', mode, mtimeMs: mtimeOf(st), ino: 0 } };
     return { entry: { kind: 'special', type: st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'unknown' } };
   } catch (err) {
     return { entry: problem(err) };
@@ -125,7 +125,7 @@ async function buildOne(r: Received, spool: SpoolDir, now: number): Promise<Buil
 /** The folder a file's base holds at `path`, if it is one, else a default folder (mode 755, mtime now). */
 async function impliedDir(base: string, path: RelPath, now: number): Promise<DirEntry> {
   const st = await stat(join(base, path), { bigint: true }).catch(() => undefined);
-  if (st?.isDirectory()) return { kind: 'dir', mode: Number(st.mode & 0o7777n), mtimeMs: exactMs(st.mtimeNs), ino: 0 };
+  if (st?.isDirectory()) return { kind: 'dir', mode: Number(st.mode & 0o7777n), mtimeMs: mtimeOf(st), ino: 0 };
   return { kind: 'dir', mode: DIR_MODE, mtimeMs: now, ino: 0 };
 }
 

@@ -4,12 +4,8 @@
  * a fraction of a microsecond off. So when a file's mtime is still the one on disk, it is read again exactly.
  */
 import { lstat, stat } from 'node:fs/promises';
+import { mtimeOf } from './engine/index.js';
 import type { VinylFile, VinylStat } from './vinyl-file.js';
-
-/** Milliseconds floored to the microsecond, as the engine keeps them. */
-export function exactMs(ns: bigint): number {
-  return Number(ns / 1000n) / 1000;
-}
 
 /** file.stat.mtime wins (plugins set it); mtimeMs adds the sub-millisecond part when both agree (Node rounds the Date). */
 function statMtime(st: VinylStat | null | undefined): number | undefined {
@@ -29,7 +25,7 @@ export async function mtimeOfVinyl(file: VinylFile, now: number, follow: boolean
   if (Number.isInteger(approx)) return approx;
   try {
     const st = await (follow ? stat : lstat)(file.path, { bigint: true });
-    const exact = exactMs(st.mtimeNs);
+    const exact = mtimeOf(st);
     if (Math.abs(exact - approx) < 0.001) return exact;
   } catch {
     /* no file on disk (a made-up vinyl): its own value, floored */

@@ -4,4 +4,7 @@ export { resolveOptions, type SyncOptions, type ResolvedOptions, type HashAlgori
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
 export { checkRelative, joinRel, parentOf } from './paths.js';
 export { describeAction } from './describe.js';
+export { createFilter, type FilterRules, type PathFilter } from './scan/filter.js';
+export { isTempName, LOCK_NAME, TMP_PREFIX } from './reserved.js';
+export { mtimeOf } from './times.js';
 export type * from './types.js';

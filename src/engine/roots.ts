@@ -18,10 +18,12 @@ async function realpathLoose(path: string): Promise<{ path: string; exists: bool
   try {
     return { path: await realpath(path), exists: true };
   } catch (err) {
-    if (!isGone(err)) throw err;
+    // ENOTDIR (a parent is a file) is not "missing": the caller refuses it.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const parent = dirname(path);
     if (parent === path) throw err;
     const up = await realpathLoose(parent);
+    if (up.exists && !(await stat(up.path)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     return { path: join(up.path, basename(path)), exists: false };
   }
 }

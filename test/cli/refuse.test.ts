@@ -126,3 +126,14 @@ describe('refusals', () => {
     assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('refusals below a file', () => {
+  it('a destination below a regular file is refused with exit 2', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    writeFileSync(join(root, 'afile'), 'x');
+    const r = absync([src, join(root, 'afile', 'dst')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /destination is not a folder \(a parent is a file\): .*afile\/dst/);
+  });
+});
