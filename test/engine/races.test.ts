@@ -3,23 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { applyPlan } from '../../src/engine/apply/apply-plan.js';
-import { ParentGuard } from '../../src/engine/apply/safe-parent.js';
-import { makePlan } from '../../src/engine/sync.js';
-import { resolveOptions } from '../../src/engine/options.js';
-import { scanTree } from '../../src/engine/scan/scan-tree.js';
-import { summarize } from '../../src/engine/summary.js';
+import { planThenApply } from '../helpers/race.js';
 import { tmp, writeTree } from '../helpers/tree.js';
-
-async function planThen(src: string, dst: string, mutate: () => void) {
-  const options = resolveOptions({ source: src, destination: dst });
-  const source = scanTree(src, 'source');
-  const destination = scanTree(dst, 'destination');
-  const plan = await makePlan(options, source, destination);
-  mutate();
-  const outcomes = await applyPlan({ root: dst, source, parents: new ParentGuard(dst) }, plan, 4);
-  return summarize({ source: src, destination: dst, plan, outcomes, startedAt: 0, now: 1 });
-}
 
 describe('changes between scan and apply', () => {
   it('a source file deleted after the scan is counted as vanished, not failed', async () => {
@@ -27,7 +12,7 @@ describe('changes between scan and apply', () => {
     const src = writeTree(join(root, 'src'), { a: 'a', b: 'b' });
     const dst = join(root, 'dst');
     mkdirSync(dst);
-    const s = await planThen(src, dst, () => rmSync(join(src, 'a')));
+    const s = await planThenApply(src, dst, () => rmSync(join(src, 'a')));
     assert.equal(s.failed, 0);
     assert.equal(s.vanished, 1);
     assert.equal(s.copied, 1);
@@ -38,7 +23,7 @@ describe('changes between scan and apply', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { keep: 'k' });
     const dst = writeTree(join(root, 'dst'), { keep: 'k', extra: 'old' });
-    const s = await planThen(src, dst, () => writeFileSync(join(dst, 'extra'), 'someone wrote this'));
+    const s = await planThenApply(src, dst, () => writeFileSync(join(dst, 'extra'), 'someone wrote this'));
     assert.equal(s.failed, 0);
     assert.equal(s.vanished, 1);
     assert.equal(readFileSync(join(dst, 'extra'), 'utf8'), 'someone wrote this');
@@ -48,7 +33,7 @@ describe('changes between scan and apply', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { f: 'new content' });
     const dst = writeTree(join(root, 'dst'), { f: 'old' });
-    const s = await planThen(src, dst, () => {
+    const s = await planThenApply(src, dst, () => {
       rmSync(join(dst, 'f'));
       writeFileSync(join(dst, 'f'), 'other');
     });
@@ -64,7 +49,7 @@ describe('changes between scan and apply', () => {
     mkdirSync(outside);
     const src = writeTree(join(root, 'src'), { 'sub/new.txt': 'n' });
     const dst = writeTree(join(root, 'dst'), { 'sub/': { dir: true } });
-    const s = await planThen(src, dst, () => {
+    const s = await planThenApply(src, dst, () => {
       rmSync(join(dst, 'sub'), { recursive: true });
       symlinkSync(outside, join(dst, 'sub'));
     });
@@ -77,7 +62,7 @@ describe('changes between scan and apply', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { keep: 'k' });
     const dst = writeTree(join(root, 'dst'), { keep: 'k', 'old/f': 'f' });
-    const s = await planThen(src, dst, () => writeFileSync(join(dst, 'old', 'new'), 'n'));
+    const s = await planThenApply(src, dst, () => writeFileSync(join(dst, 'old', 'new'), 'n'));
     assert.equal(s.failed, 0);
     assert.ok(existsSync(join(dst, 'old', 'new')));
   });

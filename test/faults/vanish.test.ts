@@ -3,23 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { applyPlan } from '../../src/engine/apply/apply-plan.js';
-import { ParentGuard } from '../../src/engine/apply/safe-parent.js';
-import { resolveOptions } from '../../src/engine/options.js';
-import { scanTree } from '../../src/engine/scan/scan-tree.js';
-import { summarize } from '../../src/engine/summary.js';
-import { makePlan, sync } from '../../src/engine/sync.js';
+import { sync } from '../../src/engine/sync.js';
+import { planThenApply } from '../helpers/race.js';
 import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
-
-async function planThenApply(src: string, dst: string, mutate: () => void) {
-  const options = resolveOptions({ source: src, destination: dst });
-  const source = scanTree(src, 'source');
-  const destination = scanTree(dst, 'destination');
-  const plan = await makePlan(options, source, destination);
-  mutate();
-  const outcomes = await applyPlan({ root: dst, source, parents: new ParentGuard(dst) }, plan, 4);
-  return summarize({ source: src, destination: dst, plan, outcomes, startedAt: 0, now: 1 });
-}
 
 const cases: [string, (src: string) => void][] = [
   ['deleted', (src) => rmSync(join(src, 'f'))],
