@@ -12,6 +12,8 @@ export interface WatchRun {
   readonly summary?: Summary;
   /** Set when the run was refused (e.g. the source is missing) or could not start. */
   readonly error?: Error;
+  /** The changed paths this run scanned, when the watcher reported them; absent for a full scan. */
+  readonly scope?: readonly string[];
 }
 
 export interface WatchOptions extends SyncOptions {

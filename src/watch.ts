@@ -40,7 +40,10 @@ function isInside(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onChange: () => void, onError: (e: unknown) => void): FSWatcher {
+/** More changed paths than this in one run, and a full scan is cheaper than many small ones. */
+const MAX_SCOPED_PATHS = 500;
+
+function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onChange: (path: string) => void, onError: (e: unknown) => void): FSWatcher {
   const { source, destination } = o.sync;
   const excludes = createExcludes(o.sync.exclude, o.sync.include);
   const ignored = (path: string, stats?: Stats): boolean => {
@@ -51,7 +54,7 @@ function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onCha
     return excludes(rel.split(sep).join('/'), stats?.isDirectory() ?? false);
   };
   const watcher = chokidar.watch(source, { ignoreInitial: true, ignored, persistent: true });
-  watcher.on('all', onChange);
+  watcher.on('all', (_event, path) => onChange(path));
   watcher.on('error', onError);
   return watcher;
 }
@@ -82,15 +85,19 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     async (signal) => {
       const trigger = next;
       next = 'change';
+      // A run for changes the watcher reported scans just those paths; the first run, ticks and long bursts scan all.
+      const paths = trigger === 'change' && !everything && changedPaths.size > 0 ? [...changedPaths] : undefined;
+      changedPaths.clear();
+      everything = false;
       try {
-        const { summary } = await runSync(o.sync, { signal });
+        const { summary } = await runSync(o.sync, { signal, ...(paths ? { paths } : {}) });
         report(formatSummary(summary));
         for (const f of summary.failures) report(formatFailure(f));
-        finish({ n: runs + 1, trigger, summary });
+        finish({ n: runs + 1, trigger, summary, ...(paths ? { scope: paths } : {}) });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         report(`run refused: ${error.message}`);
-        finish({ n: runs + 1, trigger, error });
+        finish({ n: runs + 1, trigger, error, ...(paths ? { scope: paths } : {}) });
       }
     },
     { onMissedTick: () => report('interval tick skipped: the previous run is still going') },
@@ -100,8 +107,13 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     runner.trigger(kind);
   };
 
+  const changedPaths = new Set<string>();
+  let everything = false;
   let debounceTimer: NodeJS.Timeout | undefined;
-  const changed = (): void => {
+  const changed = (path: string): void => {
+    const rel = relative(o.sync.source, resolve(path)).split(sep).join('/');
+    if (rel === '' || rel.startsWith('..') || changedPaths.size >= MAX_SCOPED_PATHS) everything = true;
+    else changedPaths.add(rel);
     clearTimeout(debounceTimer);
     debounceTimer = setTimeout(() => trigger('change'), o.debounceMs);
   };
@@ -110,7 +122,10 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     : undefined;
   // The first run starts before the watcher has listed the source: one more run once it has catches any change
   // made in between, which no event will report.
-  watcher?.once('ready', () => trigger('change'));
+  watcher?.once('ready', () => {
+    everything = true;
+    trigger('change');
+  });
   const ready = watcher ? new Promise<void>((done) => watcher.once('ready', () => done())) : Promise.resolve();
   const ticker = o.intervalMs === undefined ? undefined : setInterval(() => trigger('tick'), o.intervalMs);
 
@@ -162,7 +177,10 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     ready,
     closed,
     nextRun: () => new Promise<WatchRun>((done) => waiting.push(done)),
-    sync: () => trigger('change'),
+    sync: () => {
+      everything = true;
+      trigger('change');
+    },
     idle: () => runner.idle(),
     close,
   };

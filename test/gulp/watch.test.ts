@@ -42,6 +42,9 @@ test('syncs at once, then picks up a change to the source', async (t) => {
   await w.idle();
   assertMirror(source, destination);
   assert.equal(w.lastRun?.trigger, 'change');
+  // The run scanned only what the watcher reported, not the whole tree.
+  assert.ok(w.lastRun?.scope?.includes('sub/c.txt'), JSON.stringify(w.lastRun?.scope));
+  assert.ok(!w.lastRun?.scope?.includes('a.txt'));
 });
 
 test('requests during a run make exactly one more run', async (t) => {
