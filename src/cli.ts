@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 /** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2. */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary, type SyncOptions } from './engine/index.js';
+import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary } from './engine/index.js';
 import { parseCli, UsageError, USAGE, type CliArgs } from './cli-args.js';
 import { formatFailure, formatSummary, summaryJson } from './format.js';
-import { LogFile } from './log-file.js';
+import { LogFile, withLogExcluded } from './log-file.js';
 import { Runner } from './runner.js';
 
 const EXIT_OK = 0;
@@ -55,23 +54,6 @@ async function runOnce(args: CliArgs, options: ResolvedOptions, log: LogFile | u
     log?.write(`refused: ${e.message}`);
     return EXIT_REFUSED;
   }
-}
-
-/**
- * A log file inside the source or the destination is left out of the mirror: otherwise every run would copy it
- * (or delete it) again, and a watch on the source would trigger itself forever.
- */
-function withLogExcluded(options: SyncOptions, logPath: string | undefined): SyncOptions {
-  if (logPath === undefined) return options;
-  const extra: string[] = [];
-  for (const root of [options.source, options.destination]) {
-    if (root === undefined) continue;
-    const rel = relative(resolve(root), logPath);
-    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) extra.push(`/${rel.split(sep).join('/')}`);
-  }
-  if (extra.length === 0) return options;
-  const exclude = options.exclude === undefined ? [] : typeof options.exclude === 'string' ? [options.exclude] : [...options.exclude];
-  return { ...options, exclude: [...exclude, ...extra] };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -3,7 +3,8 @@
  * deleted log simply starts again under its name. The folder is created, and the file tested, when it is opened.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { SyncOptions } from './engine/index.js';
 
 export class LogFile {
   readonly path: string;
@@ -35,4 +36,21 @@ export class LogFile {
       }
     }
   }
+}
+
+/**
+ * A log file inside the source or the destination is left out of the mirror: otherwise every run would copy it
+ * (or delete it) again, and a watch on the source would trigger itself forever.
+ */
+export function withLogExcluded(options: SyncOptions, logPath: string | undefined): SyncOptions {
+  if (logPath === undefined) return options;
+  const extra: string[] = [];
+  for (const root of [options.source, options.destination]) {
+    if (root === undefined) continue;
+    const rel = relative(resolve(root), logPath);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) extra.push(`/${rel.split(sep).join('/')}`);
+  }
+  if (extra.length === 0) return options;
+  const exclude = options.exclude === undefined ? [] : typeof options.exclude === 'string' ? [options.exclude] : [...options.exclude];
+  return { ...options, exclude: [...exclude, ...extra] };
 }

@@ -1,5 +1,7 @@
 /** The watch wrapper's options: the engine's, plus when to run and where to log. Checked when the watch starts. */
+import { resolve } from 'node:path';
 import fancyLog from 'fancy-log';
+import { withLogExcluded } from './log-file.js';
 import { resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from './engine/index.js';
 
 /** One finished run of a watch. */
@@ -72,7 +74,7 @@ export function resolveWatchOptions(options: WatchOptions): ResolvedWatchOptions
   if (log !== undefined && log !== false && typeof log !== 'function') bad('log must be a function or false');
   if (onRun !== undefined && typeof onRun !== 'function') bad('onRun must be a function');
   return {
-    sync: resolveOptions(syncOptions),
+    sync: resolveOptions(withLogExcluded(syncOptions, logFile === undefined ? undefined : resolve(logFile))),
     intervalMs: intervalS === undefined ? undefined : intervalS * 1000,
     watch: watching,
     debounceMs: positive(debounce, 'debounce (milliseconds)', true) ?? 200,
