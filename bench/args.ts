@@ -12,10 +12,13 @@ export interface SetPlan {
   readonly name: SetName;
   readonly shape: TreeShape | LargeShape;
   readonly scenarios: readonly ScenarioName[];
-  /** Timed rounds per scenario (after one warm-up round). */
-  readonly rounds: number;
-  /** Timed first copies per tool; with 1, there is no warm-up (each first copy writes a whole tree). */
-  readonly firstCopyRounds: number;
+  /**
+   * Timed rounds per scenario, after one warm-up round (none for a single first copy: each first copy writes a
+   * whole tree).
+   */
+  readonly rounds: Readonly<Record<ScenarioName, number>>;
+  /** Whether `cp -a` makes first copies of this set too (not on the wide set: 100k more files to write and delete). */
+  readonly cp: boolean;
 }
 
 export interface Config {
@@ -36,7 +39,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --sets a,b            which sets: small, large, wide (default: all; --quick: small,large)
   --scenarios a,b       first-copy, no-change, rewrite, delete, rename (default: all)
   --tools a,b           cli, api, rsync, cp (default: all; rsync is always run, it is the yardstick)
-  --rounds N            timed rounds per scenario after one warm-up (default 5; --quick 2)
+  --rounds N            timed rounds after one warm-up (default 5; --quick 2); the costly scenarios use fewer:
+                        at most 3 for first copy (small), 1% deleted and renamed; on the wide set 1 first copy
+                        (without cp -a), 3 no-change, 1 for 1% rewritten and 1% deleted, no rename unless asked
   --dir PATH            where to put the data (default: the OS temp folder); a fresh folder is made inside
   --json                print the results as JSON on stdout (progress goes to stderr)
   --seed S              data seed (default "absync")
@@ -111,21 +116,34 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const wideFiles = num(pick(values['wide-files'], 'BENCH_WIDE_FILES'), '--wide-files', quick ? 10_000 : 100_000);
   const wideDirs = num(pick(values['wide-dirs'], 'BENCH_WIDE_DIRS'), '--wide-dirs', Math.max(1, Math.round(wideFiles / 10)));
 
+  const upTo = (n: number): number => Math.min(rounds, n);
   const plans: SetPlan[] = sets.map((name): SetPlan => {
     switch (name) {
       case 'small':
-        return { name, shape: { kind: 'tree', files: smallFiles, dirs: smallDirs, maxSize: 16 << 10, symlinks: 10 }, scenarios, rounds, firstCopyRounds: rounds };
+        return {
+          name,
+          shape: { kind: 'tree', files: smallFiles, dirs: smallDirs, maxSize: 16 << 10, symlinks: 10 },
+          scenarios,
+          rounds: { 'first-copy': upTo(3), 'no-change': rounds, rewrite: rounds, delete: upTo(3), rename: upTo(3) },
+          cp: true,
+        };
       case 'large':
-        return { name, shape: { kind: 'large', files: largeFiles, size: largeMib << 20 }, scenarios, rounds, firstCopyRounds: rounds };
+        return {
+          name,
+          shape: { kind: 'large', files: largeFiles, size: largeMib << 20 },
+          scenarios,
+          rounds: { 'first-copy': rounds, 'no-change': rounds, rewrite: upTo(3), delete: upTo(3), rename: upTo(3) },
+          cp: true,
+        };
       case 'wide':
         // 100k files: one first copy per tool (each writes the whole tree), fewer rounds elsewhere, and no rename
-        // (rsync would delete and re-copy a third of the tree every round).
+        // unless asked for (rsync would delete and re-copy a third of the tree every round).
         return {
           name,
           shape: { kind: 'tree', files: wideFiles, dirs: wideDirs, maxSize: 16 << 10, symlinks: 10 },
           scenarios: scenarios.filter((s) => s !== 'rename' || values.scenarios !== undefined),
-          rounds: Math.max(1, Math.min(rounds, 3)),
-          firstCopyRounds: 1,
+          rounds: { 'first-copy': 1, 'no-change': upTo(3), rewrite: upTo(1), delete: upTo(1), rename: upTo(1) },
+          cp: false,
         };
     }
   });

@@ -3,7 +3,8 @@
  * See bench/README.md. Progress goes to stderr; the report to stdout (or JSON with --json).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseConfig, USAGE, UsageError, type Config, type SetName } from './args.js';
@@ -42,6 +43,29 @@ async function removeAll(base: string): Promise<number> {
   return performance.now() - t0;
 }
 
+/** Where a run notes when it deleted its data, so that the next run can let the disk settle first. */
+function lastDeleteMark(config: Config): string {
+  return join(config.baseDir, '.absync-bench-last-delete');
+}
+
+async function settleAfterLastRun(config: Config): Promise<void> {
+  let at: number;
+  try {
+    at = Number(readFileSync(lastDeleteMark(config), 'utf8'));
+  } catch {
+    return;
+  }
+  const ago = Date.now() - at;
+  if (!Number.isFinite(ago) || ago < 0 || ago >= 60_000) return;
+  if (config.settle === 0) {
+    log(`note: a previous benchmark deleted its data ${(ago / 1000).toFixed(0)} s ago; file creation may be slower here for the first minute`);
+    return;
+  }
+  const wait = Math.max(0, config.settle * 1000 - ago);
+  log(`a previous benchmark deleted its data ${(ago / 1000).toFixed(0)} s ago: waiting ${(wait / 1000).toFixed(0)} s for the disk to settle`);
+  await sleep(wait);
+}
+
 async function main(): Promise<number> {
   let config: Config | 'help';
   try {
@@ -65,8 +89,9 @@ async function main(): Promise<number> {
     return 1;
   }
   process.umask(0o022);
-  const started = performance.now();
   mkdirSync(config.baseDir, { recursive: true });
+  await settleAfterLastRun(config);
+  const started = performance.now();
   const base = mkdtempSync(join(config.baseDir, 'absync-bench-'));
   const scratch = join(base, '.scratch');
   mkdirSync(scratch);
@@ -75,7 +100,10 @@ async function main(): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     log(keep ? `\ninterrupted: data kept in ${base}` : `\ninterrupted: removing ${base}`);
-    if (!keep) rmSync(base, { recursive: true, force: true });
+    if (!keep) {
+      rmSync(base, { recursive: true, force: true });
+      writeFileSync(lastDeleteMark(config), String(Date.now()));
+    }
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
@@ -111,11 +139,16 @@ async function main(): Promise<number> {
       else await setupCopies(bench, state);
       phases.push(`${plan.name} first copy ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
+    // Then the rest, renames last: rsync's re-copy of the renamed folder is a mass delete, which slows file
+    // creation on this disk for about a minute.
+    const t0 = performance.now();
     for (const state of states) {
-      const t0 = performance.now();
-      for (const s of state.plan.scenarios) if (s !== 'first-copy') await mutatedScenario(bench, state, s);
-      phases.push(`${state.plan.name} other scenarios ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      for (const s of state.plan.scenarios) if (s !== 'first-copy' && s !== 'rename') await mutatedScenario(bench, state, s);
     }
+    phases.push(`no-change, rewritten and deleted ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const t1 = performance.now();
+    for (const state of states) if (state.plan.scenarios.includes('rename')) await mutatedScenario(bench, state, 'rename');
+    phases.push(`renamed ${((performance.now() - t1) / 1000).toFixed(0)} s`);
   } finally {
     if (wantApi) api.stop();
   }
@@ -125,7 +158,7 @@ async function main(): Promise<number> {
   out.push('', `gulp-absync ${code.version}`, ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
   if (wantApi) out.push(`library API: sync() from ${api.from}, in a separate long-lived node process (timed inside it)`);
   out.push(`peak memory: ${memoryMethod()}`);
-  out.push(`rounds: ${config.sets.map((s) => `${s.name} ${s.firstCopyRounds} first cop${s.firstCopyRounds === 1 ? 'y' : 'ies'} + ${s.rounds} per other scenario`).join('; ')} (after one warm-up where there is more than one round)`);
+  out.push(`timed rounds (after one warm-up, except for a single first copy): ${config.sets.map((s) => `${s.name} ${s.scenarios.map((sc) => `${sc} ${s.rounds[sc]}`).join(', ')}`).join('; ')}`);
   for (const plan of config.sets) out.push(`set ${setTitle(plan.name, generated.get(plan.name))}`);
   out.push('', 'medians (WRONG = a run did not leave an exact mirror; see below):', '');
   out.push(...resultsTable(config, results, generated));
@@ -141,6 +174,7 @@ async function main(): Promise<number> {
   else {
     log(`removing ${base} ...`);
     cleanupMs = await removeAll(base);
+    writeFileSync(lastDeleteMark(config), String(Date.now()));
     out.push(`removing the data took ${(cleanupMs / 1000).toFixed(0)} s (not timed: nothing is deleted while a tool runs)`);
   }
   if (config.json) {

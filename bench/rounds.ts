@@ -85,9 +85,10 @@ function roundLine(state: SetState, scenario: ScenarioName, label: string, sampl
 
 /** First copy: every tool, every round, into its own empty folder; the last round's copies are kept for the rest. */
 export async function firstCopy(bench: Bench, state: SetState): Promise<void> {
-  const tools = bench.config.tools;
-  const warm = state.plan.firstCopyRounds > 1 ? 1 : 0;
-  const total = state.plan.firstCopyRounds + warm;
+  const tools = bench.config.tools.filter((t) => t !== 'cp' || state.plan.cp);
+  const rounds = state.plan.rounds['first-copy'];
+  const warm = rounds > 1 ? 1 : 0;
+  const total = rounds + warm;
   const dirOf = (round: number, tool: ToolName): string => join(state.root, 'first-copy', `r${round}-${tool}`);
   for (let r = 0; r < total; r++) for (const t of tools) mkdirSync(dirOf(r, t), { recursive: true });
   await settle(bench, 'the first copy');
@@ -97,7 +98,7 @@ export async function firstCopy(bench: Bench, state: SetState): Promise<void> {
     for (const tool of rotate(tools, r)) {
       got.set(tool, await runAndVerify(bench, state, 'first-copy', tool, dirOf(r, tool), r, warmup, undefined, true));
     }
-    bench.log(roundLine(state, 'first-copy', warmup ? 'warm-up' : `round ${r + 1 - warm}/${state.plan.firstCopyRounds}`, got));
+    bench.log(roundLine(state, 'first-copy', warmup ? 'warm-up' : `round ${r + 1 - warm}/${rounds}`, got));
   }
   for (const t of tools) if (t !== 'cp') state.dst.set(t, dirOf(total - 1, t));
 }
@@ -117,7 +118,8 @@ export async function setupCopies(bench: Bench, state: SetState): Promise<void> 
 /** A scenario after the first copy: mutate the source once per round, then run each tool on its own destination. */
 export async function mutatedScenario(bench: Bench, state: SetState, scenario: Exclude<ScenarioName, 'first-copy'>): Promise<void> {
   const tools = bench.config.tools.filter((t) => t !== 'cp');
-  const total = state.plan.rounds + 1;
+  const rounds = state.plan.rounds[scenario];
+  const total = rounds + 1;
   if (scenario === 'rewrite' || scenario === 'delete') await settle(bench, SCENARIO_TITLES[scenario]);
   const maxSize = state.plan.shape.kind === 'tree' ? state.plan.shape.maxSize : state.plan.shape.size;
   let massDeletes = 0;
@@ -138,7 +140,7 @@ export async function mutatedScenario(bench: Bench, state: SetState, scenario: E
       if (!dst) continue;
       got.set(tool, await runAndVerify(bench, state, scenario, tool, dst, r, warmup, mutation, r === total - 1));
     }
-    const label = warmup ? 'warm-up' : `round ${r}/${state.plan.rounds}`;
+    const label = warmup ? 'warm-up' : `round ${r}/${rounds}`;
     bench.log(`${roundLine(state, scenario, label, got)}${mutation ? `  [${mutation.summary}]` : ''}`);
     if (mutation?.restore) {
       // Untimed: put the deleted files back, and let each tool bring its destination back to a mirror.
