@@ -76,14 +76,16 @@ async function main(): Promise<void> {
   const until = Date.now() + minutes * 60_000;
   let ops = 0;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
+  const filesAtStart = Object.keys(describeTree(source)).length;
   while (Date.now() < until) {
     const dir = join(source, pick(dirs));
     try {
       const names = readdirSync(dir);
+      // Creates and deletes balance out, so the tree keeps its size and memory figures stay comparable.
       const r = rand();
-      if (r < 0.35 || names.length === 0) writeFileSync(join(dir, `n${ops}`), Buffer.alloc(Math.floor(rand() * 16384), ops));
+      if (r < 0.3 || names.length === 0) writeFileSync(join(dir, `n${ops}`), Buffer.alloc(Math.floor(rand() * 16384), ops));
       else if (r < 0.6) appendFileSync(join(dir, pick(names)), 'edit\n');
-      else if (r < 0.8) renameSync(join(dir, pick(names)), join(source, pick(dirs), `r${ops}`));
+      else if (r < 0.7) renameSync(join(dir, pick(names)), join(source, pick(dirs), `r${ops}`));
       else rmSync(join(dir, pick(names)), { recursive: true, force: true });
     } catch {
       /* the tree moved under this op: fine, that is the point */
@@ -97,7 +99,8 @@ async function main(): Promise<void> {
   watch.sync();
   await watch.nextRun();
   await watch.idle();
-  const converged = JSON.stringify(describeTree(source)) === JSON.stringify(describeTree(destination));
+  const finalTree = describeTree(source);
+  const converged = JSON.stringify(finalTree) === JSON.stringify(describeTree(destination));
   gc?.();
   const end = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, fds: openFiles() };
   await watch.close();
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
   const crashes = log.split('\n').filter((l) => /internal error|TypeError|ReferenceError|stack/i.test(l)).length;
 
   console.log(`soak: ${minutes} min, ${ops} source operations, ${runs} runs (${refused} refused), ${failedEntries} failed entries (retried by later runs)`);
+  console.log(`tree: ${filesAtStart} entries at start, ${Object.keys(finalTree).length} at the end`);
   console.log(`memory: rss ${mb(start.rss)} -> ${mb(end.rss)}, heap ${mb(start.heap)} -> ${mb(end.heap)}${gc ? '' : ' (run with --expose-gc for exact heap figures)'}`);
   console.log(`open files: ${start.fds} -> ${end.fds}`);
   console.log(`log: ${log.split('\n').length - 1} lines, ${crashes} crash lines`);
