@@ -23,6 +23,8 @@ export interface SetPlan {
 
 export interface Config {
   readonly quick: boolean;
+  /** True when every set has the sizes (small 20k files in 2k folders, large 64 MiB+, wide 100k). */
+  readonly standard: boolean;
   readonly sets: readonly SetPlan[];
   readonly tools: readonly ToolName[];
   readonly baseDir: string;
@@ -148,8 +150,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     }
   });
 
+  const standard = !quick && smallFiles === 20_000 && smallDirs === 2000 && largeMib >= 64 && wideFiles === 100_000;
   return {
     quick,
+    standard,
     sets: plans,
     tools,
     baseDir: pick(values.dir, 'BENCH_DIR') ?? tmpdir(),

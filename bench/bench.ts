@@ -163,7 +163,7 @@ async function main(): Promise<number> {
   out.push('', 'medians (WRONG = a run did not leave an exact mirror; see below):', '');
   out.push(...resultsTable(config, results, generated));
   out.push('', ...targetsTable(evaluateTargets(results)));
-  if (config.quick) out.push('', 'quick mode: smaller sets than the issue names, so the target marks are indicative only.');
+  if (!config.standard) out.push('', `${config.quick ? 'quick mode: ' : ''}the sets are not the sizes the issue names, so the target marks are indicative only.`);
   if (bench.notes.length > 0) out.push('', ...bench.notes.map((n) => `note: ${n}`));
   const wrong = problemLines(results);
   if (wrong.length > 0) out.push('', ...wrong);
