@@ -129,7 +129,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    err(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+    // One line for users; the stack when asked for (ABSYNC_DEBUG=1).
+    err(`internal error: ${process.env.ABSYNC_DEBUG ? (e as Error)?.stack : (e as Error)?.message ?? String(e)}`);
     process.exitCode = EXIT_REFUSED;
   },
 );

@@ -9,6 +9,7 @@ export type RefusalCode =
   | 'E_SAME_PATH'
   | 'E_NESTED'
   | 'E_DEST_NOT_DIR'
+  | 'E_DEST_UNWRITABLE'
   | 'E_LOCKED'
   | 'E_MAX_DELETE'
   | 'E_EMPTY_SOURCE'

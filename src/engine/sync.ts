@@ -12,7 +12,7 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import { guardPlan } from './plan/guards.js';
 import { hashNeeds } from './plan/hash-needs.js';
 import { planMirror, type PlanRules } from './plan/plan-mirror.js';
-import { AbsyncError, isGone } from './errors.js';
+import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
@@ -107,8 +107,13 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
 
   let release: Release | undefined;
   if (!options.dryRun) {
-    if (!destExists) await mkdir(destRoot, { recursive: true });
-    release = await acquireLock(destRoot, options.lockTimeout);
+    try {
+      if (!destExists) await mkdir(destRoot, { recursive: true });
+      release = await acquireLock(destRoot, options.lockTimeout);
+    } catch (err) {
+      if (err instanceof AbsyncError) throw err;
+      throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${destRoot}: ${describeError(err).message}`, destRoot);
+    }
     destExists = true;
   }
   try {
@@ -122,7 +127,10 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       source = scanTree(sourceRoot, 'source', filter, hooks.paths);
       destination = scanTree(destRoot, 'destination', filter, hooks.paths);
     } else {
-      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true });
+      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true }).catch((err: unknown) => {
+        // Only a root that cannot be listed throws (anything below it becomes a problem entry).
+        throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
+      });
       source = both.source;
       destination = both.destination ?? { ...EMPTY, root: destRoot };
     }

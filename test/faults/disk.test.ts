@@ -77,3 +77,18 @@ describe('permission errors in the destination', () => {
     assert.deepEqual(readdirSync(join(dst, 'locked')), []);
   });
 });
+
+describe('a destination that cannot be written at all', () => {
+  it('is refused with one line naming it (exit 2), not an internal error', () => {
+    const root = tmp();
+    chmodSync(root, 0o755);
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    mkdirSync(dst, { mode: 0o555 });
+    chownSync(src, NOBODY, NOBODY);
+    chownSync(join(src, 'a'), NOBODY, NOBODY);
+    const r = absync([src, dst], { uid: NOBODY });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^absync: cannot write to destination .*dst: permission denied \(EACCES\)\n$/);
+  });
+});
