@@ -69,3 +69,14 @@ describe('a log file inside the mirrored trees', () => {
     assert.equal(read(join(dst, 'in-dest.log')).trim().split('\n').length, 2);
   });
 });
+
+describe('--once', () => {
+  it('makes one run even with an interval, and exits', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    const r = absync([src, dst, '3600', '--once']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(dst, 'a'), 'utf8'), 'a');
+  });
+});
