@@ -14,10 +14,17 @@ function mb(kib: number | undefined): string {
   return kib === undefined ? '-' : `${Math.round((kib * 1024) / 1e6)}`;
 }
 
+/** A cell whose slowest timed round took more than this times its fastest is marked as noisy. */
+export const NOISY = 1.5;
+
+export function isNoisy(s: CellSummary | undefined): boolean {
+  return s?.minMs !== undefined && s.maxMs !== undefined && s.timed >= 2 && s.maxMs > NOISY * s.minMs;
+}
+
 function timeCell(s: CellSummary | undefined): string {
   if (!s) return '';
   if (s.wrong > 0) return `WRONG (${s.wrong}/${s.runs})`;
-  return s.medianMs === undefined ? '-' : formatMs(s.medianMs);
+  return s.medianMs === undefined ? '-' : `${formatMs(s.medianMs)}${isNoisy(s) ? ' *' : ''}`;
 }
 
 function ratioCell(r: number | undefined): string {
@@ -57,7 +64,11 @@ export function resultsTable(config: Config, results: Results, generated: Readon
       rows.push(row);
     }
   }
-  return table(rows);
+  const out = table(rows);
+  if (results.cells.some((c) => isNoisy(results.find(c.set, c.scenario, c.tool)))) {
+    out.push(`* its timed rounds differ by more than ${NOISY}x (slowest / fastest; every sample is in --json): the machine was disturbed, e.g. by another process deleting many files; read that row's ratios with care`);
+  }
+  return out;
 }
 
 export interface TargetResult {
