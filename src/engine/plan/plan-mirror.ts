@@ -130,7 +130,10 @@ export function planMirror(input: PlanInput, rules: PlanRules): Plan {
         continue;
       }
       const df = d as Extract<Entry, { kind: 'file' }>;
-      const verdict = compareFiles(s, df, rules.checksum, { source: digests.get(path)?.source, destination: destDigest(path) });
+      // Digests are looked up only in checksum mode: this loop runs once per file of the tree.
+      const verdict = rules.checksum
+        ? compareFiles(s, df, true, { source: digests.get(path)?.source, destination: destDigest(path) })
+        : compareFiles(s, df, false);
       if (verdict !== 'same') {
         if (isProtected(path, false)) {
           skipped.push({ path, message: 'protected; not overwritten' });

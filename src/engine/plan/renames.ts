@@ -41,6 +41,7 @@ export interface DirMoveInput {
 }
 
 export function findDirMoves({ src, dst, digests, pinned, blocked }: DirMoveInput): DirMove[] {
+  if (digests.size === 0) return [];
   // Donors: destination files whose path the source does not have at all, indexed by content.
   const donors = new Map<string, RelPath[]>();
   for (const [path, d] of dst) {
