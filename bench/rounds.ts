@@ -3,6 +3,7 @@
  * verified. Nothing is deleted while a tool is timed: first copies go into empty folders made up front and kept
  * until the whole benchmark is over.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,8 +34,23 @@ export interface Bench {
   readonly tools: ToolContext;
   readonly log: (line: string) => void;
   readonly notes: string[];
+  /** Time spent in `sync` before runs (untimed). */
+  syncMs: number;
   /** When the last mass delete happened (performance.now()), if any. */
   lastMassDelete?: number;
+}
+
+/**
+ * `sync` before every timed run (untimed): no tool pays for writing back another's data, and the inode-table blocks
+ * of deleted files are written out. ext4 without a journal skips, inode by inode, inodes deleted less than 60 s ago
+ * when it allocates new ones, and 360 s while their inode-table block is still dirty (fs/ext4/ialloc.c,
+ * recently_deleted()): that is why file creation is slow here after a mass delete, also one made by another
+ * process.
+ */
+export function flushDisk(bench: Bench): void {
+  const t0 = performance.now();
+  spawnSync('sync', { stdio: 'ignore' });
+  bench.syncMs += performance.now() - t0;
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {
@@ -68,6 +84,7 @@ async function runAndVerify(
   fullContent: boolean,
   note?: string,
 ): Promise<Sample> {
+  flushDisk(bench);
   const r = await runTool(tool, state.src, dst, bench.tools);
   const problems: string[] = [];
   if (r.error) problems.push(`tool failed: ${r.error}`);
