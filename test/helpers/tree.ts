@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync, lutimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 
 export type FileSpec = string | Uint8Array | { data: string | Uint8Array; mode?: number; mtime?: number };
@@ -15,25 +14,23 @@ export type NodeSpec = FileSpec | { dir: true; mode?: number; mtime?: number } |
 export type TreeSpec = Record<string, NodeSpec>;
 
 const made: string[] = [];
-let hooked = false;
 
-/** A fresh temporary folder, removed after the test file finishes. */
+/** A fresh temporary folder, removed when the test process exits (each test file runs in its own process). */
 export function tmp(prefix = 'absync-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0) process.once('exit', removeAll);
   made.push(dir);
-  if (!hooked) {
-    hooked = true;
-    after(() => {
-      for (const d of made) {
-        try {
-          rmSync(d, { recursive: true, force: true });
-        } catch {
-          /* a test may have left a read-only folder; the OS cleans tmp */
-        }
-      }
-    });
-  }
   return dir;
+}
+
+function removeAll(): void {
+  for (const d of made) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* a mount point left by a failed test: the OS cleans tmp */
+    }
+  }
 }
 
 function isDirSpec(v: NodeSpec): v is { dir: true; mode?: number; mtime?: number } {
