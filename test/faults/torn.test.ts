@@ -13,12 +13,13 @@ describe('a source file that keeps changing while it is copied', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { 'steady.txt': 's' });
     const growing = join(src, 'growing.log');
-    writeFileSync(growing, Buffer.alloc(48 * 1024 * 1024, 1));
-    // A writer that appends a little every millisecond or so, for as long as the test needs.
+    writeFileSync(growing, Buffer.alloc(64 * 1024 * 1024, 1));
+    // A writer that rewrites blocks of the file without pause: its mtime moves on every clock tick, which is far
+    // shorter than copying 64 MiB, so every copy attempt sees the file change under it.
     const writer = spawn(process.execPath, ['-e', `
-      const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(growing)}, 'a'); const b = Buffer.alloc(512, 2);
+      const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(growing)}, 'r+'); const b = Buffer.alloc(4096, 2);
       process.stdout.write('go\\n');
-      for (;;) { fs.writeSync(fd, b); const t = Date.now(); while (Date.now() - t < 1) {} }
+      for (let i = 0; ; i++) fs.writeSync(fd, b, 0, b.length, (i % 1024) * 4096);
     `], { stdio: ['ignore', 'pipe', 'ignore'] });
     let started = false;
     writer.stdout.on('data', () => { started = true; });
