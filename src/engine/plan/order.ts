@@ -41,22 +41,26 @@ export function orderActions(p: PlanParts): Action[] {
   ];
 }
 
-/** Actions that may run at the same time as their neighbours of the same batch. */
-export type Batch = 'serial' | 'stage' | 'remove-files' | 'unstage' | 'write' | 'attrs';
+/**
+ * Actions with the same batch key may run at the same time as their neighbours. Folder steps are ordered by depth
+ * (created shallowest first, removed and given their attributes deepest first), so folders of one depth form a
+ * batch; a folder rename runs alone.
+ */
+export type Batch = 'serial' | 'stage' | 'remove-files' | 'unstage' | 'write' | 'attrs' | `${'rmdir' | 'mkdir' | 'dir-attrs'}:${number}`;
 
 export function batchOf(action: Action): Batch {
   switch (action.op) {
     case 'move':
       return action.step === 'stage' ? 'stage' : action.step === 'unstage' ? 'unstage' : 'serial';
     case 'delete':
-      return action.expect.kind === 'dir' ? 'serial' : 'remove-files';
+      return action.expect.kind === 'dir' ? `rmdir:${depthOf(action.path)}` : 'remove-files';
+    case 'mkdir':
+      return `mkdir:${depthOf(action.path)}`;
     case 'copy':
     case 'update':
     case 'symlink':
       return 'write';
     case 'setAttrs':
-      return action.kind === 'dir' ? 'serial' : 'attrs';
-    default:
-      return 'serial';
+      return action.kind === 'dir' ? `dir-attrs:${depthOf(action.path)}` : 'attrs';
   }
 }
