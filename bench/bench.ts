@@ -151,6 +151,13 @@ async function main(): Promise<number> {
     const t1 = performance.now();
     for (const state of states) if (state.plan.scenarios.includes('rename')) await mutatedScenario(bench, state, 'rename');
     phases.push(`renamed ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    if (!keep) {
+      log(`bench failed: removing ${base}`);
+      await removeAll(base);
+      writeFileSync(lastDeleteMark(config), String(Date.now()));
+    }
+    throw e;
   } finally {
     if (wantApi) api.stop();
   }

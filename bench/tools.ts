@@ -29,6 +29,8 @@ export interface RunResult {
 
 const API_HOST = fileURLToPath(new URL('api-host.js', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
+/** A run that takes longer than this is killed and shown as failed (a hung tool must not hang the bench). */
+const RUN_TIMEOUT_MS = 15 * 60_000;
 
 let gnuTime: boolean | undefined;
 export function hasGnuTime(): boolean {
@@ -69,6 +71,7 @@ export function runChild(cmd: string, args: readonly string[], rssFile: string):
       resolve({ ms: 0, error: (e as Error).message });
       return;
     }
+    const timeout = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
     const poll = useTime ? undefined : setInterval(() => {
       const v = readHwm(child.pid);
       if (v !== undefined) polled = Math.max(polled ?? 0, v);
@@ -77,11 +80,13 @@ export function runChild(cmd: string, args: readonly string[], rssFile: string):
       if (stderr.length < 4000) stderr += d.toString();
     });
     child.on('error', (e) => {
+      clearTimeout(timeout);
       if (poll) clearInterval(poll);
       resolve({ ms: performance.now() - t0, error: e.message });
     });
     child.on('close', (code, signal) => {
       const ms = performance.now() - t0;
+      clearTimeout(timeout);
       if (poll) clearInterval(poll);
       let peak = polled;
       if (useTime) {
