@@ -1,5 +1,6 @@
 /** Content digests for the paths the planner asked about. Reads through reused buffers (no allocation per file). */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { HashAlgorithm } from './options.js';
@@ -12,7 +13,30 @@ const HASHERS = 4;
 
 const spare: Buffer[] = [];
 
+/** Files up to this size are hashed with synchronous reads: for small files the thread pool's round trips cost more than the reads. */
+const SMALL = 1 << 20;
+const smallBuffer = Buffer.allocUnsafe(SMALL);
+
+/** Hashes a small file synchronously; returns undefined if it turns out to be large (then read it in chunks). */
+function hashSmall(path: string, algorithm: HashAlgorithm): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).size > SMALL) return undefined;
+    const hash = createHash(algorithm);
+    for (;;) {
+      const n = readSync(fd, smallBuffer, 0, SMALL, null);
+      if (n === 0) break;
+      hash.update(smallBuffer.subarray(0, n));
+    }
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function hashPath(path: string, algorithm: HashAlgorithm): Promise<string> {
+  const small = hashSmall(path, algorithm);
+  if (small !== undefined) return small;
   const buffer = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
   const hash = createHash(algorithm);
   const fh = await open(path, 'r');
