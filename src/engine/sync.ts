@@ -4,9 +4,6 @@
  */
 import { mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { applyPlan } from './apply/apply-plan.js';
-import { ParentGuard } from './apply/safe-parent.js';
-import { computeDigests } from './hash.js';
 import { acquireLock, type Release } from './lock.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
 import { guardPlan } from './plan/guards.js';
@@ -50,7 +47,8 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
     ...(options.protect.length > 0 ? { isProtected: createMatcher(options.protect) } : {}),
   };
   const needs = hashNeeds(source, destination, rules);
-  const digests = await computeDigests(needs, source, destination, options.hashAlgorithm);
+  // Hashing and applying are loaded when needed: a run that finds nothing to do starts faster without them.
+  const digests = needs.size === 0 ? new Map() : await (await import('./hash.js')).computeDigests(needs, source, destination, options.hashAlgorithm);
   const plan = planMirror({ source, destination, digests }, rules);
   guardPlan(plan, source, destination, options);
   return plan;
@@ -61,6 +59,17 @@ async function fixRootTimes(destination: string, source: Snapshot): Promise<void
   if (!want) return;
   const st = await stat(destination, { bigint: true }).catch(() => undefined);
   if (st && !sameMtime(mtimeOf(st), want.mtimeMs)) await utimes(destination, Date.now() / 1000, toUtimes(want.mtimeMs));
+}
+
+/** The only writer, loaded when there is something to write. */
+async function apply(plan: Plan, source: Snapshot, root: string, options: ResolvedOptions, hooks: RunHooks): Promise<Outcome[]> {
+  const { applyPlan } = await import('./apply/apply-plan.js');
+  const { ParentGuard } = await import('./apply/safe-parent.js');
+  const ctx = { root, source, parents: new ParentGuard(root), ...(options.backupDir ? { backup: options.backupDir } : {}) };
+  return applyPlan(ctx, plan, options.concurrency, {
+    ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
 }
 
 /** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
@@ -139,11 +148,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
     }
     await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
-    const ctx = { root: destRoot, source, parents: new ParentGuard(destRoot), ...(options.backupDir ? { backup: options.backupDir } : {}) };
-    const outcomes = await applyPlan(ctx, plan, options.concurrency, {
-      ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    });
+    const outcomes = plan.actions.length === 0 ? [] : await apply(plan, source, destRoot, options, hooks);
     await release?.();
     release = undefined;
     await fixRootTimes(destRoot, source);

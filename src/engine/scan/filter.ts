@@ -1,6 +1,7 @@
 /** Exclude/include globs compiled once into a predicate over relative paths. */
-import ignore from 'ignore';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type Ignore from 'ignore';
+import type Picomatch from 'picomatch';
 import type { RelPath } from '../types.js';
 
 /** Decides whether a path is left out of the sync on both sides. */
@@ -10,6 +11,13 @@ export interface PathFilter {
 }
 
 type Matcher = (path: RelPath, isDir: boolean) => boolean;
+
+// Loaded on first use: a run without filters (most runs) does not pay for parsing them at start-up.
+const require = createRequire(import.meta.url);
+let picomatchFn: typeof Picomatch | undefined;
+const picomatch: typeof Picomatch = ((glob: string, options: Picomatch.PicomatchOptions) =>
+  (picomatchFn ??= require('picomatch') as typeof Picomatch)(glob, options)) as typeof Picomatch;
+const ignore = (): ReturnType<typeof Ignore> => (require('ignore') as typeof Ignore)();
 
 function compile(glob: string): Matcher {
   // `dir/` matches folders only, as in rsync and gitignore.
