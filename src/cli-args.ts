@@ -12,7 +12,7 @@ options:
   --once                  one sync, then exit (the default without an interval)
   -n, --dry-run           print what would change, change nothing
   -c, --checksum          compare contents when sizes match, even if mtimes match
-      --hash <name>       md5 (default), sha1 or sha256
+      --hash <name>       md5 (default), sha1 or sha256, for --checksum
       --exclude <glob>    leave matching paths alone on both sides (repeatable)
       --include <glob>    keep paths that an --exclude matched (repeatable)
       --protect <glob>    never delete or overwrite matching destination entries (repeatable)

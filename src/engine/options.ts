@@ -15,7 +15,7 @@ export interface SyncOptions {
   destination?: string;
   /** Compare file contents (hash) whenever sizes match, even if mtimes match. Default false (size + mtime). */
   checksum?: boolean;
-  /** Hash used by `checksum` and to confirm renames. Default 'md5', as the original AbSync. */
+  /** Hash used by `checksum` (and then to confirm renames). Default 'md5', as the original AbSync. Without `checksum`, renames are confirmed with SHA-1, the fastest here. */
   hashAlgorithm?: HashAlgorithm;
   /** Globs (picomatch, against the relative path; a pattern without `/` also matches any base name). Excluded paths are neither copied nor deleted. */
   exclude?: string | readonly string[];
