@@ -13,6 +13,7 @@ import { describeMachine, machineInfo, rsyncVersion } from './machine.js';
 import { evaluateTargets, jsonReport, problemLines, resultsTable, setTitle, targetsTable } from './report.js';
 import { firstCopy, mutatedScenario, setupCopies, type Bench, type SetState } from './rounds.js';
 import { Results } from './stats.js';
+import { DiskProbe, SLOW_US } from './disk-probe.js';
 import { ApiHost, memoryMethod } from './tools.js';
 import { BUILT_SRC, freezeCode } from './code.js';
 import { snapshot } from './verify.js';
@@ -119,7 +120,8 @@ async function main(): Promise<number> {
 
   const api = new ApiHost();
   const results = new Results();
-  const bench: Bench = { config, results, tools: { api, scratch, cli: code.cli }, log, notes: [], syncMs: 0 };
+  const disk = new DiskProbe(join(base, 'probe'), config.settle * 3);
+  const bench: Bench = { config, results, tools: { api, scratch, cli: code.cli }, log, notes: [], syncMs: 0, disk, slowed: new Set() };
   const generated = new Map<SetName, Generated>();
   const states: SetState[] = [];
   const phases: string[] = [];
@@ -171,7 +173,12 @@ async function main(): Promise<number> {
   for (const plan of config.sets) out.push(`set ${setTitle(plan.name, generated.get(plan.name))}`);
   out.push('', 'medians (WRONG = a run did not leave an exact mirror; see below):', '');
   out.push(...resultsTable(config, results, generated));
-  out.push('', ...targetsTable(evaluateTargets(results)));
+  out.push('', ...targetsTable(evaluateTargets(results, bench.slowed)));
+  const probes = disk.probes.map((p) => `${p.usPerFile.toFixed(0)}${p.slow ? '!' : ''}${p.waitedS > 0 ? ` (after ${p.waitedS} s)` : ''}`);
+  out.push('', `disk probe, us per empty file created (normal 20-50; ! = slowed, over ${SLOW_US}), before each first-copy round and each other scenario: ${probes.join(', ')}`);
+  if (bench.slowed.size > 0) {
+    out.push(`note: ${[...bench.slowed].join(', ')}: some timed rounds ran while file creation was slowed (recently deleted inodes, see bench/README.md); their times measure the disk more than the tools, and their target marks say "disk slowed"`);
+  }
   if (!config.standard) out.push('', `${config.quick ? 'quick mode: ' : ''}the sets are not the sizes the issue names, so the target marks are indicative only.`);
   if (bench.notes.length > 0) out.push('', ...bench.notes.map((n) => `note: ${n}`));
   const wrong = problemLines(results);
@@ -188,7 +195,7 @@ async function main(): Promise<number> {
   }
   if (config.json) {
     for (const l of out) log(l);
-    const extra = { absync: code.version, benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
+    const extra = { diskProbes: disk.probes, slowed: [...bench.slowed], absync: code.version, benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
     process.stdout.write(`${JSON.stringify(jsonReport(config, machine, results, generated, extra), null, 2)}\n`);
   } else process.stdout.write(`${out.join('\n')}\n`);
   return 0;

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, SetPlan } from './args.js';
+import type { DiskProbe } from './disk-probe.js';
 import type { Generated } from './generate.js';
 import { formatMs } from './report.js';
 import { mutate, SCENARIO_TITLES, type Mutation, type ScenarioName } from './scenarios.js';
@@ -38,6 +39,9 @@ export interface Bench {
   syncMs: number;
   /** When the last mass delete happened (performance.now()), if any. */
   lastMassDelete?: number;
+  readonly disk: DiskProbe;
+  /** `set/scenario` keys with a timed round that ran while file creation was slowed. */
+  readonly slowed: Set<string>;
 }
 
 /**
@@ -111,11 +115,14 @@ export async function firstCopy(bench: Bench, state: SetState): Promise<void> {
   await settle(bench, 'the first copy');
   for (let r = 0; r < total; r++) {
     const warmup = r < warm;
+    const label = warmup ? 'warm-up' : `round ${r + 1 - warm}/${rounds}`;
+    const probe = await bench.disk.check(`${state.plan.name} first copy ${label}`, bench.config.settle, bench.log);
+    if (probe.slow && !warmup) bench.slowed.add(`${state.plan.name}/first-copy`);
     const got = new Map<ToolName, Sample>();
     for (const tool of rotate(tools, r)) {
       got.set(tool, await runAndVerify(bench, state, 'first-copy', tool, dirOf(r, tool), r, warmup, undefined, true));
     }
-    bench.log(roundLine(state, 'first-copy', warmup ? 'warm-up' : `round ${r + 1 - warm}/${rounds}`, got));
+    bench.log(`${roundLine(state, 'first-copy', label, got)}  [disk probe ${probe.usPerFile.toFixed(0)} us/file${probe.slow ? ', slowed' : ''}]`);
   }
   for (const t of tools) if (t !== 'cp') state.dst.set(t, dirOf(total - 1, t));
 }
@@ -139,6 +146,9 @@ export async function mutatedScenario(bench: Bench, state: SetState, scenario: E
   const total = rounds + 1;
   if (scenario === 'rewrite' || scenario === 'delete') await settle(bench, SCENARIO_TITLES[scenario]);
   const maxSize = state.plan.shape.kind === 'tree' ? state.plan.shape.maxSize : state.plan.shape.size;
+  const probe = await bench.disk.check(`${state.plan.name} ${SCENARIO_TITLES[scenario]}`, 0, bench.log);
+  // Only the scenarios whose timed runs create files are hurt by slow file creation.
+  if (probe.slow && (scenario === 'rewrite' || scenario === 'rename')) bench.slowed.add(`${state.plan.name}/${scenario}`);
   let massDeletes = 0;
   for (let r = 0; r < total; r++) {
     const warmup = r === 0;
