@@ -1,6 +1,7 @@
 /** The only writer: runs a plan's actions in order, neighbours of a parallel batch at once, and records outcomes. */
 import pLimit from 'p-limit';
 import { describeError, isGone } from '../errors.js';
+import { parentOf } from '../paths.js';
 import { batchOf } from '../plan/order.js';
 import type { Action, Outcome, Plan } from '../types.js';
 import type { ApplyContext } from './context.js';
@@ -49,6 +50,25 @@ export interface ApplyHooks {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Runs of one batch are in folder order; creating files in one folder serialises on that folder's lock in the kernel,
+ * so the actions in flight are taken from different folders in turn.
+ */
+function spreadByFolder(group: readonly Action[]): Action[] {
+  const byFolder = new Map<string, Action[]>();
+  for (const a of group) {
+    const dir = parentOf(a.path);
+    const list = byFolder.get(dir);
+    if (list) list.push(a);
+    else byFolder.set(dir, [a]);
+  }
+  if (byFolder.size < 2) return [...group];
+  const lists = [...byFolder.values()];
+  const out: Action[] = [];
+  for (let k = 0; out.length < group.length; k++) for (const list of lists) if (k < list.length) out.push(list[k] as Action);
+  return out;
+}
+
 export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: number, hooks: ApplyHooks = {}): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const limit = pLimit(concurrency);
@@ -66,7 +86,7 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     if (j - i === 1) {
       record(await outcomeOf(ctx, actions[i] as Action));
     } else {
-      const group = actions.slice(i, j);
+      const group = spreadByFolder(actions.slice(i, j));
       await Promise.all(group.map((a) => limit(async () => {
         if (hooks.signal?.aborted) return;
         record(await outcomeOf(ctx, a));

@@ -18,11 +18,12 @@ export interface ScanJob {
   readonly parallel: boolean;
 }
 
-function scanInWorker(root: string, rules: FilterRules): Promise<Snapshot> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
-      workerData: { root, side: 'destination', rules },
-    });
+/** A destination scan on a worker thread that can be called off before it reports. */
+function scanInWorker(root: string, rules: FilterRules): { result: Promise<Snapshot>; cancel: () => void } {
+  const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+    workerData: { root, side: 'destination', rules },
+  });
+  const result = new Promise<Snapshot>((resolve, reject) => {
     worker.once('message', (msg: { ok: true; packed: PackedSnapshot } | { ok: false; error: { message: string; code?: string } }) => {
       if (msg.ok) resolve(unpackSnapshot(msg.packed));
       else reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
@@ -30,7 +31,11 @@ function scanInWorker(root: string, rules: FilterRules): Promise<Snapshot> {
     });
     worker.once('error', reject);
   });
+  return { result, cancel: () => void worker.terminate() };
 }
+
+/** A source scanned faster than this is a small tree: scanning the destination here beats waiting for the worker. */
+const SMALL_SCAN_MS = 25;
 
 /** Both snapshots; `destination` is undefined when `job.destination` is '' (it does not exist yet). */
 export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot | undefined }> {
@@ -39,8 +44,14 @@ export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destin
   if (!job.parallel) {
     return { source: scanTree(job.source, 'source', filter), destination: scanTree(job.destination, 'destination', filter) };
   }
-  const pending = scanInWorker(job.destination, job.rules);
-  // Let the worker start before this thread is busy with its own scan.
+  // The worker boots (50-100 ms here) while this thread scans the source.
+  const worker = scanInWorker(job.destination, job.rules);
+  const started = performance.now();
   const source = scanTree(job.source, 'source', filter);
-  return { source, destination: await pending };
+  if (performance.now() - started < SMALL_SCAN_MS) {
+    worker.cancel();
+    worker.result.catch(() => undefined);
+    return { source, destination: scanTree(job.destination, 'destination', filter) };
+  }
+  return { source, destination: await worker.result };
 }
