@@ -41,16 +41,6 @@ export function isGone(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-export function isDenied(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
-}
-
-export function isNoSpace(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 export function isExists(err: unknown): boolean {
   return codeOf(err) === 'EEXIST';
 }
