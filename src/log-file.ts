@@ -3,8 +3,8 @@
  * deleted log simply starts again under its name. The folder is created, and the file tested, when it is opened.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { SyncOptions } from './engine/index.js';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { isInsideAbs, type SyncOptions } from './engine/index.js';
 
 export class LogFile {
   readonly path: string;
@@ -47,8 +47,8 @@ export function withLogExcluded(options: SyncOptions, logPath: string | undefine
   const extra: string[] = [];
   for (const root of [options.source, options.destination]) {
     if (root === undefined) continue;
-    const rel = relative(resolve(root), logPath);
-    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) extra.push(`/${rel.split(sep).join('/')}`);
+    const base = resolve(root);
+    if (logPath !== base && isInsideAbs(logPath, base)) extra.push(`/${relative(base, logPath).split(sep).join('/')}`);
   }
   if (extra.length === 0) return options;
   const exclude = options.exclude === undefined ? [] : typeof options.exclude === 'string' ? [options.exclude] : [...options.exclude];

@@ -2,8 +2,8 @@
  * The plugin's per-file step, run as each vinyl file arrives: check its relative path, classify it, and decide
  * whether it is mirrored at all. Nothing is read or written here.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
-import { checkRelative, type RelPath } from './engine/index.js';
+import { resolve } from 'node:path';
+import { checkRelative, isInsideAbs, type RelPath } from './engine/index.js';
 import type { Excludes } from './path-filter.js';
 import { isReservedPath } from './reserved-names.js';
 import type { VinylFile } from './vinyl-file.js';
@@ -29,11 +29,6 @@ function kindOf(file: VinylFile): Received['kind'] {
   return 'file';
 }
 
-function isInside(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 export function receiveFile(file: VinylFile, destination: string, excludes: Excludes): Received | Rejected {
   const kind = kindOf(file);
   let raw: string;
@@ -45,7 +40,7 @@ export function receiveFile(file: VinylFile, destination: string, excludes: Excl
   if (kind === 'dir' && (raw === '' || raw === '.')) return { file, path: '', kind, ignored: 'skipped' };
   const checked = checkRelative(raw);
   if (!checked.ok) return { error: `file path ${JSON.stringify(raw)} ${checked.message}; refusing to mirror it` };
-  if (typeof file.path === 'string' && file.path !== '' && isInside(resolve(file.path), destination)) {
+  if (typeof file.path === 'string' && file.path !== '' && isInsideAbs(resolve(file.path), destination)) {
     return { error: `${file.path} lies inside the destination ${destination}; a mirror cannot be its own source` };
   }
   const path = checked.path;

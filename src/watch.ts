@@ -3,10 +3,10 @@
  * once (runner.ts). Every run is one log line (plus one per failure) through `log` and, timestamped, the log file.
  * A failed or refused run is logged and the watch goes on.
  */
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { runSync } from './engine/index.js';
+import { isInsideAbs, runSync } from './engine/index.js';
 import { formatFailure, formatSummary } from './format.js';
 import { LogFile } from './log-file.js';
 import { createExcludes } from './path-filter.js';
@@ -35,11 +35,6 @@ export interface WatchHandle {
   close(): Promise<void>;
 }
 
-function isInside(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 /** More changed paths than this in one run, and a full scan is cheaper than many small ones. */
 const MAX_SCOPED_PATHS = 500;
 
@@ -48,7 +43,7 @@ function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onCha
   const excludes = createExcludes(o.sync.exclude, o.sync.include);
   const ignored = (path: string, stats?: Stats): boolean => {
     const abs = resolve(path);
-    if (abs === logPath || isInside(abs, destination) || isReservedName(basename(abs))) return true;
+    if (abs === logPath || isInsideAbs(abs, destination) || isReservedName(basename(abs))) return true;
     const rel = relative(source, abs);
     if (rel === '' || rel.startsWith('..')) return false;
     return excludes(rel.split(sep).join('/'), stats?.isDirectory() ?? false);

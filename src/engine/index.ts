@@ -2,7 +2,7 @@
 export { sync, runSync, makePlan, type RunHooks, type SyncResult } from './sync.js';
 export { resolveOptions, type SyncOptions, type ResolvedOptions, type HashAlgorithm } from './options.js';
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
-export { checkRelative, joinRel, parentOf } from './paths.js';
+export { checkRelative, isInsideAbs, joinRel, parentOf } from './paths.js';
 export { describeAction } from './describe.js';
 export { createFilter, type FilterRules, type PathFilter } from './scan/filter.js';
 export { isTempName, LOCK_NAME, TMP_PREFIX } from './reserved.js';

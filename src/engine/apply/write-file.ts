@@ -8,7 +8,8 @@ import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { isGone } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
-import { mtimeOf, sameMtime, toUtimes } from '../times.js';
+import { toEntry } from '../scan/to-entry.js';
+import { sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
 import { type ApplyContext, tempNameIn } from './context.js';
@@ -32,8 +33,7 @@ async function writeContent(content: ContentSource, tmp: string): Promise<void> 
 /** The source's state now, or 'gone' if it is no longer a regular file (deleted, or replaced by a folder or link). */
 async function sourceNow(path: string): Promise<FileEntry | 'gone'> {
   const st = await lstat(path, { bigint: true }).catch(() => undefined);
-  if (!st?.isFile()) return 'gone';
-  return { kind: 'file', size: Number(st.size), mtimeMs: mtimeOf(st), mode: Number(st.mode & 0o7777n), ino: Number(st.ino) };
+  return st?.isFile() ? (toEntry(st, () => '') as FileEntry) : 'gone';
 }
 
 /** Copies once; returns the source's state after the copy ('same' for in-memory contents), or 'gone'. */
