@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Snapshot } from '../types.js';
 import { createFilter, type FilterRules } from './filter.js';
+import { nativeScanner, scanTreeNative } from './native-scan.js';
 import { type PackedSnapshot, unpackSnapshot } from './pack.js';
 import { scanTree } from './scan-tree.js';
 
@@ -40,6 +41,15 @@ const SMALL_SCAN_MS = 25;
 /** Both snapshots; `destination` is undefined when `job.destination` is '' (it does not exist yet). */
 export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot | undefined }> {
   const filter = createFilter(job.rules);
+  // The native scanner walks both trees on two pool threads at once; it has no filters, so it serves the common case.
+  const native = filter.active ? undefined : nativeScanner();
+  if (native) {
+    const [source, destination] = await Promise.all([
+      scanTreeNative(native, job.source, 'source'),
+      job.destination === '' ? undefined : scanTreeNative(native, job.destination, 'destination'),
+    ]);
+    return { source, destination };
+  }
   if (job.destination === '') return { source: scanTree(job.source, 'source', filter), destination: undefined };
   if (!job.parallel) {
     return { source: scanTree(job.source, 'source', filter), destination: scanTree(job.destination, 'destination', filter) };
