@@ -138,7 +138,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       source = scanTree(sourceRoot, 'source', filter, hooks.paths);
       destination = scanTree(destRoot, 'destination', filter, hooks.paths);
     } else {
-      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true }).catch((err: unknown) => {
+      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true, omitUnchanged: !options.checksum }).catch((err: unknown) => {
         // Only a root that cannot be listed throws (anything below it becomes a problem entry).
         throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
       });

@@ -66,8 +66,16 @@ export type ContentSource =
 export interface Snapshot {
   /** Absolute path of the tree's root. */
   readonly root: string;
-  /** Every entry below the root, keyed by relative path; the root itself is not included. */
+  /**
+   * Every entry below the root, keyed by relative path; the root itself is not included. When `omitted` is set,
+   * files and symlinks that are identical on both sides (plan/omit-unchanged.ts) are left out of both snapshots.
+   */
   readonly entries: ReadonlyMap<RelPath, Entry>;
+  /**
+   * How many identical file/symlink pairs were left out of `entries` on both sides: they need no action, so the
+   * planner never sees them (a no-change resync then plans over its folders only). Counts still include them.
+   */
+  readonly omitted?: number;
   /** Source only: contents that do not live at `<root>/<path>` (vinyl files). */
   readonly contents?: ReadonlyMap<RelPath, ContentSource>;
   /** The root folder's own attributes, when known (mirrored like any folder's). */

@@ -1,13 +1,14 @@
 /** The native scanner (native/scan.c) must see exactly what the JavaScript scanner sees, entry for entry. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { nativeScanner, scanTreeNative } from '../../src/engine/scan/native-scan.js';
+import { omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
+import { nativeScanner, scanPairNative, scanTreeNative } from '../../src/engine/scan/native-scan.js';
 import { scanTree, type Side } from '../../src/engine/scan/scan-tree.js';
 import type { Snapshot } from '../../src/engine/types.js';
 import { tmp } from '../helpers/tree.js';
@@ -89,35 +90,55 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     assert.ok(!(await scanTreeNative(native!, root, 'source')).leftovers?.length, 'a source has no leftovers to clean');
   });
 
-  it('matches scanTree on random trees', async () => {
+  it('matches scanTree on random trees, and leaves out the same identical pairs as omitUnchanged', async () => {
     const names = ['a', 'b', 'ç', '.absync-tmp.x', '.absync.lock', 'a b'];
     const step = fc.record({
       path: fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 4 }),
-      kind: fc.constantFrom('file', 'dir', 'link'),
+      kind: fc.constantFrom('file', 'dir', 'link', 'chmod', 'touch', 'relink'),
       size: fc.nat(5000),
       mode: fc.constantFrom(0o600, 0o644, 0o755, 0o700),
       // Node's utimes cannot set times before 1970 (the hostile tree uses touch for those).
       mtime: fc.integer({ min: 0, max: 4_000_000_000 }),
       micros: fc.integer({ min: 0, max: 999_999 }),
     });
+    const apply = (root: string, steps: readonly (typeof step extends fc.Arbitrary<infer T> ? T : never)[]): void => {
+      for (const s of steps) {
+        const path = join(root, ...s.path);
+        try {
+          mkdirSync(join(path, '..'), { recursive: true });
+          if (s.kind === 'file') writeFileSync(path, Buffer.alloc(s.size, 1), { mode: s.mode });
+          else if (s.kind === 'dir') mkdirSync(path, { mode: s.mode });
+          else if (s.kind === 'link') symlinkSync(s.path.join('-'), path);
+          else if (s.kind === 'chmod') chmodSync(path, s.mode);
+          else if (s.kind === 'relink') {
+            rmSync(path);
+            symlinkSync(`${s.size}`, path);
+          }
+          if (s.kind !== 'link' && s.kind !== 'relink' && s.kind !== 'chmod') utimesSync(path, 1, s.mtime + s.micros / 1e6);
+        } catch {
+          // A path through a file or over an existing entry: skip that step.
+        }
+      }
+    };
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 25 }), async (steps) => {
-        const root = join(tmp(), `t${n++}`);
-        mkdirSync(root);
-        for (const s of steps) {
-          const path = join(root, ...s.path);
-          try {
-            mkdirSync(join(path, '..'), { recursive: true });
-            if (s.kind === 'file') writeFileSync(path, Buffer.alloc(s.size, 1), { mode: s.mode });
-            else if (s.kind === 'dir') mkdirSync(path, { mode: s.mode });
-            else symlinkSync(s.path.join('-'), path);
-            if (s.kind !== 'link') utimesSync(path, 1, s.mtime + s.micros / 1e6);
-          } catch {
-            // A path through a file or over an existing entry: skip that step.
-          }
-        }
-        for (const side of ['source', 'destination'] as const) await assertSameScan(root, side);
+      fc.asyncProperty(fc.array(step, { maxLength: 25 }), fc.array(fc.tuple(fc.nat(), step), { maxLength: 8 }), async (steps, edits) => {
+        const base = join(tmp(), `t${n++}`);
+        const src = join(base, 'src');
+        const dst = join(base, 'dst');
+        mkdirSync(src, { recursive: true });
+        apply(src, steps);
+        // The destination: a copy of the source with a few edits, so that most pairs are identical.
+        execFileSync('cp', ['-a', src, dst]);
+        // Edits mostly hit entries that exist: change a mode, an mtime, a link's target, a file's size.
+        const existing = (readdirSync(dst, { recursive: true }) as string[]).map((p) => p.split('/'));
+        apply(dst, edits.map(([i, e]) => (existing.length > 0 && i % 4 !== 0 ? { ...e, path: existing[i % existing.length] as string[] } : e)));
+        for (const side of ['source', 'destination'] as const) await assertSameScan(src, side);
+        const pair = await scanPairNative(native!, src, dst, true);
+        const reference = omitUnchanged(scanTree(src, 'source'), scanTree(dst, 'destination'));
+        assert.deepEqual(plain(pair.source), plain(reference.source));
+        assert.deepEqual(plain(pair.destination), plain(reference.destination));
+        assert.equal(pair.source.omitted, reference.source.omitted);
       }),
       { numRuns: 60 },
     );

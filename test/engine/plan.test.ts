@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { hashNeeds } from '../../src/engine/plan/hash-needs.js';
 import { planMirror, type PlanRules } from '../../src/engine/plan/plan-mirror.js';
 import { simulate } from '../../src/engine/plan/simulate.js';
+import { entryCount, omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
 import { depthOf } from '../../src/engine/paths.js';
 import type { Action, DigestPair, RelPath, Snapshot } from '../../src/engine/types.js';
 import { describeSim, digestOf, type GenNode, toSim, toSnapshot, treeArb } from '../helpers/arbitraries.js';
@@ -189,4 +190,38 @@ describe('planMirror: generated trees', () => {
       runs,
     );
   });
+
+  for (const [name, rules] of [
+    ['quick check', QUICK],
+    ['no renames', { ...QUICK, detectRenames: false }],
+    ['no deletes', { ...QUICK, delete: false }],
+    ['protected paths', { ...QUICK, isProtected: (path: RelPath) => path.startsWith('b') }],
+  ] as [string, PlanRules][]) {
+    it(`leaving identical pairs out of both snapshots changes nothing in the plan (${name})`, () => {
+      fc.assert(
+        fc.property(treeArb, treeArb, (src, dst) => {
+          const s = toSnapshot('/src', src);
+          const d = toSnapshot('/dst', dst);
+          const { digests } = digestsFor(src, dst, s, d, rules);
+          const small = omitUnchanged(s, d);
+          assert.deepEqual(hashNeeds(small.source, small.destination, rules), hashNeeds(s, d, rules));
+          const full = planMirror({ source: s, destination: d, digests }, rules);
+          assert.deepEqual(planMirror({ source: small.source, destination: small.destination, digests }, rules), full);
+          assert.equal(entryCount(small.source), s.entries.size);
+          assert.equal(entryCount(small.destination), d.entries.size);
+        }),
+        runs,
+      );
+    });
+  }
+
+  it('identical pairs are left out: same file (size, mtime, mode) or same link (target, mtime); folders stay', () => {
+    const s = toSnapshot('/s', tree({ d: { kind: 'dir' }, 'd/same': {}, 'd/mode': { mode: 0o755 }, 'd/time': { mtime: 5 }, l: { kind: 'symlink', target: 'x' }, m: { kind: 'symlink', target: 'y' } }));
+    const d = toSnapshot('/d', tree({ d: { kind: 'dir' }, 'd/same': {}, 'd/mode': {}, 'd/time': {}, l: { kind: 'symlink', target: 'x' }, m: { kind: 'symlink', target: 'x' } }));
+    const small = omitUnchanged(s, d);
+    assert.deepEqual([...small.source.entries.keys()].sort(), ['d', 'd/mode', 'd/time', 'm']);
+    assert.deepEqual([...small.destination.entries.keys()].sort(), ['d', 'd/mode', 'd/time', 'm']);
+    assert.equal(small.source.omitted, 2);
+  });
 });
+

@@ -1,6 +1,7 @@
 /** Refusals decided from the plan alone, before anything is written. */
 import { AbsyncError } from '../errors.js';
 import type { Plan, Snapshot } from '../types.js';
+import { entryCount } from './omit-unchanged.js';
 
 export interface GuardRules {
   readonly maxDelete: number;
@@ -20,10 +21,10 @@ export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, r
   const gone = deletes(plan);
   if (gone.length === 0) return;
   const example = gone.slice(0, 3).map((p) => JSON.stringify(p)).join(', ');
-  const total = destination.entries.size;
+  const total = entryCount(destination);
   // An incremental run sees only the changed paths: a deleted file there is not an empty source.
   if (!rules.allowEmptySource && source.scope === undefined) {
-    if (source.entries.size === 0) {
+    if (entryCount(source) === 0) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
         `refusing to sync: source ${source.root} is empty and would delete all ${gone.length} entries of ${destination.root} (e.g. ${example}); check the path, or pass --allow-empty-source`,
@@ -33,7 +34,7 @@ export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, r
     if (gone.length >= MASS_DELETE_MIN && gone.length >= total * MASS_DELETE_SHARE) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
-        `refusing to sync: source ${source.root} has only ${source.entries.size} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass --allow-empty-source`,
+        `refusing to sync: source ${source.root} has only ${entryCount(source)} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass --allow-empty-source`,
         source.root,
       );
     }

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Snapshot } from '../types.js';
 import { createFilter, type FilterRules } from './filter.js';
-import { nativeScanner, scanTreeNative } from './native-scan.js';
+import { nativeScanner, scanPairNative, scanTreeNative } from './native-scan.js';
 import { type PackedSnapshot, unpackSnapshot } from './pack.js';
 import { scanTree } from './scan-tree.js';
 
@@ -17,6 +17,8 @@ export interface ScanJob {
   readonly rules: FilterRules;
   /** Scan the destination on a worker thread. */
   readonly parallel: boolean;
+  /** Leave identical file/symlink pairs out of both snapshots (the quick check; see plan/omit-unchanged.ts). */
+  readonly omitUnchanged?: boolean;
 }
 
 /** A destination scan on a worker thread that can be called off before it reports. */
@@ -44,11 +46,8 @@ export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destin
   // The native scanner walks both trees on two pool threads at once; it has no filters, so it serves the common case.
   const native = filter.active ? undefined : nativeScanner();
   if (native) {
-    const [source, destination] = await Promise.all([
-      scanTreeNative(native, job.source, 'source'),
-      job.destination === '' ? undefined : scanTreeNative(native, job.destination, 'destination'),
-    ]);
-    return { source, destination };
+    if (job.destination === '') return { source: await scanTreeNative(native, job.source, 'source'), destination: undefined };
+    return scanPairNative(native, job.source, job.destination, job.omitUnchanged === true);
   }
   if (job.destination === '') return { source: scanTree(job.source, 'source', filter), destination: undefined };
   if (!job.parallel) {
