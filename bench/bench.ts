@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   const code = freezeCode(join(base, 'code'));
   const machine = machineInfo(base);
   for (const l of describeMachine(machine)) log(l);
-  log(`gulp-absync ${code.version}, frozen for this run in ${code.srcDir}`);
+  log(`gulp-absync ${code.version}, frozen for this run in ${code.srcDir}; scanner: ${code.scanner}`);
   log(`data in ${base}; sets ${config.sets.map((s) => s.name).join(', ')}; tools ${config.tools.join(', ')}${config.quick ? '; quick mode' : ''}`);
 
   const api = new ApiHost();
@@ -166,7 +166,7 @@ async function main(): Promise<number> {
 
   const benchMs = performance.now() - started;
   const out: string[] = [];
-  out.push('', `gulp-absync ${code.version}`, ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
+  out.push('', `gulp-absync ${code.version}, scanner: ${code.scanner}`, ...describeMachine(machine), `load average at end: ${(loadavg()[0] ?? 0).toFixed(2)}`);
   if (wantApi) out.push(`library API: sync() from ${api.from}, in a separate long-lived node process (timed inside it)`);
   out.push(`peak memory: ${memoryMethod()}`);
   out.push(`timed rounds (after one warm-up, except for a single first copy): ${config.sets.map((s) => `${s.name} ${s.scenarios.map((sc) => `${sc} ${s.rounds[sc]}`).join(', ')}`).join('; ')}`);
@@ -195,7 +195,7 @@ async function main(): Promise<number> {
   }
   if (config.json) {
     for (const l of out) log(l);
-    const extra = { diskProbes: disk.probes, slowed: [...bench.slowed], absync: code.version, benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
+    const extra = { diskProbes: disk.probes, slowed: [...bench.slowed], absync: code.version, scanner: code.scanner, benchSeconds: benchMs / 1000, cleanupSeconds: cleanupMs === undefined ? undefined : cleanupMs / 1000, notes: bench.notes, apiFrom: api.from };
     process.stdout.write(`${JSON.stringify(jsonReport(config, machine, results, generated, extra), null, 2)}\n`);
   } else process.stdout.write(`${out.join('\n')}\n`);
   return 0;

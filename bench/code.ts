@@ -18,7 +18,12 @@ export interface CodeUnderTest {
   readonly cli: string;
   /** e.g. "5b892ee" or "5b892ee + uncommitted changes in src/". */
   readonly version: string;
+  /** Which scanner the engine will use: the native addon (built by npm install) or the JavaScript fallback. */
+  readonly scanner: string;
 }
+
+/** The native scanner, where dist/src/engine/scan/native-scan.js looks for it (four folders up). */
+const ADDON = join('build', 'Release', 'absync_native.node');
 
 function gitVersion(): string {
   const head = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
@@ -35,5 +40,8 @@ export function freezeCode(into: string): CodeUnderTest {
   symlinkSync(join(REPO, 'node_modules'), join(into, 'node_modules'));
   const srcDir = join(into, 'dist', 'src');
   cpSync(BUILT_SRC, srcDir, { recursive: true });
-  return { srcDir, cli: join(srcDir, 'cli.js'), version };
+  const native = existsSync(join(REPO, ADDON)) && process.env['ABSYNC_NO_NATIVE'] !== '1';
+  if (native) cpSync(join(REPO, ADDON), join(into, ADDON));
+  const scanner = native ? `native (${ADDON})` : 'JavaScript (native addon not built, or ABSYNC_NO_NATIVE=1)';
+  return { srcDir, cli: join(srcDir, 'cli.js'), version, scanner };
 }
