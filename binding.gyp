@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "absync_native",
-      "sources": ["native/scan.c"],
+      "sources": ["native/addon.c", "native/common.c", "native/scan.c", "native/copy.c"],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra"]
     }
   ]

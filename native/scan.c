@@ -19,8 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "common.h"
 
 #ifdef __APPLE__
 #define ST_MTIM(st) ((st).st_mtimespec)
@@ -124,30 +123,10 @@ static int valid_utf8(const unsigned char *s, size_t n) {
   return 1;
 }
 
-static const char *errno_code(int e) {
-  switch (e) {
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ELOOP: return "ELOOP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EIO: return "EIO";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOMEM: return "ENOMEM";
-    case EOVERFLOW: return "EOVERFLOW";
-    case EINVAL: return "EINVAL";
-    case EBUSY: return "EBUSY";
-    case ESTALE: return "ESTALE";
-    case EBADF: return "EBADF";
-    default: return "EUNKNOWN";
-  }
-}
 
 static int add_problem(Job *j, Row *r, int e) {
   r->kind = K_PROBLEM;
-  const char *code = errno_code(e);
+  const char *code = absync_errno_code(e);
   const char *msg = strerror(e);
   char buf[256];
   size_t n = (size_t)snprintf(buf, sizeof buf, "%s\n%s", code, msg);
@@ -251,10 +230,10 @@ static void walk(Job *j) {
   }
   long *stack = NULL;
   size_t n_stack = 0, cap_stack = 0;
-  if (!grow((void **)&stack, &cap_stack, 1, sizeof(long))) goto oom;
-  stack[n_stack++] = -1;
   char *rel = NULL;
   size_t rel_cap = 0;
+  if (!grow((void **)&stack, &cap_stack, 1, sizeof(long))) goto oom;
+  stack[n_stack++] = -1;
   while (n_stack > 0) {
     long dir = stack[--n_stack];
     int fd;
@@ -337,7 +316,7 @@ static napi_value make_error(napi_env env, Job *j) {
     napi_create_error(env, NULL, msg, &err);
     return err;
   }
-  const char *code = errno_code(j->root_errno);
+  const char *code = absync_errno_code(j->root_errno);
   snprintf(buf, sizeof buf, "%s: %s, scandir '%s'", code, strerror(j->root_errno), j->root);
   napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, NULL, msg, &err);
@@ -412,7 +391,7 @@ static char *get_string(napi_env env, napi_value v) {
 }
 
 /* scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns> */
-static napi_value scan(napi_env env, napi_callback_info info) {
+napi_value absync_scan(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4], promise, name;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -442,12 +421,3 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   napi_queue_async_work(env, j->work);
   return promise;
 }
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn);
-  napi_set_named_property(env, exports, "scan", fn);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -15,7 +15,12 @@ export interface ApplyContext {
 let counter = 0;
 const tag = process.pid.toString(36);
 
-/** A fresh temporary name (short, so it fits beside 255-byte names) for a file in folder `dirAbs`. */
+/** A fresh temporary name, short so that it fits beside 255-byte names. */
+export function tempName(): string {
+  return `${TMP_PREFIX}${tag}.${(counter++).toString(36)}`;
+}
+
+/** A fresh temporary path for a file in folder `dirAbs`. */
 export function tempNameIn(dirAbs: string): string {
-  return `${dirAbs}/${TMP_PREFIX}${tag}.${(counter++).toString(36)}`;
+  return `${dirAbs}/${tempName()}`;
 }

@@ -7,12 +7,14 @@ import { constants, createWriteStream } from 'node:fs';
 import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { isGone } from '../errors.js';
-import { parentOf, toAbs } from '../paths.js';
+import { COPY, nativeAddon, type Addon } from '../native.js';
+import { baseName, parentOf, toAbs } from '../paths.js';
 import { toEntry } from '../scan/to-entry.js';
 import { sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
-import { type ApplyContext, tempNameIn } from './context.js';
+import { type ApplyContext, tempName, tempNameIn } from './context.js';
+import { UnsafeParentError } from './safe-parent.js';
 import { checkExpected } from './expect.js';
 
 export type WriteResult = 'done' | 'vanished' | 'changed-since-scan';
@@ -52,9 +54,41 @@ function unchanged(a: FileEntry, b: FileEntry): boolean {
   return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
 }
 
+/**
+ * The same write through the native addon (native/copy.c): copy, torn check, mode, mtime and, for a new file, the
+ * rename happen in one trip to the thread pool, in a destination folder opened without following any symlink.
+ * An update comes back before its rename, for the expectation check and the backup.
+ */
+async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction | UpdateAction, sourceAbs: string): Promise<WriteResult> {
+  const parent = parentOf(action.path);
+  const tmp = tempName();
+  const isCopy = action.op === 'copy';
+  const r = await native.copy(sourceAbs, ctx.root, parent, tmp, baseName(action.path), isCopy);
+  if (r === COPY.gone) return 'vanished';
+  if (r === COPY.torn) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
+  if (r === COPY.unsafe) {
+    ctx.parents.check(action.path);
+    throw new UnsafeParentError(`destination parent ${JSON.stringify(parent)} is not a real folder; refusing to write through it`);
+  }
+  if (isCopy) return 'done';
+  const tmpAbs = toAbs(toAbs(ctx.root, parent), tmp);
+  let placed = false;
+  try {
+    if ((await checkExpected(toAbs(ctx.root, action.path), action.expect)) !== 'ok') return 'changed-since-scan';
+    await backUp(ctx, action.path);
+    await rename(tmpAbs, toAbs(ctx.root, action.path));
+    placed = true;
+    return 'done';
+  } finally {
+    if (!placed) await unlink(tmpAbs).catch(() => undefined);
+  }
+}
+
 export async function writeFileAction(ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
-  ctx.parents.check(action.path);
   const content: ContentSource = ctx.source.contents?.get(action.path) ?? { type: 'path', path: toAbs(ctx.source.root, action.path) };
+  const native = content.type === 'path' ? nativeAddon() : undefined;
+  if (native && content.type === 'path') return writeNative(native, ctx, action, content.path);
+  ctx.parents.check(action.path);
   const finalAbs = toAbs(ctx.root, action.path);
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
   let expected: FileEntry = action.source;

@@ -7,30 +7,14 @@
  * back to scanTree everywhere else, or when the addon is missing or ABSYNC_NO_NATIVE=1.
  */
 import { lstatSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describeError } from '../errors.js';
+import { type Addon, nativeAddon, type NativeColumns } from '../native.js';
 import { toAbs } from '../paths.js';
 import { sameMtime } from '../times.js';
 import { LOCK_NAME, TMP_PREFIX } from '../reserved.js';
 import type { Entry, RelPath, ScanWarning, Snapshot } from '../types.js';
 import type { Side } from './scan-tree.js';
 import { toEntry } from './to-entry.js';
-
-/** What the addon resolves with: one row per entry, in columns. */
-interface NativeColumns {
-  /** Relative paths separated by '\0'. */
-  readonly paths: string;
-  readonly kinds: Uint8Array;
-  /** size, mtimeMs, mode, ino per row. */
-  readonly numbers: Float64Array;
-  /** Per row: -1, or the index in `texts` of its link target, special type or "code\nmessage". */
-  readonly textIndex: Int32Array;
-  readonly texts: readonly string[];
-}
-
-interface Addon {
-  scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
-}
 
 const FILE = 0;
 const DIR = 1;
@@ -40,18 +24,9 @@ const PROBLEM = 4;
 const LEFTOVER = 5;
 const BAD_NAME = 6;
 
-let addon: Addon | null | undefined;
-
-/** The addon, or undefined when it was not built (or is switched off): callers then use scanTree. */
+/** The addon when it is built and allowed; the scanner is used only through it. */
 export function nativeScanner(): Addon | undefined {
-  if (addon === undefined) {
-    try {
-      addon = process.env['ABSYNC_NO_NATIVE'] === '1' ? null : (createRequire(import.meta.url)('../../../../build/Release/absync_native.node') as Addon);
-    } catch {
-      addon = null;
-    }
-  }
-  return addon ?? undefined;
+  return nativeAddon();
 }
 
 /** One tree's columns, as the addon gave them, with its paths split. */

@@ -1,0 +1,13 @@
+/* The addon's entry point: scan (scan.c) and copy (copy.c). Loaded by src/engine/native.ts. */
+#include "common.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "scan", NAPI_AUTO_LENGTH, absync_scan, NULL, &fn);
+  napi_set_named_property(env, exports, "scan", fn);
+  napi_create_function(env, "copy", NAPI_AUTO_LENGTH, absync_copy, NULL, &fn);
+  napi_set_named_property(env, exports, "copy", fn);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

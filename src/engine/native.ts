@@ -1,0 +1,51 @@
+/**
+ * The optional native addon (native/*.c, built by `npm install` when a C compiler is there): the scan's walk and the
+ * apply's file writes, each in one trip to a libuv pool thread. Everything it does has a JavaScript path with the
+ * same results, used when the addon is missing or ABSYNC_NO_NATIVE=1; tests compare the two.
+ */
+import { createRequire } from 'node:module';
+
+/** The scanner's result for one tree: one row per entry, in columns (see scan/native-scan.ts). */
+export interface NativeColumns {
+  /** Relative paths separated by '\0'. */
+  readonly paths: string;
+  readonly kinds: Uint8Array;
+  /** size, mtimeMs, mode, ino per row. */
+  readonly numbers: Float64Array;
+  /** Per row: -1, or the index in `texts` of its link target, special type or "code\nmessage". */
+  readonly texts: readonly string[];
+  readonly textIndex: Int32Array;
+}
+
+/** What `copy` resolves with. */
+export const COPY = {
+  done: 0,
+  /** The source is gone, or is no longer a regular file. */
+  gone: 1,
+  /** The source kept changing while it was copied (3 tries). */
+  torn: 2,
+  /** A folder on the way from the destination root is a symlink or not a folder: nothing was written. */
+  unsafe: 3,
+} as const;
+export type CopyResult = (typeof COPY)[keyof typeof COPY];
+
+export interface Addon {
+  scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
+  /** Copies `source` to `tmpName` in folder `parent` (relative to `root`), and renames it to `finalName` if asked. */
+  copy(source: string, root: string, parent: string, tmpName: string, finalName: string, rename: boolean): Promise<CopyResult>;
+}
+
+let addon: Addon | null | undefined;
+
+/** The addon, or undefined when it was not built or is switched off (callers then take their JavaScript path). */
+export function nativeAddon(): Addon | undefined {
+  if (addon === undefined) {
+    try {
+      // dist/src/engine/native.js -> build/Release at the package root.
+      addon = process.env['ABSYNC_NO_NATIVE'] === '1' ? null : (createRequire(import.meta.url)('../../../build/Release/absync_native.node') as Addon);
+    } catch {
+      addon = null;
+    }
+  }
+  return addon ?? undefined;
+}
