@@ -1,0 +1,68 @@
+/** Native file writes (native/copy.c) leave exactly what the JavaScript writes leave, and keep their guarantees. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { nativeAddon, COPY } from '../../src/engine/native.js';
+import { CLI } from '../helpers/cli.js';
+import { readTree, tmp, writeTree } from '../helpers/tree.js';
+
+const native = nativeAddon();
+
+function run(src: string, dst: string, env: Record<string, string> = {}): void {
+  execFileSync(process.execPath, [CLI, src, dst, '--quiet'], { env: { ...process.env, ...env }, stdio: 'pipe' });
+}
+
+describe('native file writes', { skip: native ? false : 'the native addon is not built' }, () => {
+  it('copy content, every mode bit and the mtime exactly as the JavaScript path does (umask 077 included)', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), {
+      empty: '', one: 'x', 'sub/big': Buffer.alloc(3 << 20, 9), 'sub/mid': Buffer.alloc(70_000, 3),
+    });
+    const modes: Record<string, number> = { m777: 0o777, m600: 0o600, suid: 0o4755, sgid: 0o2750, sticky: 0o1644, none: 0o000 };
+    for (const [name, mode] of Object.entries(modes)) {
+      writeFileSync(join(src, name), name);
+      chmodSync(join(src, name), mode);
+    }
+    execFileSync('touch', ['-d', '@1700000000.123456789', join(src, 'one')]);
+    // A umask that would strip bits from a freshly created file: the copy must still carry the source's mode.
+    const umask = process.umask(0o077);
+    try {
+      run(src, join(root, 'native'));
+      run(src, join(root, 'js'), { ABSYNC_NO_NATIVE: '1' });
+    } finally {
+      process.umask(umask);
+    }
+    assert.deepEqual(readTree(join(root, 'native')), readTree(src));
+    assert.deepEqual(readTree(join(root, 'js')), readTree(src));
+    assert.equal(statSync(join(root, 'native', 'suid')).mode & 0o7777, 0o4755);
+    assert.equal(statSync(join(root, 'native', 'one')).mtimeMs, 1_700_000_000_123.456);
+    assert.deepEqual(readdirSync(join(root, 'native')).filter((n) => n.startsWith('.absync')), []);
+  });
+
+  it('never writes through a symlinked folder, and reports a source that is gone or not a regular file', async () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { f: 'data' });
+    const dst = join(root, 'dst');
+    const outside = join(root, 'outside');
+    mkdirSync(join(dst, 'real'), { recursive: true });
+    mkdirSync(outside);
+    symlinkSync(outside, join(dst, 'link'));
+    symlinkSync(join(src, 'f'), join(src, 'to-f'));
+    const copy = native!.copy.bind(native);
+    assert.equal(await copy(join(src, 'f'), dst, 'link', '.absync-tmp.t1', 'f', true), COPY.unsafe);
+    assert.equal(await copy(join(src, 'f'), dst, 'real/../link', '.absync-tmp.t2', 'f', true), COPY.unsafe);
+    assert.deepEqual(readdirSync(outside), []);
+    assert.equal(await copy(join(src, 'missing'), dst, 'real', '.absync-tmp.t3', 'g', true), COPY.gone);
+    assert.equal(await copy(join(src, 'to-f'), dst, 'real', '.absync-tmp.t4', 'h', true), COPY.gone);
+    assert.equal(await copy(src, dst, 'real', '.absync-tmp.t5', 'i', true), COPY.gone);
+    assert.deepEqual(readdirSync(join(dst, 'real')), []);
+    assert.equal(await copy(join(src, 'f'), dst, 'real', '.absync-tmp.t6', 'f', true), COPY.done);
+    assert.deepEqual(readdirSync(join(dst, 'real')), ['f']);
+    // An update is left under its temporary name, for the caller's checks before the rename.
+    assert.equal(await copy(join(src, 'f'), dst, 'real', '.absync-tmp.t7', 'f', false), COPY.done);
+    assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f']);
+    await assert.rejects(copy(join(src, 'f'), dst, 'nowhere', '.absync-tmp.t8', 'f', true), { code: 'ENOENT' });
+  });
+});
