@@ -1,11 +1,12 @@
 /*
- * One file write of the apply phase in a single trip to a libuv pool thread, where Node needs four (copyFile, lstat,
- * utimes, rename) plus a synchronous lstat of the parent on the main thread. Same steps and the same guarantees as
- * src/engine/apply/write-file.ts, which stays the path for in-memory contents, backups and builds without the addon:
+ * File writes of the apply phase, a batch of files of one folder per trip to a libuv pool thread, where Node needs four
+ * trips per file (copyFile, lstat, utimes, rename) plus a synchronous lstat of the parent on the main thread. Same
+ * steps and the same guarantees as src/engine/apply/write-file.ts, which stays the path for in-memory contents and
+ * builds without the addon. For each batch, then for each file:
  *
- *   1. open the destination folder below the root without following any symlink (openat2 RESOLVE_NO_SYMLINKS, or
- *      one O_NOFOLLOW component at a time), so nothing is ever written through a link, with no window between
- *      check and write;
+ *   1. (once per batch) open the destination folder below the root without following any symlink (openat2
+ *      RESOLVE_NO_SYMLINKS, or one O_NOFOLLOW component at a time): nothing is ever written through a link, and
+ *      there is no window between that check and the writes;
  *   2. open the source with O_NOFOLLOW and fstat it; create a temporary name in that folder with O_EXCL;
  *   3. copy (FICLONE, then copy_file_range, then read/write), set mode and the mtime floored to the microsecond
  *      (times.ts), close;
@@ -32,14 +33,20 @@
 enum { R_DONE = 0, R_GONE = 1, R_TORN = 2, R_UNSAFE = 3, R_ERROR = 4 };
 #define TRIES 3
 
+/* One file of a batch; all files of a batch go to the same destination folder. */
 typedef struct {
-  char *src, *root, *parent, *tmp, *final;
-  int do_rename;
-  /* out */
+  char *src, *tmp, *final;
   int result;
   int err;
   const char *syscall;
-  char *err_path;
+  const char *err_path; /* points into this item's strings */
+} Item;
+
+typedef struct {
+  char *root, *parent;
+  int do_rename;
+  Item *items;
+  uint32_t n;
   napi_async_work work;
   napi_deferred deferred;
 } CopyJob;
@@ -123,16 +130,16 @@ static struct timespec micro_time(const struct timespec *t) {
   return out;
 }
 
-static int fail(CopyJob *j, const char *syscall, const char *path) {
+static int fail(Item *j, const char *syscall, const char *path) {
   j->result = R_ERROR;
   j->err = errno;
   j->syscall = syscall;
-  j->err_path = strdup(path);
+  j->err_path = path;
   return R_ERROR;
 }
 
 /* One attempt: 0 when the temporary file holds a consistent copy, else an R_ code. */
-static int copy_once(CopyJob *j, int dirfd) {
+static int copy_once(Item *j, int dirfd) {
   int in = open(j->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0) return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? R_GONE : fail(j, "open", j->src);
   struct stat before, after;
@@ -182,65 +189,86 @@ static int copy_once(CopyJob *j, int dirfd) {
 
 static void execute(napi_env env, void *data) {
   (void)env;
-  CopyJob *j = (CopyJob *)data;
-  int rootfd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) {
-    fail(j, "open", j->root);
-    return;
+  CopyJob *job = (CopyJob *)data;
+  int dirfd = -1, unsafe = 0, open_err = 0;
+  int rootfd = open(job->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) open_err = errno;
+  else {
+    dirfd = open_beneath(rootfd, job->parent);
+    if (dirfd < 0) {
+      if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) unsafe = 1;
+      else open_err = errno;
+    }
+    close(rootfd);
   }
-  int dirfd = open_beneath(rootfd, j->parent);
-  close(rootfd);
-  if (dirfd < 0) {
-    if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) j->result = R_UNSAFE;
-    else fail(j, "open", j->parent);
-    return;
+  for (uint32_t i = 0; i < job->n; i++) {
+    Item *j = &job->items[i];
+    if (unsafe) {
+      j->result = R_UNSAFE;
+      continue;
+    }
+    if (open_err) {
+      errno = open_err;
+      fail(j, "open", rootfd < 0 ? job->root : job->parent);
+      continue;
+    }
+    int r = R_TORN;
+    for (int attempt = 0; attempt < TRIES && r == R_TORN; attempt++) r = copy_once(j, dirfd);
+    if (r == R_DONE && job->do_rename && renameat(dirfd, j->tmp, dirfd, j->final) != 0) {
+      int e = errno;
+      unlinkat(dirfd, j->tmp, 0);
+      errno = e;
+      r = fail(j, "rename", j->final);
+    }
+    j->result = r;
   }
-  int r = R_TORN;
-  for (int attempt = 0; attempt < TRIES && r == R_TORN; attempt++) r = copy_once(j, dirfd);
-  if (r == R_DONE && j->do_rename && renameat(dirfd, j->tmp, dirfd, j->final) != 0) {
-    int e = errno;
-    unlinkat(dirfd, j->tmp, 0);
-    errno = e;
-    r = fail(j, "rename", j->final);
-  }
-  close(dirfd);
-  j->result = r;
+  if (dirfd >= 0) close(dirfd);
 }
 
 static void free_job(CopyJob *j) {
-  free(j->src);
+  for (uint32_t i = 0; i < j->n; i++) {
+    free(j->items[i].src);
+    free(j->items[i].tmp);
+    free(j->items[i].final);
+  }
+  free(j->items);
   free(j->root);
   free(j->parent);
-  free(j->tmp);
-  free(j->final);
-  free(j->err_path);
   free(j);
 }
 
+/* Resolves with { results: Int32Array, errors: (string | undefined)[] } ("code\nmessage" where results[i] is 4). */
 static void complete(napi_env env, napi_status status, void *data) {
-  CopyJob *j = (CopyJob *)data;
-  if (status != napi_ok || j->result == R_ERROR) {
-    const char *code = status != napi_ok ? "EUNKNOWN" : absync_errno_code(j->err);
-    char buf[4300];
-    snprintf(buf, sizeof buf, "%s: %s, %s '%s'", code, status != napi_ok ? "copy cancelled" : strerror(j->err),
-             j->syscall ? j->syscall : "copy", j->err_path ? j->err_path : j->src);
-    napi_value msg, err, v;
-    napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &msg);
+  CopyJob *job = (CopyJob *)data;
+  if (status != napi_ok) {
+    napi_value msg, err;
+    napi_create_string_utf8(env, "copy cancelled", NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, NULL, msg, &err);
-    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, err, "code", v);
-    if (j->syscall) {
-      napi_create_string_utf8(env, j->syscall, NAPI_AUTO_LENGTH, &v);
-      napi_set_named_property(env, err, "syscall", v);
-    }
-    napi_reject_deferred(env, j->deferred, err);
+    napi_reject_deferred(env, job->deferred, err);
   } else {
-    napi_value v;
-    napi_create_int32(env, j->result, &v);
-    napi_resolve_deferred(env, j->deferred, v);
+    napi_value result, ab, results, errors;
+    void *p;
+    napi_create_object(env, &result);
+    napi_create_arraybuffer(env, job->n * sizeof(int32_t), &p, &ab);
+    napi_create_typedarray(env, napi_int32_array, job->n, ab, 0, &results);
+    napi_create_array_with_length(env, job->n, &errors);
+    for (uint32_t i = 0; i < job->n; i++) {
+      Item *j = &job->items[i];
+      ((int32_t *)p)[i] = j->result;
+      if (j->result != R_ERROR) continue;
+      char buf[4400];
+      snprintf(buf, sizeof buf, "%s\n%s: %s, %s '%s'", absync_errno_code(j->err), absync_errno_code(j->err), strerror(j->err),
+               j->syscall ? j->syscall : "copy", j->err_path ? j->err_path : j->src);
+      napi_value v;
+      napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &v);
+      napi_set_element(env, errors, i, v);
+    }
+    napi_set_named_property(env, result, "results", results);
+    napi_set_named_property(env, result, "errors", errors);
+    napi_resolve_deferred(env, job->deferred, result);
   }
-  napi_delete_async_work(env, j->work);
-  free_job(j);
+  napi_delete_async_work(env, job->work);
+  free_job(job);
 }
 
 static char *arg_string(napi_env env, napi_value v) {
@@ -252,35 +280,50 @@ static char *arg_string(napi_env env, napi_value v) {
 }
 
 /*
- * copy(source, root, parent, tmpName, finalName, rename): Promise<0 done | 1 gone | 2 torn | 3 unsafe parent>.
- * `parent` is the folder relative to `root` ('' for the root); tmpName and finalName are names in it.
+ * copy(root, parent, sources: string[], tmpNames: string[], finalNames: string[], rename: boolean):
+ * Promise<{ results: Int32Array (0 done | 1 gone | 2 torn | 3 unsafe parent | 4 error), errors }>.
+ * `parent` is the folder relative to `root` ('' for the root), opened once for the whole batch; tmpNames and
+ * finalNames are names in it. With `rename` false the copies stay under their temporary names.
  */
 napi_value absync_copy(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6], promise, name;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  CopyJob *j = calloc(1, sizeof(CopyJob));
-  if (!j || argc < 6) {
-    free(j);
-    napi_throw_type_error(env, NULL, "copy(source, root, parent, tmpName, finalName, rename)");
+  uint32_t n = 0, n2 = 0, n3 = 0;
+  if (argc < 6 || napi_get_array_length(env, argv[2], &n) != napi_ok || napi_get_array_length(env, argv[3], &n2) != napi_ok ||
+      napi_get_array_length(env, argv[4], &n3) != napi_ok || n != n2 || n != n3) {
+    napi_throw_type_error(env, NULL, "copy(root, parent, sources[], tmpNames[], finalNames[], rename)");
     return NULL;
   }
-  j->src = arg_string(env, argv[0]);
-  j->root = arg_string(env, argv[1]);
-  j->parent = arg_string(env, argv[2]);
-  j->tmp = arg_string(env, argv[3]);
-  j->final = arg_string(env, argv[4]);
+  CopyJob *job = calloc(1, sizeof(CopyJob));
+  if (!job || !(job->items = calloc(n ? n : 1, sizeof(Item)))) {
+    free(job);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  job->n = n;
+  job->root = arg_string(env, argv[0]);
+  job->parent = arg_string(env, argv[1]);
   bool rn = false;
   napi_get_value_bool(env, argv[5], &rn);
-  j->do_rename = rn;
-  if (!j->src || !j->root || !j->parent || !j->tmp || !j->final) {
-    free_job(j);
+  job->do_rename = rn;
+  int ok = job->root && job->parent;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    napi_value a, b, c;
+    napi_get_element(env, argv[2], i, &a);
+    napi_get_element(env, argv[3], i, &b);
+    napi_get_element(env, argv[4], i, &c);
+    Item *j = &job->items[i];
+    ok = (j->src = arg_string(env, a)) && (j->tmp = arg_string(env, b)) && (j->final = arg_string(env, c));
+  }
+  if (!ok) {
+    free_job(job);
     napi_throw_type_error(env, NULL, "copy: paths must be strings");
     return NULL;
   }
-  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "absync.copy", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
+  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
   return promise;
 }

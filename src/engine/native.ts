@@ -26,13 +26,20 @@ export const COPY = {
   torn: 2,
   /** A folder on the way from the destination root is a symlink or not a folder: nothing was written. */
   unsafe: 3,
+  /** A system call failed: `errors[i]` holds "code\nmessage". */
+  error: 4,
 } as const;
 export type CopyResult = (typeof COPY)[keyof typeof COPY];
 
 export interface Addon {
   scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
-  /** Copies `source` to `tmpName` in folder `parent` (relative to `root`), and renames it to `finalName` if asked. */
-  copy(source: string, root: string, parent: string, tmpName: string, finalName: string, rename: boolean): Promise<CopyResult>;
+  /**
+   * Copies each `sources[i]` to `tmpNames[i]` in folder `parent` (relative to `root`, opened once for the batch), and
+   * renames it to `finalNames[i]` if asked.
+   */
+  copy(
+    root: string, parent: string, sources: readonly string[], tmpNames: readonly string[], finalNames: readonly string[], rename: boolean,
+  ): Promise<{ readonly results: Int32Array; readonly errors: readonly (string | undefined)[] }>;
 }
 
 let addon: Addon | null | undefined;

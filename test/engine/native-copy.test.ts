@@ -50,7 +50,11 @@ describe('native file writes', { skip: native ? false : 'the native addon is not
     mkdirSync(outside);
     symlinkSync(outside, join(dst, 'link'));
     symlinkSync(join(src, 'f'), join(src, 'to-f'));
-    const copy = native!.copy.bind(native);
+    const copy = async (source: string, root: string, parent: string, tmpName: string, name: string, rename: boolean): Promise<number> => {
+      const { results, errors } = await native!.copy(root, parent, [source], [tmpName], [name], rename);
+      if (results[0] === COPY.error) throw Object.assign(new Error(errors[0]), { code: errors[0]?.split('\n')[0] });
+      return results[0] as number;
+    };
     assert.equal(await copy(join(src, 'f'), dst, 'link', '.absync-tmp.t1', 'f', true), COPY.unsafe);
     assert.equal(await copy(join(src, 'f'), dst, 'real/../link', '.absync-tmp.t2', 'f', true), COPY.unsafe);
     assert.deepEqual(readdirSync(outside), []);
@@ -64,5 +68,9 @@ describe('native file writes', { skip: native ? false : 'the native addon is not
     assert.equal(await copy(join(src, 'f'), dst, 'real', '.absync-tmp.t7', 'f', false), COPY.done);
     assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f']);
     await assert.rejects(copy(join(src, 'f'), dst, 'nowhere', '.absync-tmp.t8', 'f', true), { code: 'ENOENT' });
+    // A batch: one folder opened once, each file with its own result.
+    const batch = await native!.copy(dst, 'real', [join(src, 'f'), join(src, 'missing'), join(src, 'f')], ['.absync-tmp.b1', '.absync-tmp.b2', '.absync-tmp.b3'], ['x', 'y', 'z'], true);
+    assert.deepEqual([...batch.results], [COPY.done, COPY.gone, COPY.done]);
+    assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f', 'x', 'z']);
   });
 });

@@ -11,7 +11,7 @@ import { COPY, nativeAddon, type Addon } from '../native.js';
 import { baseName, parentOf, toAbs } from '../paths.js';
 import { toEntry } from '../scan/to-entry.js';
 import { sameMtime, toUtimes } from '../times.js';
-import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
+import type { ContentSource, CopyAction, FileEntry, RelPath, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
 import { type ApplyContext, tempName, tempNameIn } from './context.js';
 import { UnsafeParentError } from './safe-parent.js';
@@ -54,24 +54,60 @@ function unchanged(a: FileEntry, b: FileEntry): boolean {
   return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
 }
 
-/**
- * The same write through the native addon (native/copy.c): copy, torn check, mode, mtime and, for a new file, the
- * rename happen in one trip to the thread pool, in a destination folder opened without following any symlink.
- * An update comes back before its rename, for the expectation check and the backup.
- */
-async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction | UpdateAction, sourceAbs: string): Promise<WriteResult> {
-  const parent = parentOf(action.path);
-  const tmp = tempName();
-  const isCopy = action.op === 'copy';
-  const r = await native.copy(sourceAbs, ctx.root, parent, tmp, baseName(action.path), isCopy);
-  if (r === COPY.gone) return 'vanished';
-  if (r === COPY.torn) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
-  if (r === COPY.unsafe) {
-    ctx.parents.check(action.path);
-    throw new UnsafeParentError(`destination parent ${JSON.stringify(parent)} is not a real folder; refusing to write through it`);
+/** What became of one file of a native batch: a WriteResult, or the error to report for it. */
+export type BatchResult = WriteResult | Error;
+
+function unsafeParent(ctx: ApplyContext, path: RelPath): Error {
+  try {
+    // The JavaScript check names what is wrong (a symlink, not a folder) when it still is.
+    ctx.parents.check(path);
+  } catch (err) {
+    return err as Error;
   }
-  if (isCopy) return 'done';
-  const tmpAbs = toAbs(toAbs(ctx.root, parent), tmp);
+  return new UnsafeParentError(`destination parent ${JSON.stringify(parentOf(path))} is not a real folder; refusing to write through it`);
+}
+
+/**
+ * Writes files of one destination folder through the native addon (native/copy.c): copy, torn check, mode, mtime
+ * and, with `rename`, the rename into place, in one trip to the thread pool, in a folder opened without following any
+ * symlink. Without `rename` the copies are left under the returned temporary names.
+ */
+export async function writeBatchNative(
+  native: Addon, ctx: ApplyContext, parent: RelPath, actions: readonly (CopyAction | UpdateAction)[], rename: boolean,
+): Promise<{ results: BatchResult[]; tmpNames: string[] }> {
+  const tmpNames = actions.map(() => tempName());
+  const sources = actions.map((a) => toAbs(ctx.source.root, a.path));
+  const { results, errors } = await native.copy(ctx.root, parent, sources, tmpNames, actions.map((a) => baseName(a.path)), rename);
+  return {
+    tmpNames,
+    results: actions.map((a, i): BatchResult => {
+      switch (results[i]) {
+        case COPY.done:
+          return 'done';
+        case COPY.gone:
+          return 'vanished';
+        case COPY.torn:
+          return new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
+        case COPY.unsafe:
+          return unsafeParent(ctx, a.path);
+        default: {
+          const [code = 'EUNKNOWN', message = 'copy failed'] = (errors[i] ?? '').split('\n');
+          return Object.assign(new Error(message), { code });
+        }
+      }
+    }),
+  };
+}
+
+/** One file through the addon; an update comes back before its rename, for the expectation check and the backup. */
+async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
+  const parent = parentOf(action.path);
+  const isCopy = action.op === 'copy';
+  const { results, tmpNames } = await writeBatchNative(native, ctx, parent, [action], isCopy);
+  const r = results[0] as BatchResult;
+  if (r instanceof Error) throw r;
+  if (isCopy || r !== 'done') return r;
+  const tmpAbs = toAbs(toAbs(ctx.root, parent), tmpNames[0] as string);
   let placed = false;
   try {
     if ((await checkExpected(toAbs(ctx.root, action.path), action.expect)) !== 'ok') return 'changed-since-scan';
@@ -84,10 +120,16 @@ async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction 
   }
 }
 
+/** True when the file's bytes are at `<source root>/<path>` (not a vinyl buffer, stream or other path): the addon can copy it. */
+export function onDisk(ctx: ApplyContext, path: RelPath): boolean {
+  const c = ctx.source.contents?.get(path);
+  return c === undefined || (c.type === 'path' && c.path === toAbs(ctx.source.root, path));
+}
+
 export async function writeFileAction(ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
   const content: ContentSource = ctx.source.contents?.get(action.path) ?? { type: 'path', path: toAbs(ctx.source.root, action.path) };
-  const native = content.type === 'path' ? nativeAddon() : undefined;
-  if (native && content.type === 'path') return writeNative(native, ctx, action, content.path);
+  const native = onDisk(ctx, action.path) ? nativeAddon() : undefined;
+  if (native) return writeNative(native, ctx, action);
   ctx.parents.check(action.path);
   const finalAbs = toAbs(ctx.root, action.path);
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
