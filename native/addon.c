@@ -1,4 +1,4 @@
-/* The addon's entry point: scan (scan.c) and copy (copy.c). Loaded by src/engine/native.ts. */
+/* The addon's entry point: scan (scan.c), copy (copy.c) and dirs (dirs.c). Loaded by src/engine/native.ts. */
 #include "common.h"
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -7,6 +7,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "scan", fn);
   napi_create_function(env, "copy", NAPI_AUTO_LENGTH, absync_copy, NULL, &fn);
   napi_set_named_property(env, exports, "copy", fn);
+  napi_create_function(env, "dirs", NAPI_AUTO_LENGTH, absync_dirs, NULL, &fn);
+  napi_set_named_property(env, exports, "dirs", fn);
   return exports;
 }
 

@@ -25,9 +25,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef SYS_openat2
-#include <linux/openat2.h>
-#endif
 #include "common.h"
 
 enum { R_DONE = 0, R_GONE = 1, R_TORN = 2, R_UNSAFE = 3, R_ERROR = 4 };
@@ -50,37 +47,6 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
 } CopyJob;
-
-/* The folder `rel` below `rootfd`, opened without following a symlink anywhere on the way. */
-static int open_beneath(int rootfd, const char *rel) {
-  if (rel[0] == 0) return dup(rootfd);
-#ifdef SYS_openat2
-  struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH};
-  int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
-  if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EAGAIN)) return fd;
-#endif
-  /* Kernels before 5.6 (or seccomp filters that refuse openat2): one component at a time. */
-  char buf[4096];
-  size_t n = strlen(rel);
-  if (n >= sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  memcpy(buf, rel, n + 1);
-  int cur = dup(rootfd);
-  char *part = buf;
-  while (cur >= 0 && part) {
-    char *slash = strchr(part, '/');
-    if (slash) *slash = 0;
-    int next = openat(cur, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int e = errno;
-    close(cur);
-    errno = e;
-    cur = next;
-    part = slash ? slash + 1 : NULL;
-  }
-  return cur;
-}
 
 static int copy_bytes(int in, int out, off_t size) {
   if (ioctl(out, FICLONE, in) == 0) return 0;
@@ -194,7 +160,7 @@ static void execute(napi_env env, void *data) {
   int rootfd = open(job->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) open_err = errno;
   else {
-    dirfd = open_beneath(rootfd, job->parent);
+    dirfd = absync_open_beneath(rootfd, job->parent);
     if (dirfd < 0) {
       if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) unsafe = 1;
       else open_err = errno;
@@ -271,14 +237,6 @@ static void complete(napi_env env, napi_status status, void *data) {
   free_job(job);
 }
 
-static char *arg_string(napi_env env, napi_value v) {
-  size_t n;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
-  char *s = malloc(n + 1);
-  if (s) napi_get_value_string_utf8(env, v, s, n + 1, &n);
-  return s;
-}
-
 /*
  * copy(root, parent, sources: string[], tmpNames: string[], finalNames: string[], rename: boolean):
  * Promise<{ results: Int32Array (0 done | 1 gone | 2 torn | 3 unsafe parent | 4 error), errors }>.
@@ -302,8 +260,8 @@ napi_value absync_copy(napi_env env, napi_callback_info info) {
     return NULL;
   }
   job->n = n;
-  job->root = arg_string(env, argv[0]);
-  job->parent = arg_string(env, argv[1]);
+  job->root = absync_arg_string(env, argv[0]);
+  job->parent = absync_arg_string(env, argv[1]);
   bool rn = false;
   napi_get_value_bool(env, argv[5], &rn);
   job->do_rename = rn;
@@ -314,7 +272,7 @@ napi_value absync_copy(napi_env env, napi_callback_info info) {
     napi_get_element(env, argv[3], i, &b);
     napi_get_element(env, argv[4], i, &c);
     Item *j = &job->items[i];
-    ok = (j->src = arg_string(env, a)) && (j->tmp = arg_string(env, b)) && (j->final = arg_string(env, c));
+    ok = (j->src = absync_arg_string(env, a)) && (j->tmp = absync_arg_string(env, b)) && (j->final = absync_arg_string(env, c));
   }
   if (!ok) {
     free_job(job);

@@ -381,15 +381,6 @@ static void complete(napi_env env, napi_status status, void *data) {
   free_job(j);
 }
 
-static char *get_string(napi_env env, napi_value v) {
-  size_t n;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
-  char *s = malloc(n + 1);
-  if (!s) return NULL;
-  napi_get_value_string_utf8(env, v, s, n + 1, &n);
-  return s;
-}
-
 /* scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns> */
 napi_value absync_scan(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -407,9 +398,9 @@ napi_value absync_scan(napi_env env, napi_callback_info info) {
   bool dest = false;
   napi_get_value_bool(env, argv[1], &dest);
   j->is_destination = dest;
-  j->root = get_string(env, argv[0]);
-  j->tmp_prefix = get_string(env, argv[2]);
-  j->lock_name = get_string(env, argv[3]);
+  j->root = absync_arg_string(env, argv[0]);
+  j->tmp_prefix = absync_arg_string(env, argv[2]);
+  j->lock_name = absync_arg_string(env, argv[3]);
   if (!j->root || !j->tmp_prefix || !j->lock_name) {
     free_job(j);
     napi_throw_type_error(env, NULL, "scan: root, tmpPrefix and lockName must be strings");

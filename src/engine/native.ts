@@ -31,6 +31,16 @@ export const COPY = {
 } as const;
 export type CopyResult = (typeof COPY)[keyof typeof COPY];
 
+/** What `dirs` resolves with per folder. */
+export const DIRS = { done: 0, gone: 1, changed: 2, unsafe: 3, error: 4 } as const;
+export const DIR_OP = { mkdir: 0, attrs: 1 } as const;
+
+/** Per-item results of a batch, and "code\nmessage" where a result is an error. */
+export interface BatchResults {
+  readonly results: Int32Array;
+  readonly errors: readonly (string | undefined)[];
+}
+
 export interface Addon {
   scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
   /**
@@ -39,7 +49,14 @@ export interface Addon {
    */
   copy(
     root: string, parent: string, sources: readonly string[], tmpNames: readonly string[], finalNames: readonly string[], rename: boolean,
-  ): Promise<{ readonly results: Int32Array; readonly errors: readonly (string | undefined)[] }>;
+  ): Promise<BatchResults>;
+  /**
+   * Folders `names` in folder `parent` (relative to `root`, opened once): created (mode 0700 until their attributes
+   * are set), or given `modes[i]` (-1: leave) and `mtimes[i]` (ms, NaN: leave) through the folder itself.
+   */
+  dirs(
+    root: string, parent: string, op: (typeof DIR_OP)[keyof typeof DIR_OP], names: readonly string[], modes: readonly number[], mtimes: readonly number[],
+  ): Promise<BatchResults>;
 }
 
 let addon: Addon | null | undefined;

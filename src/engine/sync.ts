@@ -97,8 +97,15 @@ function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: 
   }
 }
 
+/** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
+function tracer(startedAt: number): (phase: string) => void {
+  if (process.env['ABSYNC_TRACE'] !== '1') return () => undefined;
+  return (phase) => process.stderr.write(`absync trace: ${phase} ${(performance.now() - startedAt).toFixed(1)} ms\n`);
+}
+
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
   const startedAt = performance.now();
+  const trace = tracer(startedAt);
   let sourceRoot: string;
   let destRoot: string;
   let destExists: boolean;
@@ -116,11 +123,13 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   checkBackupDir(options, sourceRoot, destRoot);
   const rules = await filterRules(options, sourceRoot, destRoot, !hooks.source);
 
+  trace('roots');
   let release: Release | undefined;
   if (!options.dryRun) {
     try {
       if (!destExists) await mkdir(destRoot, { recursive: true });
       release = await acquireLock(destRoot, options.lockTimeout);
+      trace('lock');
     } catch (err) {
       if (err instanceof AbsyncError) throw err;
       throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${destRoot}: ${describeError(err).message}`, destRoot);
@@ -145,15 +154,19 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       source = both.source;
       destination = both.destination ?? { ...EMPTY, root: destRoot };
     }
+    trace('scan');
     const plan = await makePlan(options, source, destination);
+    trace('plan');
     if (options.dryRun) {
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
     }
     await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
     const outcomes = plan.actions.length === 0 ? [] : await apply(plan, source, destRoot, options, hooks);
+    trace('apply');
     await release?.();
     release = undefined;
     await fixRootTimes(destRoot, source);
+    trace('done');
     const warnings = source.warnings ?? [];
     const withWarnings: Plan = warnings.length > 0 ? { ...plan, skipped: [...plan.skipped, ...warnings] } : plan;
     return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };

@@ -3,13 +3,13 @@ import pLimit from 'p-limit';
 import { describeError, isGone } from '../errors.js';
 import { parentOf } from '../paths.js';
 import { batchOf } from '../plan/order.js';
-import { type Addon, nativeAddon } from '../native.js';
-import type { Action, CopyAction, Outcome, Plan } from '../types.js';
+import type { Action, Outcome, Plan } from '../types.js';
 import type { ApplyContext } from './context.js';
 import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
 import { removeEntry } from './remove.js';
 import { setAttrs } from './set-attrs.js';
-import { type BatchResult, onDisk, type WriteResult, writeBatchNative, writeFileAction } from './write-file.js';
+import { nativeBatches, runNativeBatch } from './native-batches.js';
+import { type WriteResult, writeFileAction } from './write-file.js';
 
 async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
   switch (action.op) {
@@ -49,48 +49,6 @@ async function outcomeOf(ctx: ApplyContext, action: Action): Promise<Outcome> {
   }
 }
 
-/** New files per trip to the native addon: enough to amortise the trip, few enough to keep both cores busy. */
-const NATIVE_BATCH = 48;
-
-/**
- * With the native addon, new files whose bytes are on disk are written a folder at a time (one trip to the thread
- * pool per batch, the folder opened once); everything else goes one action at a time.
- */
-function nativeBatches(ctx: ApplyContext, group: readonly Action[]): { batches: CopyAction[][]; rest: Action[] } {
-  if (!nativeAddon()) return { batches: [], rest: [...group] };
-  const byFolder = new Map<string, CopyAction[]>();
-  const all: CopyAction[][] = [];
-  const rest: Action[] = [];
-  for (const a of group) {
-    if (a.op !== 'copy' || !onDisk(ctx, a.path)) {
-      rest.push(a);
-      continue;
-    }
-    const dir = parentOf(a.path);
-    let list = byFolder.get(dir);
-    if (!list || list.length >= NATIVE_BATCH) {
-      list = [];
-      byFolder.set(dir, list);
-      all.push(list);
-    }
-    list.push(a);
-  }
-  return { batches: all, rest };
-}
-
-async function runBatch(ctx: ApplyContext, batch: readonly CopyAction[]): Promise<Outcome[]> {
-  const native = nativeAddon() as Addon;
-  try {
-    const { results } = await writeBatchNative(native, ctx, parentOf((batch[0] as CopyAction).path), batch, true);
-    return batch.map((action, i) => {
-      const r = results[i] as BatchResult;
-      return r instanceof Error ? failed(action, r) : { action, status: r, bytes: r === 'done' ? action.source.size : 0 };
-    });
-  } catch (err) {
-    return batch.map((action) => failed(action, err));
-  }
-}
-
 export interface ApplyHooks {
   /** Called after each action; `signal` aborts between actions (the action in flight finishes). */
   readonly onOutcome?: (outcome: Outcome) => void;
@@ -116,7 +74,22 @@ function spreadByFolder(group: readonly Action[]): Action[] {
   return out;
 }
 
+/** ABSYNC_TRACE=1: time and count per kind of step, printed at the end of apply. */
+function tracer(): ((kind: string, ms: number, n: number) => void) | undefined {
+  if (process.env['ABSYNC_TRACE'] !== '1') return undefined;
+  const totals = new Map<string, { ms: number; n: number }>();
+  return (kind, ms, n) => {
+    if (kind === '') {
+      for (const [k, v] of totals) process.stderr.write(`absync trace: apply ${k}: ${v.n} actions, ${v.ms.toFixed(1)} ms\n`);
+      return;
+    }
+    const t = totals.get(kind) ?? { ms: 0, n: 0 };
+    totals.set(kind, { ms: t.ms + ms, n: t.n + n });
+  };
+}
+
 export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: number, hooks: ApplyHooks = {}): Promise<Outcome[]> {
+  const trace = tracer();
   const outcomes: Outcome[] = [];
   const limit = pLimit(concurrency);
   const record = (o: Outcome): void => {
@@ -128,16 +101,17 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
   while (i < actions.length) {
     if (hooks.signal?.aborted) break;
     const batch = batchOf(actions[i] as Action);
+    const t0 = performance.now();
     let j = i + 1;
     if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
     if (j - i === 1) {
       record(await outcomeOf(ctx, actions[i] as Action));
     } else {
-      const { batches, rest } = batch === 'write' ? nativeBatches(ctx, actions.slice(i, j)) : { batches: [], rest: actions.slice(i, j) };
+      const { batches, rest } = nativeBatches(ctx, actions.slice(i, j));
       await Promise.all([
         ...batches.map((b) => limit(async () => {
           if (hooks.signal?.aborted) return;
-          for (const o of await runBatch(ctx, b)) record(o);
+          for (const o of await runNativeBatch(ctx, b, failed)) record(o);
         })),
         ...spreadByFolder(rest).map((a) => limit(async () => {
           if (hooks.signal?.aborted) return;
@@ -145,7 +119,9 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
         })),
       ]);
     }
+    if (trace) trace(batch.replace(/:\d+$/, ''), performance.now() - t0, j - i);
     i = j;
   }
+  trace?.('', 0, 0);
   return outcomes;
 }

@@ -57,7 +57,8 @@ function unchanged(a: FileEntry, b: FileEntry): boolean {
 /** What became of one file of a native batch: a WriteResult, or the error to report for it. */
 export type BatchResult = WriteResult | Error;
 
-function unsafeParent(ctx: ApplyContext, path: RelPath): Error {
+/** The error for a write refused because a folder on the way is not a real folder. */
+export function unsafeParent(ctx: ApplyContext, path: RelPath): Error {
   try {
     // The JavaScript check names what is wrong (a symlink, not a folder) when it still is.
     ctx.parents.check(path);
@@ -65,6 +66,12 @@ function unsafeParent(ctx: ApplyContext, path: RelPath): Error {
     return err as Error;
   }
   return new UnsafeParentError(`destination parent ${JSON.stringify(parentOf(path))} is not a real folder; refusing to write through it`);
+}
+
+/** An error from the addon's "code\nmessage" text. */
+export function nativeError(text: string | undefined): Error {
+  const [code = 'EUNKNOWN', message = 'failed'] = (text ?? '').split('\n');
+  return Object.assign(new Error(message), { code });
 }
 
 /**
@@ -90,10 +97,8 @@ export async function writeBatchNative(
           return new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
         case COPY.unsafe:
           return unsafeParent(ctx, a.path);
-        default: {
-          const [code = 'EUNKNOWN', message = 'copy failed'] = (errors[i] ?? '').split('\n');
-          return Object.assign(new Error(message), { code });
-        }
+        default:
+          return nativeError(errors[i]);
       }
     }),
   };
