@@ -1,10 +1,10 @@
 /** Native file writes (native/copy.c) leave exactly what the JavaScript writes leave, and keep their guarantees. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { nativeAddon, COPY } from '../../src/engine/native.js';
+import { COPY, DIR_OP, DIRS, nativeAddon } from '../../src/engine/native.js';
 import { CLI } from '../helpers/cli.js';
 import { readTree, tmp, writeTree } from '../helpers/tree.js';
 
@@ -73,4 +73,29 @@ describe('native file writes', { skip: native ? false : 'the native addon is not
     assert.deepEqual([...batch.results], [COPY.done, COPY.gone, COPY.done]);
     assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f', 'x', 'z']);
   });
+
+  it('folder steps: create (0700 until attributes), set mode and mtime through the folder, never through a link', async () => {
+    const root = tmp();
+    const dst = join(root, 'dst');
+    const outside = join(root, 'outside');
+    mkdirSync(join(dst, 'p'), { recursive: true });
+    mkdirSync(outside, { mode: 0o755 });
+    writeFileSync(join(dst, 'p', 'file'), 'x');
+    symlinkSync(outside, join(dst, 'p', 'link'));
+    const made = await native!.dirs(dst, 'p', DIR_OP.mkdir, ['a', 'b', 'file'], [-1, -1, -1], [Number.NaN, Number.NaN, Number.NaN]);
+    assert.deepEqual([...made.results], [DIRS.done, DIRS.done, DIRS.changed]);
+    assert.equal(statSync(join(dst, 'p', 'a')).mode & 0o7777, 0o700);
+    const again = await native!.dirs(dst, 'p', DIR_OP.mkdir, ['a'], [-1], [Number.NaN]);
+    assert.deepEqual([...again.results], [DIRS.done], 'an existing folder is fine');
+    const set = await native!.dirs(dst, 'p', DIR_OP.attrs, ['a', 'link', 'gone'], [0o2750, 0o700, 0o700], [1_600_000_000_123.456, 5, 5]);
+    assert.deepEqual([...set.results], [DIRS.done, DIRS.changed, DIRS.gone]);
+    const st = lstatSync(join(dst, 'p', 'a'), { bigint: true });
+    assert.equal(Number(st.mode & 0o7777n), 0o2750);
+    assert.equal(st.mtimeNs, 1_600_000_000_123_456_000n);
+    assert.equal(statSync(outside).mode & 0o7777, 0o755, 'the link target is untouched');
+    const viaLink = await native!.dirs(dst, 'p/link', DIR_OP.mkdir, ['x'], [-1], [Number.NaN]);
+    assert.deepEqual([...viaLink.results], [DIRS.unsafe]);
+    assert.deepEqual(readdirSync(outside), []);
+  });
 });
+
