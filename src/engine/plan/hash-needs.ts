@@ -32,10 +32,26 @@ function keyOf(f: FileEntry, checksum: boolean): string {
 
 export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNeedRules): HashNeeds {
   const needs: HashNeeds = new Map();
-  const targets = new Map<string, RelPath[]>();
   const src = source.entries;
   const dst = destination.entries;
 
+  // Donors first: destination files that would be deleted or overwritten, by key. A first copy has none, so the
+  // source loop below then only does checksum-mode work.
+  const donors = new Map<string, RelPath[]>();
+  if (rules.detectRenames) {
+    for (const [path, d] of dst) {
+      if (d.kind !== 'file' || d.size === 0) continue;
+      const s = src.get(path);
+      if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, false) === 'same')) continue;
+      const key = keyOf(d, rules.checksum);
+      const list = donors.get(key);
+      if (list) list.push(path);
+      else donors.set(key, [path]);
+    }
+  }
+  if (!rules.checksum && donors.size === 0) return needs;
+
+  const met = new Set<string>();
   for (const [path, s] of src) {
     if (s.kind !== 'file') continue;
     const d = dst.get(path);
@@ -49,25 +65,13 @@ export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNe
       }
       if (compareFiles(s, d, false) === 'same') continue;
     }
-    if (rules.detectRenames && s.size > 0) {
+    if (donors.size > 0 && s.size > 0) {
       const key = keyOf(s, rules.checksum);
-      const list = targets.get(key);
-      if (list) list.push(path);
-      else targets.set(key, [path]);
+      if (!donors.has(key)) continue;
+      met.add(key);
+      want(needs, path, 'source');
     }
   }
-  if (!rules.detectRenames || targets.size === 0) return needs;
-
-  const met = new Set<string>();
-  for (const [path, d] of dst) {
-    if (d.kind !== 'file' || d.size === 0) continue;
-    const s = src.get(path);
-    if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, false) === 'same')) continue;
-    const key = keyOf(d, rules.checksum);
-    if (!targets.has(key)) continue;
-    met.add(key);
-    want(needs, path, 'destination');
-  }
-  for (const key of met) for (const path of targets.get(key) ?? []) want(needs, path, 'source');
+  for (const key of met) for (const path of donors.get(key) ?? []) want(needs, path, 'destination');
   return needs;
 }
