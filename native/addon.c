@@ -1,10 +1,12 @@
-/* The addon's entry point: scan (scan.c), copy (copy.c) and dirs (dirs.c). Loaded by src/engine/native.ts. */
+/* The addon's entry point: scan (scan.c), scanPair (pair.c), copy (copy.c) and dirs (dirs.c). Loaded by src/engine/native.ts. */
 #include "common.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, absync_scan, NULL, &fn);
   napi_set_named_property(env, exports, "scan", fn);
+  napi_create_function(env, "scanPair", NAPI_AUTO_LENGTH, absync_scan_pair, NULL, &fn);
+  napi_set_named_property(env, exports, "scanPair", fn);
   napi_create_function(env, "copy", NAPI_AUTO_LENGTH, absync_copy, NULL, &fn);
   napi_set_named_property(env, exports, "copy", fn);
   napi_create_function(env, "dirs", NAPI_AUTO_LENGTH, absync_dirs, NULL, &fn);

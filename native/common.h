@@ -21,6 +21,7 @@ char *absync_arg_string(napi_env env, napi_value v);
 struct timespec absync_ms_to_timespec(double ms);
 
 napi_value absync_scan(napi_env env, napi_callback_info info);
+napi_value absync_scan_pair(napi_env env, napi_callback_info info);
 napi_value absync_copy(napi_env env, napi_callback_info info);
 napi_value absync_dirs(napi_env env, napi_callback_info info);
 

@@ -27,40 +27,7 @@
 #define ST_MTIM(st) ((st).st_mtim)
 #endif
 
-/* Entry kinds; the first five are pack.ts's KINDS order. */
-enum { K_FILE, K_DIR, K_SYMLINK, K_SPECIAL, K_PROBLEM, K_LEFTOVER, K_BADNAME, K_GONE };
-
-typedef struct {
-  char *data;
-  size_t len, cap;
-} Bytes;
-
-typedef struct {
-  uint8_t kind;
-  uint32_t path_off, path_len;
-  int32_t text; /* index into texts, or -1 */
-  double num[4]; /* size, mtimeMs, mode, ino */
-} Row;
-
-typedef struct {
-  /* in */
-  char *root;
-  char *tmp_prefix;
-  char *lock_name;
-  int is_destination;
-  /* out */
-  Row *rows;
-  size_t n_rows, cap_rows;
-  Bytes paths; /* every relative path, back to back */
-  Bytes texts; /* link targets, special types, problem codes, each NUL-terminated */
-  uint32_t *text_off;
-  size_t n_texts, cap_texts;
-  int root_errno;
-  int failed_alloc;
-  /* js */
-  napi_async_work work;
-  napi_deferred deferred;
-} Job;
+#include "scan.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t size) {
   if (need <= *cap) return 1;
@@ -222,7 +189,7 @@ static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, l
   return 1;
 }
 
-static void walk(Job *j) {
+void absync_walk(Job *j) {
   int rootfd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) {
     j->root_errno = errno;
@@ -294,10 +261,10 @@ oom:
 
 static void execute(napi_env env, void *data) {
   (void)env;
-  walk((Job *)data);
+  absync_walk((Job *)data);
 }
 
-static void free_job(Job *j) {
+void absync_free_scan(Job *j) {
   free(j->root);
   free(j->tmp_prefix);
   free(j->lock_name);
@@ -308,7 +275,7 @@ static void free_job(Job *j) {
   free(j);
 }
 
-static napi_value make_error(napi_env env, Job *j) {
+napi_value absync_scan_error(napi_env env, Job *j) {
   napi_value msg, err, v;
   char buf[PATH_MAX + 128];
   if (j->failed_alloc) {
@@ -330,55 +297,79 @@ static napi_value make_error(napi_env env, Job *j) {
 }
 
 /*
- * Resolves with { paths: string ('\0' between paths), kinds: Uint8Array, numbers: Float64Array (4 per entry),
- * textIndex: Int32Array (per entry, -1 or an index into texts), texts: string[] }.
+ * { paths: string ('\0' between paths), kinds: Uint8Array, numbers: Float64Array (4 per entry), textIndex: Int32Array
+ * (per entry, -1 or an index into texts), texts: string[] }, without the rows marked in `skip` (if given).
  */
+napi_value absync_columns(napi_env env, Job *j, const uint8_t *skip) {
+  size_t n = 0;
+  for (size_t i = 0; i < j->n_rows; i++) n += !(skip && skip[i]);
+  napi_value result, paths, kinds_ab, kinds, nums_ab, nums, idx_ab, idx, texts;
+  uint8_t *pk;
+  double *pn;
+  int32_t *pi;
+  napi_create_object(env, &result);
+  napi_create_arraybuffer(env, n, (void **)&pk, &kinds_ab);
+  napi_create_arraybuffer(env, n * 4 * sizeof(double), (void **)&pn, &nums_ab);
+  napi_create_arraybuffer(env, n * sizeof(int32_t), (void **)&pi, &idx_ab);
+  /* One string for all paths: a single UTF-8 decode, split on the JS side. */
+  Bytes joined = {0};
+  size_t k = 0, n_texts = 0;
+  int32_t *text_map = calloc(j->n_texts ? j->n_texts : 1, sizeof(int32_t));
+  for (size_t i = 0; i < j->n_rows; i++) {
+    if (skip && skip[i]) continue;
+    const Row *r = &j->rows[i];
+    if (k > 0) put_bytes(&joined, "", 1);
+    put_bytes(&joined, j->paths.data + r->path_off, r->path_len);
+    pk[k] = r->kind;
+    memcpy(pn + k * 4, r->num, 4 * sizeof(double));
+    pi[k] = r->text < 0 ? -1 : (int32_t)n_texts;
+    if (r->text >= 0 && text_map) text_map[n_texts++] = r->text;
+    k++;
+  }
+  napi_create_string_utf8(env, joined.data ? joined.data : "", joined.len, &paths);
+  free(joined.data);
+  napi_create_typedarray(env, napi_uint8_array, n, kinds_ab, 0, &kinds);
+  napi_create_typedarray(env, napi_float64_array, n * 4, nums_ab, 0, &nums);
+  napi_create_typedarray(env, napi_int32_array, n, idx_ab, 0, &idx);
+  napi_create_array_with_length(env, n_texts, &texts);
+  for (size_t t = 0; t < n_texts; t++) {
+    napi_value s;
+    napi_create_string_utf8(env, j->texts.data + j->text_off[text_map[t]], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, texts, (uint32_t)t, s);
+  }
+  free(text_map);
+  napi_set_named_property(env, result, "paths", paths);
+  napi_set_named_property(env, result, "kinds", kinds);
+  napi_set_named_property(env, result, "numbers", nums);
+  napi_set_named_property(env, result, "textIndex", idx);
+  napi_set_named_property(env, result, "texts", texts);
+  return result;
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   Job *j = (Job *)data;
-  if (status != napi_ok || j->root_errno || j->failed_alloc) {
-    napi_reject_deferred(env, j->deferred, make_error(env, j));
-  } else {
-    size_t n = j->n_rows;
-    napi_value result, paths, kinds_ab, kinds, nums_ab, nums, idx_ab, idx, texts;
-    void *p;
-    napi_create_object(env, &result);
-
-    /* One string for all paths: a single UTF-8 decode, split on the JS side. */
-    Bytes joined = {0};
-    for (size_t i = 0; i < n; i++) {
-      if (i > 0) put_bytes(&joined, "", 1);
-      put_bytes(&joined, j->paths.data + j->rows[i].path_off, j->rows[i].path_len);
-    }
-    napi_create_string_utf8(env, joined.data ? joined.data : "", joined.len, &paths);
-    free(joined.data);
-
-    napi_create_arraybuffer(env, n, &p, &kinds_ab);
-    for (size_t i = 0; i < n; i++) ((uint8_t *)p)[i] = j->rows[i].kind;
-    napi_create_typedarray(env, napi_uint8_array, n, kinds_ab, 0, &kinds);
-
-    napi_create_arraybuffer(env, n * 4 * sizeof(double), &p, &nums_ab);
-    for (size_t i = 0; i < n; i++) memcpy((double *)p + i * 4, j->rows[i].num, 4 * sizeof(double));
-    napi_create_typedarray(env, napi_float64_array, n * 4, nums_ab, 0, &nums);
-
-    napi_create_arraybuffer(env, n * sizeof(int32_t), &p, &idx_ab);
-    for (size_t i = 0; i < n; i++) ((int32_t *)p)[i] = j->rows[i].text;
-    napi_create_typedarray(env, napi_int32_array, n, idx_ab, 0, &idx);
-
-    napi_create_array_with_length(env, j->n_texts, &texts);
-    for (size_t t = 0; t < j->n_texts; t++) {
-      napi_value s;
-      napi_create_string_utf8(env, j->texts.data + j->text_off[t], NAPI_AUTO_LENGTH, &s);
-      napi_set_element(env, texts, (uint32_t)t, s);
-    }
-    napi_set_named_property(env, result, "paths", paths);
-    napi_set_named_property(env, result, "kinds", kinds);
-    napi_set_named_property(env, result, "numbers", nums);
-    napi_set_named_property(env, result, "textIndex", idx);
-    napi_set_named_property(env, result, "texts", texts);
-    napi_resolve_deferred(env, j->deferred, result);
-  }
+  if (status != napi_ok || j->root_errno || j->failed_alloc) napi_reject_deferred(env, j->deferred, absync_scan_error(env, j));
+  else napi_resolve_deferred(env, j->deferred, absync_columns(env, j, NULL));
   napi_delete_async_work(env, j->work);
-  free_job(j);
+  absync_free_scan(j);
+}
+
+Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_value tmp_prefix, napi_value lock_name) {
+  Job *j = calloc(1, sizeof(Job));
+  if (!j) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  j->is_destination = is_destination;
+  j->root = absync_arg_string(env, root);
+  j->tmp_prefix = absync_arg_string(env, tmp_prefix);
+  j->lock_name = absync_arg_string(env, lock_name);
+  if (!j->root || !j->tmp_prefix || !j->lock_name) {
+    absync_free_scan(j);
+    napi_throw_type_error(env, NULL, "scan: root, tmpPrefix and lockName must be strings");
+    return NULL;
+  }
+  return j;
 }
 
 /* scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns> */
@@ -390,22 +381,10 @@ napi_value absync_scan(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "scan(root, isDestination, tmpPrefix, lockName)");
     return NULL;
   }
-  Job *j = calloc(1, sizeof(Job));
-  if (!j) {
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
   bool dest = false;
   napi_get_value_bool(env, argv[1], &dest);
-  j->is_destination = dest;
-  j->root = absync_arg_string(env, argv[0]);
-  j->tmp_prefix = absync_arg_string(env, argv[2]);
-  j->lock_name = absync_arg_string(env, argv[3]);
-  if (!j->root || !j->tmp_prefix || !j->lock_name) {
-    free_job(j);
-    napi_throw_type_error(env, NULL, "scan: root, tmpPrefix and lockName must be strings");
-    return NULL;
-  }
+  Job *j = absync_new_scan(env, argv[0], dest, argv[2], argv[3]);
+  if (!j) return NULL;
   napi_create_promise(env, &j->deferred, &promise);
   napi_create_string_utf8(env, "absync.scan", NAPI_AUTO_LENGTH, &name);
   napi_create_async_work(env, NULL, name, execute, complete, j, &j->work);

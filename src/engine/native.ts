@@ -43,6 +43,10 @@ export interface BatchResults {
 
 export interface Addon {
   scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
+  /** Both trees at once (the destination on a second thread), identical pairs left out when `omitUnchanged`. */
+  scanPair(
+    source: string, destination: string, tmpPrefix: string, lockName: string, omitUnchanged: boolean,
+  ): Promise<{ readonly source: NativeColumns; readonly destination: NativeColumns; readonly omitted: number }>;
   /**
    * Copies each `sources[i]` to `tmpNames[i]` in folder `parent` (relative to `root`, opened once for the batch), and
    * renames it to `finalNames[i]` if asked.

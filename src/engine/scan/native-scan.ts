@@ -10,7 +10,6 @@ import { lstatSync } from 'node:fs';
 import { describeError } from '../errors.js';
 import { type Addon, nativeAddon, type NativeColumns } from '../native.js';
 import { toAbs } from '../paths.js';
-import { sameMtime } from '../times.js';
 import { LOCK_NAME, TMP_PREFIX } from '../reserved.js';
 import type { Entry, RelPath, ScanWarning, Snapshot } from '../types.js';
 import type { Side } from './scan-tree.js';
@@ -37,11 +36,17 @@ interface Scanned {
   readonly paths: readonly string[];
 }
 
+function rootEntryOf(root: string): Entry {
+  return toEntry(lstatSync(root, { bigint: true }), () => '');
+}
+
+function scanned(root: string, rootEntry: Entry, cols: NativeColumns): Scanned {
+  return { root, rootEntry, cols, paths: cols.kinds.length === 0 ? [] : cols.paths.split('\0') };
+}
+
 async function scanColumns(scanner: Addon, root: string, side: Side): Promise<Scanned> {
-  const rootEntry = toEntry(lstatSync(root, { bigint: true }), () => '');
-  const cols = await scanner.scan(root, side === 'destination', TMP_PREFIX, LOCK_NAME);
-  const paths = cols.kinds.length === 0 ? [] : cols.paths.split('\0');
-  return { root, rootEntry, cols, paths };
+  const rootEntry = rootEntryOf(root);
+  return scanned(root, rootEntry, await scanner.scan(root, side === 'destination', TMP_PREFIX, LOCK_NAME));
 }
 
 /** Scans `root` like scanTree(root, side) without a filter. Rejects only when the root itself cannot be listed. */
@@ -50,49 +55,28 @@ export async function scanTreeNative(scanner: Addon, root: string, side: Side): 
 }
 
 /**
- * Both trees at once, on two pool threads. With `omitUnchanged` (the quick check), identical file and symlink pairs
- * are left out of both snapshots before any entry is built: the rule of plan/omit-unchanged.ts, on the columns.
+ * Both trees at once (native/pair.c: the destination on a second thread). With `omitUnchanged` (the quick check),
+ * identical file and symlink pairs are left out of both snapshots in C, before anything is built here: the rule of
+ * plan/omit-unchanged.ts.
  */
 export async function scanPairNative(
   scanner: Addon, source: string, destination: string, omitUnchanged: boolean,
 ): Promise<{ source: Snapshot; destination: Snapshot }> {
-  const [s, d] = await Promise.all([scanColumns(scanner, source, 'source'), scanColumns(scanner, destination, 'destination')]);
-  if (!omitUnchanged) return { source: toSnapshot(s), destination: toSnapshot(d) };
-  const index = new Map<string, number>();
-  const dk = d.cols.kinds;
-  for (let j = 0; j < dk.length; j++) if (dk[j] === FILE || dk[j] === SYMLINK) index.set(d.paths[j] as string, j);
-  const sk = s.cols.kinds;
-  const skipS = new Uint8Array(sk.length);
-  const skipD = new Uint8Array(dk.length);
-  const sn = s.cols.numbers;
-  const dn = d.cols.numbers;
-  let omitted = 0;
-  for (let i = 0; i < sk.length; i++) {
-    const kind = sk[i];
-    if (kind !== FILE && kind !== SYMLINK) continue;
-    const j = index.get(s.paths[i] as string);
-    if (j === undefined || dk[j] !== kind) continue;
-    const o = i * 4;
-    const p = j * 4;
-    if (!sameMtime(sn[o + 1] as number, dn[p + 1] as number)) continue;
-    const same = kind === FILE
-      ? sn[o] === dn[p] && sn[o + 2] === dn[p + 2]
-      : s.cols.texts[s.cols.textIndex[i] as number] === d.cols.texts[d.cols.textIndex[j] as number];
-    if (!same) continue;
-    skipS[i] = 1;
-    skipD[j] = 1;
-    omitted++;
-  }
-  return { source: toSnapshot(s, skipS, omitted), destination: toSnapshot(d, skipD, omitted) };
+  const roots = { source: rootEntryOf(source), destination: rootEntryOf(destination) };
+  const pair = await scanner.scanPair(source, destination, TMP_PREFIX, LOCK_NAME, omitUnchanged);
+  const omitted = omitUnchanged ? pair.omitted : undefined;
+  return {
+    source: toSnapshot(scanned(source, roots.source, pair.source), omitted),
+    destination: toSnapshot(scanned(destination, roots.destination, pair.destination), omitted),
+  };
 }
 
-function toSnapshot({ root, rootEntry, cols, paths }: Scanned, skip?: Uint8Array, omitted?: number): Snapshot {
+function toSnapshot({ root, rootEntry, cols, paths }: Scanned, omitted?: number): Snapshot {
   const { kinds, numbers: num, textIndex, texts } = cols;
   const entries = new Map<RelPath, Entry>();
   const leftovers: string[] = [];
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < kinds.length; i++) {
-    if (skip?.[i] === 1) continue;
     const path = paths[i] as RelPath;
     const o = i * 4;
     switch (kinds[i]) {
