@@ -6,15 +6,12 @@ import { mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { acquireLock, type Release } from './lock.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
-import { guardPlan } from './plan/guards.js';
-import { hashNeeds } from './plan/hash-needs.js';
-import { planMirror, type PlanRules } from './plan/plan-mirror.js';
+import type { PlanRules } from './plan/plan-mirror.js';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanBoth } from './scan/scan-both.js';
-import { scanTree } from './scan/scan-tree.js';
 import { summarize } from './summary.js';
 import type { Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
 import { mtimeOf, sameMtime, toUtimes } from './times.js';
@@ -38,8 +35,16 @@ export interface SyncResult {
 
 const EMPTY: Snapshot = { root: '', entries: new Map() };
 
+/** The planner's modules, loaded once; runSync starts loading them while the scan runs on other threads. */
+let planner: Promise<[typeof import('./plan/hash-needs.js'), typeof import('./plan/plan-mirror.js'), typeof import('./plan/guards.js')]> | undefined;
+function loadPlanner(): NonNullable<typeof planner> {
+  planner ??= Promise.all([import('./plan/hash-needs.js'), import('./plan/plan-mirror.js'), import('./plan/guards.js')]);
+  return planner;
+}
+
 /** Builds the plan exactly as a real run would; a dry run stops here. */
 export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot): Promise<Plan> {
+  const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
   const rules: PlanRules = {
     checksum: options.checksum,
     delete: options.delete,
@@ -137,12 +142,15 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     destExists = true;
   }
   try {
+    // Loaded (read and compiled on this thread) while the scan runs on others.
+    loadPlanner().catch(() => undefined);
     let source: Snapshot;
     let destination: Snapshot;
-    if (hooks.source) {
+    const scanTree = hooks.source || hooks.paths ? (await import('./scan/scan-tree.js')).scanTree : undefined;
+    if (hooks.source && scanTree) {
       source = hooks.source;
       destination = destExists ? scanTree(destRoot, 'destination', createFilter(rules)) : { ...EMPTY, root: destRoot };
-    } else if (hooks.paths && destExists) {
+    } else if (hooks.paths && destExists && scanTree) {
       const filter = createFilter(rules);
       source = scanTree(sourceRoot, 'source', filter, hooks.paths);
       destination = scanTree(destRoot, 'destination', filter, hooks.paths);
