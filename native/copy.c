@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,15 @@
 #include <unistd.h>
 #include "common.h"
 
-enum { R_DONE = 0, R_GONE = 1, R_TORN = 2, R_UNSAFE = 3, R_ERROR = 4 };
+enum { R_DONE = 0, R_GONE = 1, R_TORN = 2, R_UNSAFE = 3, R_ERROR = 4, R_CHANGED = 5 };
 #define TRIES 3
 
 /* One file of a batch; all files of a batch go to the same destination folder. */
 typedef struct {
   char *src, *tmp, *final;
+  /* An update's expectation of what it replaces (size, mtime in ms, inode); has_expect = 0 for new files. */
+  int has_expect;
+  double expect[3];
   int result;
   int err;
   const char *syscall;
@@ -153,6 +157,14 @@ static int copy_once(Item *j, int dirfd) {
   return R_DONE;
 }
 
+/* An update replaces only the file the scan saw (apply/expect.ts): same kind, inode, size and mtime. */
+static int as_expected(int dirfd, const Item *j) {
+  struct stat st;
+  if (fstatat(dirfd, j->final, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return 0;
+  int64_t us = ((int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec) / 1000;
+  return (double)st.st_ino == j->expect[2] && (double)st.st_size == j->expect[0] && llround(j->expect[1] * 1000.0) == us;
+}
+
 static void execute(napi_env env, void *data) {
   (void)env;
   CopyJob *job = (CopyJob *)data;
@@ -180,6 +192,10 @@ static void execute(napi_env env, void *data) {
     }
     int r = R_TORN;
     for (int attempt = 0; attempt < TRIES && r == R_TORN; attempt++) r = copy_once(j, dirfd);
+    if (r == R_DONE && job->do_rename && j->has_expect && !as_expected(dirfd, j)) {
+      unlinkat(dirfd, j->tmp, 0);
+      r = R_CHANGED;
+    }
     if (r == R_DONE && job->do_rename && renameat(dirfd, j->tmp, dirfd, j->final) != 0) {
       int e = errno;
       unlinkat(dirfd, j->tmp, 0);
@@ -238,19 +254,21 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 /*
- * copy(root, parent, sources: string[], tmpNames: string[], finalNames: string[], rename: boolean):
- * Promise<{ results: Int32Array (0 done | 1 gone | 2 torn | 3 unsafe parent | 4 error), errors }>.
+ * copy(root, parent, sources: string[], tmpNames: string[], finalNames: string[], rename: boolean, expect: number[]):
+ * Promise<{ results: Int32Array (0 done | 1 gone | 2 torn | 3 unsafe parent | 4 error | 5 changed), errors }>.
+ * `expect` holds (size, mtime ms, inode) per file, NaN for a new file: an update is put in place only over that.
  * `parent` is the folder relative to `root` ('' for the root), opened once for the whole batch; tmpNames and
  * finalNames are names in it. With `rename` false the copies stay under their temporary names.
  */
 napi_value absync_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6], promise, name;
+  size_t argc = 7;
+  napi_value argv[7], promise, name;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t n = 0, n2 = 0, n3 = 0;
-  if (argc < 6 || napi_get_array_length(env, argv[2], &n) != napi_ok || napi_get_array_length(env, argv[3], &n2) != napi_ok ||
-      napi_get_array_length(env, argv[4], &n3) != napi_ok || n != n2 || n != n3) {
-    napi_throw_type_error(env, NULL, "copy(root, parent, sources[], tmpNames[], finalNames[], rename)");
+  uint32_t n = 0, n2 = 0, n3 = 0, n4 = 0;
+  if (argc < 7 || napi_get_array_length(env, argv[2], &n) != napi_ok || napi_get_array_length(env, argv[3], &n2) != napi_ok ||
+      napi_get_array_length(env, argv[4], &n3) != napi_ok || n != n2 || n != n3 ||
+      napi_get_array_length(env, argv[6], &n4) != napi_ok || n4 != 3 * n) {
+    napi_throw_type_error(env, NULL, "copy(root, parent, sources[], tmpNames[], finalNames[], rename, expect[])");
     return NULL;
   }
   CopyJob *job = calloc(1, sizeof(CopyJob));
@@ -273,6 +291,11 @@ napi_value absync_copy(napi_env env, napi_callback_info info) {
     napi_get_element(env, argv[4], i, &c);
     Item *j = &job->items[i];
     ok = (j->src = absync_arg_string(env, a)) && (j->tmp = absync_arg_string(env, b)) && (j->final = absync_arg_string(env, c));
+    for (uint32_t k = 0; ok && k < 3; k++) {
+      napi_value e;
+      ok = napi_get_element(env, argv[6], 3 * i + k, &e) == napi_ok && napi_get_value_double(env, e, &j->expect[k]) == napi_ok;
+    }
+    j->has_expect = ok && !isnan(j->expect[0]);
   }
   if (!ok) {
     free_job(job);

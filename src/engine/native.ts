@@ -28,6 +28,8 @@ export const COPY = {
   unsafe: 3,
   /** A system call failed: `errors[i]` holds "code\nmessage". */
   error: 4,
+  /** An update found something else than what the scan saw at its path: nothing was replaced. */
+  changed: 5,
 } as const;
 export type CopyResult = (typeof COPY)[keyof typeof COPY];
 
@@ -49,10 +51,12 @@ export interface Addon {
   ): Promise<{ readonly source: NativeColumns; readonly destination: NativeColumns; readonly omitted: number }>;
   /**
    * Copies each `sources[i]` to `tmpNames[i]` in folder `parent` (relative to `root`, opened once for the batch), and
-   * renames it to `finalNames[i]` if asked.
+   * renames it to `finalNames[i]` if asked: for an update, only over the file `expect` describes (size, mtime ms,
+   * inode at 3i..3i+2; NaN for a new file).
    */
   copy(
-    root: string, parent: string, sources: readonly string[], tmpNames: readonly string[], finalNames: readonly string[], rename: boolean,
+    root: string, parent: string, sources: readonly string[], tmpNames: readonly string[], finalNames: readonly string[],
+    rename: boolean, expect: readonly number[],
   ): Promise<BatchResults>;
   /**
    * Folders `names` in folder `parent` (relative to `root`, opened once): created (mode 0700 until their attributes

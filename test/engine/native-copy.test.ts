@@ -51,7 +51,7 @@ describe('native file writes', { skip: native ? false : 'the native addon is not
     symlinkSync(outside, join(dst, 'link'));
     symlinkSync(join(src, 'f'), join(src, 'to-f'));
     const copy = async (source: string, root: string, parent: string, tmpName: string, name: string, rename: boolean): Promise<number> => {
-      const { results, errors } = await native!.copy(root, parent, [source], [tmpName], [name], rename);
+      const { results, errors } = await native!.copy(root, parent, [source], [tmpName], [name], rename, [Number.NaN, Number.NaN, Number.NaN]);
       if (results[0] === COPY.error) throw Object.assign(new Error(errors[0]), { code: errors[0]?.split('\n')[0] });
       return results[0] as number;
     };
@@ -69,8 +69,14 @@ describe('native file writes', { skip: native ? false : 'the native addon is not
     assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f']);
     await assert.rejects(copy(join(src, 'f'), dst, 'nowhere', '.absync-tmp.t8', 'f', true), { code: 'ENOENT' });
     // A batch: one folder opened once, each file with its own result.
-    const batch = await native!.copy(dst, 'real', [join(src, 'f'), join(src, 'missing'), join(src, 'f')], ['.absync-tmp.b1', '.absync-tmp.b2', '.absync-tmp.b3'], ['x', 'y', 'z'], true);
+    const batch = await native!.copy(dst, 'real', [join(src, 'f'), join(src, 'missing'), join(src, 'f')], ['.absync-tmp.b1', '.absync-tmp.b2', '.absync-tmp.b3'], ['x', 'y', 'z'], true, Array(9).fill(Number.NaN));
     assert.deepEqual([...batch.results], [COPY.done, COPY.gone, COPY.done]);
+    assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f', 'x', 'z']);
+    // An update replaces only the file the scan saw: same size, mtime and inode, else 'changed' and nothing written.
+    const x = lstatSync(join(dst, 'real', 'x'));
+    const seen = [x.size, Math.floor(Number(lstatSync(join(dst, 'real', 'x'), { bigint: true }).mtimeNs / 1000n)) / 1000, x.ino];
+    const upd = await native!.copy(dst, 'real', [join(src, 'f'), join(src, 'f')], ['.absync-tmp.u1', '.absync-tmp.u2'], ['x', 'z'], true, [...seen, x.size, 1, 1]);
+    assert.deepEqual([...upd.results], [COPY.done, COPY.changed]);
     assert.deepEqual(readdirSync(join(dst, 'real')).sort(), ['.absync-tmp.t7', 'f', 'x', 'z']);
   });
 

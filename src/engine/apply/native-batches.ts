@@ -1,22 +1,24 @@
 /**
- * With the native addon, apply's most numerous steps go a folder at a time: new files whose bytes are on disk,
+ * With the native addon, apply's most numerous steps go a folder at a time: file writes whose bytes are on disk,
  * new folders, and folder attributes, each batch one trip to the thread pool with the parent folder opened once
  * (native/copy.c, native/dirs.c). A first copy of 20,000 files in 2,000 folders here: 20,000 + 6,000 pool trips and
  * 22,000 main-thread lstats become ~2,500 trips. Everything else goes one action at a time (apply-plan.ts).
  */
 import { DIR_OP, DIRS, nativeAddon, type Addon } from '../native.js';
 import { baseName, parentOf } from '../paths.js';
-import type { Action, CopyAction, MkdirAction, Outcome, RelPath, SetAttrsAction } from '../types.js';
+import type { Action, CopyAction, MkdirAction, Outcome, SetAttrsAction, UpdateAction } from '../types.js';
 import type { ApplyContext } from './context.js';
 import { nativeError, onDisk, unsafeParent, writeBatchNative } from './write-file.js';
 
 /** Entries per trip: enough to amortise the trip, few enough to keep both cores busy and aborts prompt. */
 const BATCH = 48;
 
-type Batchable = CopyAction | MkdirAction | (SetAttrsAction & { kind: 'dir' });
+type Batchable = CopyAction | UpdateAction | MkdirAction | (SetAttrsAction & { kind: 'dir' });
 
 function batchable(ctx: ApplyContext, a: Action): a is Batchable {
   if (a.op === 'copy') return onDisk(ctx, a.path);
+  // An update with a backup folder moves the old file away first, in JavaScript (write-file.ts).
+  if (a.op === 'update') return onDisk(ctx, a.path) && !ctx.backup;
   if (a.op === 'mkdir') return a.path !== '';
   return a.op === 'setAttrs' && a.kind === 'dir' && a.path !== '';
 }
@@ -32,7 +34,7 @@ export function nativeBatches(ctx: ApplyContext, group: readonly Action[]): { ba
       rest.push(a);
       continue;
     }
-    const key = `${a.op}\0${parentOf(a.path)}`;
+    const key = `${a.op === 'update' ? 'copy' : a.op}\0${parentOf(a.path)}`;
     let list = open.get(key);
     if (!list || list.length >= BATCH) {
       list = [];
@@ -74,9 +76,9 @@ async function runDirs(native: Addon, ctx: ApplyContext, batch: readonly (MkdirA
 export async function runNativeBatch(ctx: ApplyContext, batch: readonly Batchable[], failed: (a: Action, err: unknown) => Outcome): Promise<Outcome[]> {
   const native = nativeAddon() as Addon;
   try {
-    if (batch[0]?.op !== 'copy') return await runDirs(native, ctx, batch as (MkdirAction | SetAttrsAction)[], failed);
-    const copies = batch as CopyAction[];
-    const { results } = await writeBatchNative(native, ctx, parentOf((copies[0] as CopyAction).path), copies, true);
+    if (batch[0]?.op !== 'copy' && batch[0]?.op !== 'update') return await runDirs(native, ctx, batch as (MkdirAction | SetAttrsAction)[], failed);
+    const copies = batch as (CopyAction | UpdateAction)[];
+    const { results } = await writeBatchNative(native, ctx, parentOf((copies[0] as CopyAction | UpdateAction).path), copies, true);
     return copies.map((action, i) => {
       const r = results[i];
       if (r instanceof Error) return failed(action, r);

@@ -84,7 +84,8 @@ export async function writeBatchNative(
 ): Promise<{ results: BatchResult[]; tmpNames: string[] }> {
   const tmpNames = actions.map(() => tempName());
   const sources = actions.map((a) => toAbs(ctx.source.root, a.path));
-  const { results, errors } = await native.copy(ctx.root, parent, sources, tmpNames, actions.map((a) => baseName(a.path)), rename);
+  const expect = actions.flatMap((a) => (a.op === 'update' ? [a.expect.size ?? -1, a.expect.mtimeMs ?? -1, a.expect.ino ?? -1] : [Number.NaN, Number.NaN, Number.NaN]));
+  const { results, errors } = await native.copy(ctx.root, parent, sources, tmpNames, actions.map((a) => baseName(a.path)), rename, expect);
   return {
     tmpNames,
     results: actions.map((a, i): BatchResult => {
@@ -97,6 +98,8 @@ export async function writeBatchNative(
           return new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
         case COPY.unsafe:
           return unsafeParent(ctx, a.path);
+        case COPY.changed:
+          return 'changed-since-scan';
         default:
           return nativeError(errors[i]);
       }
@@ -104,14 +107,17 @@ export async function writeBatchNative(
   };
 }
 
-/** One file through the addon; an update comes back before its rename, for the expectation check and the backup. */
+/**
+ * One file through the addon. With a backup folder, an update comes back before its rename, so that the old file is
+ * moved to the backup first; otherwise the addon checks the expectation and renames.
+ */
 async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
   const parent = parentOf(action.path);
-  const isCopy = action.op === 'copy';
-  const { results, tmpNames } = await writeBatchNative(native, ctx, parent, [action], isCopy);
+  const inOne = action.op === 'copy' || !ctx.backup;
+  const { results, tmpNames } = await writeBatchNative(native, ctx, parent, [action], inOne);
   const r = results[0] as BatchResult;
   if (r instanceof Error) throw r;
-  if (isCopy || r !== 'done') return r;
+  if (inOne || r !== 'done') return r;
   const tmpAbs = toAbs(toAbs(ctx.root, parent), tmpNames[0] as string);
   let placed = false;
   try {
