@@ -8,7 +8,8 @@ import { DIR_OP, DIRS, nativeAddon, type Addon } from '../native.js';
 import { baseName, parentOf } from '../paths.js';
 import type { Action, CopyAction, MkdirAction, Outcome, SetAttrsAction, UpdateAction } from '../types.js';
 import type { ApplyContext } from './context.js';
-import { nativeError, onDisk, unsafeParent, writeBatchNative } from './write-file.js';
+import { onDisk } from './write-file.js';
+import { nativeError, unsafeParent, writeBatchNative } from './write-native.js';
 
 /** Entries per trip: enough to amortise the trip, few enough to keep both cores busy and aborts prompt. */
 const BATCH = 48;

@@ -7,23 +7,18 @@ import { constants, createWriteStream } from 'node:fs';
 import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { isGone } from '../errors.js';
-import { COPY, nativeAddon, type Addon } from '../native.js';
-import { baseName, parentOf, toAbs } from '../paths.js';
+import { nativeAddon } from '../native.js';
+import { parentOf, toAbs } from '../paths.js';
 import { toEntry } from '../scan/to-entry.js';
 import { sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, RelPath, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
-import { type ApplyContext, tempName, tempNameIn } from './context.js';
-import { UnsafeParentError } from './safe-parent.js';
+import { type ApplyContext, tempNameIn } from './context.js';
+import { TornCopyError, TRIES, type WriteResult } from './write-result.js';
+import { writeNative } from './write-native.js';
 import { checkExpected } from './expect.js';
 
-export type WriteResult = 'done' | 'vanished' | 'changed-since-scan';
-
-const TRIES = 3;
-
-export class TornCopyError extends Error {
-  readonly code = 'ETORN';
-}
+export type { WriteResult } from './write-result.js';
 
 async function writeContent(content: ContentSource, tmp: string): Promise<void> {
   if (content.type === 'path') return copyFile(content.path, tmp, constants.COPYFILE_FICLONE);
@@ -52,83 +47,6 @@ async function copyOnce(content: ContentSource, tmp: string): Promise<FileEntry 
 
 function unchanged(a: FileEntry, b: FileEntry): boolean {
   return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
-}
-
-/** What became of one file of a native batch: a WriteResult, or the error to report for it. */
-export type BatchResult = WriteResult | Error;
-
-/** The error for a write refused because a folder on the way is not a real folder. */
-export function unsafeParent(ctx: ApplyContext, path: RelPath): Error {
-  try {
-    // The JavaScript check names what is wrong (a symlink, not a folder) when it still is.
-    ctx.parents.check(path);
-  } catch (err) {
-    return err as Error;
-  }
-  return new UnsafeParentError(`destination parent ${JSON.stringify(parentOf(path))} is not a real folder; refusing to write through it`);
-}
-
-/** An error from the addon's "code\nmessage" text. */
-export function nativeError(text: string | undefined): Error {
-  const [code = 'EUNKNOWN', message = 'failed'] = (text ?? '').split('\n');
-  return Object.assign(new Error(message), { code });
-}
-
-/**
- * Writes files of one destination folder through the native addon (native/copy.c): copy, torn check, mode, mtime
- * and, with `rename`, the rename into place, in one trip to the thread pool, in a folder opened without following any
- * symlink. Without `rename` the copies are left under the returned temporary names.
- */
-export async function writeBatchNative(
-  native: Addon, ctx: ApplyContext, parent: RelPath, actions: readonly (CopyAction | UpdateAction)[], rename: boolean,
-): Promise<{ results: BatchResult[]; tmpNames: string[] }> {
-  const tmpNames = actions.map(() => tempName());
-  const sources = actions.map((a) => toAbs(ctx.source.root, a.path));
-  const expect = actions.flatMap((a) => (a.op === 'update' ? [a.expect.size ?? -1, a.expect.mtimeMs ?? -1, a.expect.ino ?? -1] : [Number.NaN, Number.NaN, Number.NaN]));
-  const { results, errors } = await native.copy(ctx.root, parent, sources, tmpNames, actions.map((a) => baseName(a.path)), rename, expect);
-  return {
-    tmpNames,
-    results: actions.map((a, i): BatchResult => {
-      switch (results[i]) {
-        case COPY.done:
-          return 'done';
-        case COPY.gone:
-          return 'vanished';
-        case COPY.torn:
-          return new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
-        case COPY.unsafe:
-          return unsafeParent(ctx, a.path);
-        case COPY.changed:
-          return 'changed-since-scan';
-        default:
-          return nativeError(errors[i]);
-      }
-    }),
-  };
-}
-
-/**
- * One file through the addon. With a backup folder, an update comes back before its rename, so that the old file is
- * moved to the backup first; otherwise the addon checks the expectation and renames.
- */
-async function writeNative(native: Addon, ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
-  const parent = parentOf(action.path);
-  const inOne = action.op === 'copy' || !ctx.backup;
-  const { results, tmpNames } = await writeBatchNative(native, ctx, parent, [action], inOne);
-  const r = results[0] as BatchResult;
-  if (r instanceof Error) throw r;
-  if (inOne || r !== 'done') return r;
-  const tmpAbs = toAbs(toAbs(ctx.root, parent), tmpNames[0] as string);
-  let placed = false;
-  try {
-    if ((await checkExpected(toAbs(ctx.root, action.path), action.expect)) !== 'ok') return 'changed-since-scan';
-    await backUp(ctx, action.path);
-    await rename(tmpAbs, toAbs(ctx.root, action.path));
-    placed = true;
-    return 'done';
-  } finally {
-    if (!placed) await unlink(tmpAbs).catch(() => undefined);
-  }
 }
 
 /** True when the file's bytes are at `<source root>/<path>` (not a vinyl buffer, stream or other path): the addon can copy it. */
