@@ -11,7 +11,7 @@ import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
-import { scanBoth } from './scan/scan-both.js';
+import { scanBoth, scanDestination } from './scan/scan-both.js';
 import { summarize } from './summary.js';
 import type { Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
 import { mtimeOf, sameMtime, toUtimes } from './times.js';
@@ -146,10 +146,10 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     loadPlanner().catch(() => undefined);
     let source: Snapshot;
     let destination: Snapshot;
-    const scanTree = hooks.source || hooks.paths ? (await import('./scan/scan-tree.js')).scanTree : undefined;
-    if (hooks.source && scanTree) {
+    const scanTree = hooks.paths ? (await import('./scan/scan-tree.js')).scanTree : undefined;
+    if (hooks.source) {
       source = hooks.source;
-      destination = destExists ? scanTree(destRoot, 'destination', createFilter(rules)) : { ...EMPTY, root: destRoot };
+      destination = destExists ? await scanDestination(destRoot, rules) : { ...EMPTY, root: destRoot };
     } else if (hooks.paths && destExists && scanTree) {
       const filter = createFilter(rules);
       source = scanTree(sourceRoot, 'source', filter, hooks.paths);

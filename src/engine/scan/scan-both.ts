@@ -24,3 +24,11 @@ export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destin
   if (job.destination === '') return { source: await scanTreeNative(native, job.source, 'source'), destination: undefined };
   return scanPairNative(native, job.source, job.destination, job.omitUnchanged === true);
 }
+
+/** The destination alone (the gulp plugin's source comes from its stream): natively when there are no filters. */
+export async function scanDestination(root: string, rules: FilterRules): Promise<Snapshot> {
+  const filter = createFilter(rules);
+  const native = filter.active ? undefined : nativeScanner();
+  if (native) return scanTreeNative(native, root, 'destination');
+  return (await import('./scan-tree.js')).scanTree(root, 'destination', filter);
+}
