@@ -74,8 +74,9 @@ int absync_open_beneath(int rootfd, const char *rel) {
 }
 
 
-struct timespec absync_ms_to_timespec(double ms) {
-  int64_t us = (int64_t)llround(ms * 1000.0);
+struct timespec absync_ms_to_timespec(double ms) { return absync_us_to_timespec((int64_t)llround(ms * 1000.0)); }
+
+struct timespec absync_us_to_timespec(int64_t us) {
   int64_t sec = us / 1000000, rem = us % 1000000;
   if (rem < 0) {
     rem += 1000000;
@@ -91,4 +92,43 @@ char *absync_arg_string(napi_env env, napi_value v) {
   char *s = malloc(n + 1);
   if (s) napi_get_value_string_utf8(env, v, s, n + 1, &n);
   return s;
+}
+
+napi_value absync_queue(napi_env env, const char *name, napi_async_execute_callback execute, napi_async_complete_callback complete,
+                        void *data, napi_async_work *work, napi_deferred *deferred) {
+  napi_value promise, resource_name;
+  napi_create_promise(env, deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_async_work(env, NULL, resource_name, execute, complete, data, work);
+  napi_queue_async_work(env, *work);
+  return promise;
+}
+
+void absync_settle_batch(napi_env env, napi_deferred deferred, napi_status status, void *job, uint32_t n, const AbsyncBatchView *view) {
+  if (status != napi_ok) {
+    napi_value msg, err;
+    napi_create_string_utf8(env, view->cancelled, NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &err);
+    napi_reject_deferred(env, deferred, err);
+    return;
+  }
+  napi_value result, ab, results, errors;
+  void *p;
+  napi_create_object(env, &result);
+  napi_create_arraybuffer(env, n * sizeof(int32_t), &p, &ab);
+  napi_create_typedarray(env, napi_int32_array, n, ab, 0, &results);
+  napi_create_array_with_length(env, n, &errors);
+  for (uint32_t i = 0; i < n; i++) {
+    int r = view->result(job, i);
+    ((int32_t *)p)[i] = r;
+    if (r != view->error_result) continue;
+    char buf[4400];
+    view->error_text(job, i, buf, sizeof buf);
+    napi_value v;
+    napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, errors, i, v);
+  }
+  napi_set_named_property(env, result, "results", results);
+  napi_set_named_property(env, result, "errors", errors);
+  napi_resolve_deferred(env, deferred, result);
 }

@@ -3,6 +3,7 @@
 #define ABSYNC_COMMON_H
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdint.h>
 #include <time.h>
 
 /* "ENOENT", "EACCES", ...: the code Node puts on its fs errors; "EUNKNOWN" for the rest. */
@@ -19,6 +20,25 @@ char *absync_arg_string(napi_env env, napi_value v);
 
 /* Milliseconds since the epoch, whole microseconds (times.ts), as a timespec. */
 struct timespec absync_ms_to_timespec(double ms);
+
+/* Whole microseconds since the epoch as a timespec (floored for times before 1970). */
+struct timespec absync_us_to_timespec(int64_t us);
+
+/* Queues `execute` on the libuv pool and `complete` after it, with a new promise; returns the promise. */
+napi_value absync_queue(napi_env env, const char *name, napi_async_execute_callback execute, napi_async_complete_callback complete,
+                        void *data, napi_async_work *work, napi_deferred *deferred);
+
+/* How absync_settle_batch reads a batch job's per-item results. */
+typedef struct {
+  int (*result)(void *job, uint32_t i);
+  /* "code\nmessage" for an item whose result is `error_result`. */
+  void (*error_text)(void *job, uint32_t i, char *buf, size_t size);
+  int error_result;
+  const char *cancelled;
+} AbsyncBatchView;
+
+/* Resolves with { results: Int32Array, errors: (string | undefined)[] }, or rejects when the work was cancelled. */
+void absync_settle_batch(napi_env env, napi_deferred deferred, napi_status status, void *job, uint32_t n, const AbsyncBatchView *view);
 
 napi_value absync_scan(napi_env env, napi_callback_info info);
 napi_value absync_scan_pair(napi_env env, napi_callback_info info);

@@ -90,14 +90,7 @@ static int same_state(const struct stat *a, const struct stat *b) {
 
 /* The mtime as the scan sees it: truncated to the microsecond (times.ts). */
 static struct timespec micro_time(const struct timespec *t) {
-  int64_t us = ((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1000;
-  int64_t sec = us / 1000000, rem = us % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    sec -= 1;
-  }
-  struct timespec out = {.tv_sec = (time_t)sec, .tv_nsec = (long)(rem * 1000)};
-  return out;
+  return absync_us_to_timespec(((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1000);
 }
 
 static int fail(Item *j, const char *syscall, const char *path) {
@@ -219,36 +212,19 @@ static void free_job(CopyJob *j) {
   free(j);
 }
 
-/* Resolves with { results: Int32Array, errors: (string | undefined)[] } ("code\nmessage" where results[i] is 4). */
+static int item_result(void *job, uint32_t i) { return ((CopyJob *)job)->items[i].result; }
+
+static void item_error(void *job, uint32_t i, char *buf, size_t size) {
+  const Item *j = &((CopyJob *)job)->items[i];
+  const char *code = absync_errno_code(j->err);
+  snprintf(buf, size, "%s\n%s: %s, %s '%s'", code, code, strerror(j->err), j->syscall ? j->syscall : "copy", j->err_path ? j->err_path : j->src);
+}
+
+static const AbsyncBatchView VIEW = {item_result, item_error, R_ERROR, "copy cancelled"};
+
 static void complete(napi_env env, napi_status status, void *data) {
   CopyJob *job = (CopyJob *)data;
-  if (status != napi_ok) {
-    napi_value msg, err;
-    napi_create_string_utf8(env, "copy cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, job->deferred, err);
-  } else {
-    napi_value result, ab, results, errors;
-    void *p;
-    napi_create_object(env, &result);
-    napi_create_arraybuffer(env, job->n * sizeof(int32_t), &p, &ab);
-    napi_create_typedarray(env, napi_int32_array, job->n, ab, 0, &results);
-    napi_create_array_with_length(env, job->n, &errors);
-    for (uint32_t i = 0; i < job->n; i++) {
-      Item *j = &job->items[i];
-      ((int32_t *)p)[i] = j->result;
-      if (j->result != R_ERROR) continue;
-      char buf[4400];
-      snprintf(buf, sizeof buf, "%s\n%s: %s, %s '%s'", absync_errno_code(j->err), absync_errno_code(j->err), strerror(j->err),
-               j->syscall ? j->syscall : "copy", j->err_path ? j->err_path : j->src);
-      napi_value v;
-      napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &v);
-      napi_set_element(env, errors, i, v);
-    }
-    napi_set_named_property(env, result, "results", results);
-    napi_set_named_property(env, result, "errors", errors);
-    napi_resolve_deferred(env, job->deferred, result);
-  }
+  absync_settle_batch(env, job->deferred, status, job, job->n, &VIEW);
   napi_delete_async_work(env, job->work);
   free_job(job);
 }
@@ -262,7 +238,7 @@ static void complete(napi_env env, napi_status status, void *data) {
  */
 napi_value absync_copy(napi_env env, napi_callback_info info) {
   size_t argc = 7;
-  napi_value argv[7], promise, name;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint32_t n = 0, n2 = 0, n3 = 0, n4 = 0;
   if (argc < 7 || napi_get_array_length(env, argv[2], &n) != napi_ok || napi_get_array_length(env, argv[3], &n2) != napi_ok ||
@@ -302,9 +278,5 @@ napi_value absync_copy(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "copy: paths must be strings");
     return NULL;
   }
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "absync.copy", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return absync_queue(env, "absync.copy", execute, complete, job, &job->work, &job->deferred);
 }

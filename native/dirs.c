@@ -106,36 +106,21 @@ static void free_job(DirJob *job) {
   free(job);
 }
 
+static int item_result(void *job, uint32_t i) { return ((DirJob *)job)->items[i].result; }
+
+static void item_error(void *job, uint32_t i, char *buf, size_t size) {
+  const DirJob *d = (DirJob *)job;
+  const DirItem *it = &d->items[i];
+  const char *code = absync_errno_code(it->err);
+  snprintf(buf, size, "%s\n%s: %s, %s '%s%s%s/%s'", code, code, strerror(it->err), it->syscall, d->root, d->parent[0] ? "/" : "",
+           d->parent, it->name);
+}
+
+static const AbsyncBatchView VIEW = {item_result, item_error, R_ERROR, "folder step cancelled"};
+
 static void complete(napi_env env, napi_status status, void *data) {
   DirJob *job = (DirJob *)data;
-  if (status != napi_ok) {
-    napi_value msg, err;
-    napi_create_string_utf8(env, "folder step cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, job->deferred, err);
-  } else {
-    napi_value result, ab, results, errors;
-    void *p;
-    napi_create_object(env, &result);
-    napi_create_arraybuffer(env, job->n * sizeof(int32_t), &p, &ab);
-    napi_create_typedarray(env, napi_int32_array, job->n, ab, 0, &results);
-    napi_create_array_with_length(env, job->n, &errors);
-    for (uint32_t i = 0; i < job->n; i++) {
-      DirItem *it = &job->items[i];
-      ((int32_t *)p)[i] = it->result;
-      if (it->result != R_ERROR) continue;
-      char buf[4400];
-      const char *code = absync_errno_code(it->err);
-      snprintf(buf, sizeof buf, "%s\n%s: %s, %s '%s%s%s/%s'", code, code, strerror(it->err), it->syscall, job->root,
-               job->parent[0] ? "/" : "", job->parent, it->name);
-      napi_value v;
-      napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &v);
-      napi_set_element(env, errors, i, v);
-    }
-    napi_set_named_property(env, result, "results", results);
-    napi_set_named_property(env, result, "errors", errors);
-    napi_resolve_deferred(env, job->deferred, result);
-  }
+  absync_settle_batch(env, job->deferred, status, job, job->n, &VIEW);
   napi_delete_async_work(env, job->work);
   free_job(job);
 }
@@ -146,7 +131,7 @@ static void complete(napi_env env, napi_status status, void *data) {
  */
 napi_value absync_dirs(napi_env env, napi_callback_info info) {
   size_t argc = 6;
-  napi_value argv[6], promise, name;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint32_t n = 0, n2 = 0, n3 = 0;
   int32_t op = 0;
@@ -184,9 +169,5 @@ napi_value absync_dirs(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "dirs: bad arguments");
     return NULL;
   }
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "absync.dirs", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return absync_queue(env, "absync.dirs", execute, complete, job, &job->work, &job->deferred);
 }

@@ -123,7 +123,7 @@ static void complete(napi_env env, napi_status status, void *data) {
  */
 napi_value absync_scan_pair(napi_env env, napi_callback_info info) {
   size_t argc = 5;
-  napi_value argv[5], promise, name;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 5) {
     napi_throw_type_error(env, NULL, "scanPair(source, destination, tmpPrefix, lockName, omitUnchanged)");
@@ -144,9 +144,5 @@ napi_value absync_scan_pair(napi_env env, napi_callback_info info) {
     free(p);
     return NULL;
   }
-  napi_create_promise(env, &p->deferred, &promise);
-  napi_create_string_utf8(env, "absync.scanPair", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, p, &p->work);
-  napi_queue_async_work(env, p->work);
-  return promise;
+  return absync_queue(env, "absync.scanPair", execute, complete, p, &p->work, &p->deferred);
 }

@@ -100,6 +100,14 @@ static int add_problem(Job *j, Row *r, int e) {
   return add_text(j, r, buf, n < sizeof buf ? n : sizeof buf - 1);
 }
 
+/* An entry that vanished since readdir is dropped (as scan-tree.ts does); any other error makes it a problem. */
+static int gone_or_problem(Job *j, Row *r, uint32_t off, int e) {
+  if (e != ENOENT && e != ENOTDIR) return add_problem(j, r, e);
+  j->n_rows--;
+  j->paths.len = off;
+  return 1;
+}
+
 static double mtime_ms(const struct stat *st) {
   /* Microseconds truncated toward zero, as times.ts's mtimeOf does with BigInt nanoseconds. */
   int64_t ns = (int64_t)ST_MTIM(*st).tv_sec * 1000000000LL + (int64_t)ST_MTIM(*st).tv_nsec;
@@ -143,15 +151,7 @@ static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, l
   Row *r = add_row(j, K_FILE, off, len);
   if (!r) return 0;
   struct stat st;
-  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    int e = errno;
-    if (e == ENOENT || e == ENOTDIR) {
-      j->n_rows--;
-      j->paths.len = off;
-      return 1;
-    }
-    return add_problem(j, r, e);
-  }
+  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return gone_or_problem(j, r, off, errno);
   if (S_ISREG(st.st_mode)) {
     r->num[0] = (double)st.st_size;
     r->num[1] = mtime_ms(&st);
@@ -170,15 +170,7 @@ static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, l
     r->num[3] = (double)st.st_ino;
     char target[PATH_MAX + 1];
     ssize_t n = readlinkat(dfd, name, target, sizeof target);
-    if (n < 0) {
-      int e = errno;
-      if (e == ENOENT || e == ENOTDIR) {
-        j->n_rows--;
-        j->paths.len = off;
-        return 1;
-      }
-      return add_problem(j, r, e);
-    }
+    if (n < 0) return gone_or_problem(j, r, off, errno);
     if ((size_t)n >= sizeof target) return add_problem(j, r, ENAMETOOLONG);
     return add_text(j, r, target, (size_t)n);
   } else {
@@ -375,7 +367,7 @@ Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_va
 /* scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns> */
 napi_value absync_scan(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], promise, name;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) {
     napi_throw_type_error(env, NULL, "scan(root, isDestination, tmpPrefix, lockName)");
@@ -385,9 +377,5 @@ napi_value absync_scan(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[1], &dest);
   Job *j = absync_new_scan(env, argv[0], dest, argv[2], argv[3]);
   if (!j) return NULL;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "absync.scan", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  return absync_queue(env, "absync.scan", execute, complete, j, &j->work, &j->deferred);
 }
