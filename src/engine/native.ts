@@ -43,7 +43,11 @@ export interface BatchResults {
   readonly errors: readonly (string | undefined)[];
 }
 
+/** native/addon.c's ABSYNC_NATIVE_VERSION: an addon built from other sources is not used. */
+const VERSION = 2;
+
 export interface Addon {
+  readonly version: number;
   scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns>;
   /** Both trees at once (the destination on a second thread), identical pairs left out when `omitUnchanged`. */
   scanPair(
@@ -68,16 +72,29 @@ export interface Addon {
 }
 
 let addon: Addon | null | undefined;
+let why = '';
 
 /** The addon, or undefined when it was not built or is switched off (callers then take their JavaScript path). */
 export function nativeAddon(): Addon | undefined {
   if (addon === undefined) {
-    try {
-      // dist/src/engine/native.js -> build/Release at the package root.
-      addon = process.env['ABSYNC_NO_NATIVE'] === '1' ? null : (createRequire(import.meta.url)('../../../build/Release/absync_native.node') as Addon);
-    } catch {
-      addon = null;
+    addon = null;
+    if (process.env['ABSYNC_NO_NATIVE'] === '1') why = 'ABSYNC_NO_NATIVE=1';
+    else {
+      try {
+        // dist/src/engine/native.js -> build/Release at the package root.
+        const loaded = createRequire(import.meta.url)('../../../build/Release/absync_native.node') as Addon;
+        if (loaded.version === VERSION) addon = loaded;
+        else why = `the built addon is version ${String(loaded.version)}, the code wants ${VERSION}: run npm rebuild`;
+      } catch {
+        why = 'not built';
+      }
     }
   }
   return addon ?? undefined;
+}
+
+/** Why nativeAddon() is undefined ('' when it is loaded), for ABSYNC_TRACE. */
+export function nativeAddonMissing(): string {
+  nativeAddon();
+  return why;
 }

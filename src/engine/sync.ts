@@ -8,7 +8,7 @@ import { acquireLock, type Release } from './lock.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
 import type { PlanRules } from './plan/plan-mirror.js';
 import { AbsyncError, describeError, isGone } from './errors.js';
-import { nativeAddon } from './native.js';
+import { nativeAddonMissing } from './native.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
@@ -106,7 +106,8 @@ function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: 
 /** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
 function tracer(startedAt: number): (phase: string) => void {
   if (process.env['ABSYNC_TRACE'] !== '1') return () => undefined;
-  process.stderr.write(`absync trace: engine ${nativeAddon() ? 'native (build/Release/absync_native.node)' : 'JavaScript (no native addon)'}\n`);
+  const missing = nativeAddonMissing();
+  process.stderr.write(`absync trace: engine ${missing === '' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${missing})`}\n`);
   return (phase) => process.stderr.write(`absync trace: ${phase} ${(performance.now() - startedAt).toFixed(1)} ms\n`);
 }
 
