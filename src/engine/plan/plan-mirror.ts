@@ -2,7 +2,7 @@
  * The planner: a pure function of the two snapshots, the digests asked for by hashNeeds, and the rules.
  * No file system, clock or randomness here; order.ts puts the actions in the order apply runs them.
  */
-import { ancestorsOf, baseName, parentOf } from '../paths.js';
+import { baseName, parentOf } from '../paths.js';
 import { TMP_PREFIX } from '../reserved.js';
 import type {
   Action, CopyAction, DeleteAction, Digests, DirEntry, Entry, Failure, MkdirAction, MoveAction, Plan, RelPath,
@@ -11,6 +11,7 @@ import type {
 import { compareFiles, contentKey, sameMtime } from './compare.js';
 import { fingerprintOf } from './fingerprint.js';
 import { orderActions } from './order.js';
+import { keepOf } from './keep.js';
 import { findDirMoves, rebase } from './renames.js';
 
 /** The options that shape a plan. */
@@ -35,45 +36,7 @@ type Content = CopyAction | UpdateAction;
 export function planMirror(input: PlanInput, rules: PlanRules): Plan {
   const src = input.source.entries;
   const digests = input.digests ?? NO_DIGESTS;
-  // A protected folder protects everything below it.
-  const folderProtected = new Map<RelPath, boolean>();
-  const underProtected = (dir: RelPath): boolean => {
-    if (dir === '' || !rules.isProtected) return false;
-    let v = folderProtected.get(dir);
-    if (v === undefined) {
-      v = rules.isProtected(dir, true) || underProtected(parentOf(dir));
-      folderProtected.set(dir, v);
-    }
-    return v;
-  };
-  const isProtected = (path: RelPath, isDir: boolean): boolean =>
-    rules.isProtected !== undefined && (rules.isProtected(path, isDir) || underProtected(parentOf(path)));
-
-  // Source problems hide what the source really has: nothing at or below them is deleted or overwritten.
-  const problems = new Set<RelPath>();
-  for (const [path, s] of src) if (s.kind === 'problem') problems.add(path);
-  const blocked = (path: RelPath): boolean => {
-    if (problems.size === 0) return false;
-    if (problems.has(path)) return true;
-    for (const a of ancestorsOf(path)) if (problems.has(a)) return true;
-    return false;
-  };
-
-  // Destination folders that must stay because something inside them stays.
-  const pinned = new Set<RelPath>();
-  const pin = (path: RelPath): void => {
-    for (const a of ancestorsOf(path)) {
-      if (pinned.has(a)) break;
-      pinned.add(a);
-    }
-  };
-  for (const path of input.destination.excluded ?? []) pin(path);
-  for (const [path, d] of input.destination.entries) {
-    if (d.kind === 'problem' || (rules.isProtected && isProtected(path, d.kind === 'dir'))) {
-      pin(path);
-      if (d.kind === 'problem') pinned.add(path);
-    }
-  }
+  const { isProtected, blocked, pinned } = keepOf(input.source, input.destination, rules.isProtected);
 
   const dirMoves = rules.detectRenames
     ? findDirMoves({ src, dst: input.destination.entries, digests, pinned, blocked })
