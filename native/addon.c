@@ -1,9 +1,9 @@
-/* The addon's entry point: scan (scan.c), scanPair (pair.c), copy (copy.c) and dirs (dirs.c). Loaded by src/engine/native.ts. */
+/* The addon's entry point: scan (scan.c), scanPair (pair.c), copy (copy.c), dirs (dirs.c) and hash (hash.c). Loaded by src/engine/native.ts. */
 #include "common.h"
 
 /* Bumped whenever a function's arguments or results change: src/engine/native.ts ignores an addon built from other
  * sources (a checkout updated without `npm install`) instead of calling it wrongly. */
-#define ABSYNC_NATIVE_VERSION 2
+#define ABSYNC_NATIVE_VERSION 3
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn, version;
@@ -17,6 +17,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "copy", fn);
   napi_create_function(env, "dirs", NAPI_AUTO_LENGTH, absync_dirs, NULL, &fn);
   napi_set_named_property(env, exports, "dirs", fn);
+  napi_create_function(env, "hash", NAPI_AUTO_LENGTH, absync_hash, NULL, &fn);
+  napi_set_named_property(env, exports, "hash", fn);
   return exports;
 }
 

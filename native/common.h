@@ -44,5 +44,6 @@ napi_value absync_scan(napi_env env, napi_callback_info info);
 napi_value absync_scan_pair(napi_env env, napi_callback_info info);
 napi_value absync_copy(napi_env env, napi_callback_info info);
 napi_value absync_dirs(napi_env env, napi_callback_info info);
+napi_value absync_hash(napi_env env, napi_callback_info info);
 
 #endif

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
+import { nativeAddon } from './native.js';
 import type { HashAlgorithm } from './options.js';
 import { toAbs } from './paths.js';
 import type { HashNeeds } from './plan/hash-needs.js';
@@ -67,9 +68,20 @@ export function hashEntry(snapshot: Snapshot, path: RelPath, algorithm: HashAlgo
   return content ? hashContent(content, algorithm) : hashPath(toAbs(snapshot.root, path), algorithm);
 }
 
+/** Files per trip to the native addon (native/hash.c): enough to amortise the trip, small enough to spread. */
+const NATIVE_BATCH = 64;
+
+/** The file on disk behind a snapshot entry, or undefined when its bytes come from elsewhere (vinyl contents). */
+function onDisk(snapshot: Snapshot, path: RelPath): string | undefined {
+  const c = snapshot.contents?.get(path);
+  if (c === undefined) return toAbs(snapshot.root, path);
+  return c.type === 'path' ? c.path : undefined;
+}
+
 /**
- * Computes the digests asked for. A file that cannot be read is left without a digest, so the planner falls back
- * to copying it (and the copy reports the error) rather than trusting a guess.
+ * Computes the digests asked for: files on disk through the native addon when it is there, a batch per trip to the
+ * thread pool; the rest (vinyl contents, no addon) here. A file that cannot be read is left without a digest, so
+ * the planner falls back to copying it (and the copy reports the error) rather than trusting a guess.
  */
 export async function computeDigests(
   needs: HashNeeds,
@@ -79,17 +91,41 @@ export async function computeDigests(
 ): Promise<Digests> {
   const digests = new Map<RelPath, DigestPair>();
   if (needs.size === 0) return digests;
+  const native = nativeAddon();
   const limit = pLimit(HASHERS);
-  const tryHash = (snap: Snapshot, path: RelPath): Promise<string | undefined> =>
-    limit(() => hashEntry(snap, path, algorithm).catch(() => undefined));
-  await Promise.all(
-    [...needs].map(async ([path, want]) => {
-      const [s, d] = await Promise.all([
-        want.source ? tryHash(source, path) : undefined,
-        want.destination ? tryHash(destination, path) : undefined,
-      ]);
-      digests.set(path, { ...(s !== undefined ? { source: s } : {}), ...(d !== undefined ? { destination: d } : {}) });
-    }),
-  );
+  const jobs: Promise<void>[] = [];
+  const found: { source?: string; destination?: string }[] = [];
+  const paths: RelPath[] = [];
+  let batch: { abs: string[]; at: { i: number; side: 'source' | 'destination' }[] } = { abs: [], at: [] };
+  const flush = (): void => {
+    if (batch.abs.length === 0) return;
+    const { abs, at } = batch;
+    batch = { abs: [], at: [] };
+    jobs.push(
+      (native as NonNullable<typeof native>).hash(abs, algorithm).then(
+        (hex) => at.forEach(({ i, side }, k) => hex[k] !== undefined && ((found[i] as Record<string, string>)[side] = hex[k] as string)),
+        () => undefined,
+      ),
+    );
+  };
+  for (const [path, want] of needs) {
+    const i = paths.push(path) - 1;
+    found[i] = {};
+    for (const side of ['source', 'destination'] as const) {
+      if (!want[side]) continue;
+      const snap = side === 'source' ? source : destination;
+      const abs = native ? onDisk(snap, path) : undefined;
+      if (abs !== undefined) {
+        batch.abs.push(abs);
+        batch.at.push({ i, side });
+        if (batch.abs.length >= NATIVE_BATCH) flush();
+      } else {
+        jobs.push(limit(() => hashEntry(snap, path, algorithm)).then((hex) => void ((found[i] as Record<string, string>)[side] = hex), () => undefined));
+      }
+    }
+  }
+  flush();
+  await Promise.all(jobs);
+  paths.forEach((path, i) => digests.set(path, found[i] as DigestPair));
   return digests;
 }

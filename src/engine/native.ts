@@ -44,7 +44,7 @@ export interface BatchResults {
 }
 
 /** native/addon.c's ABSYNC_NATIVE_VERSION: an addon built from other sources is not used. */
-const VERSION = 2;
+const VERSION = 3;
 
 export interface Addon {
   readonly version: number;
@@ -66,6 +66,8 @@ export interface Addon {
    * Folders `names` in folder `parent` (relative to `root`, opened once): created (mode 0700 until their attributes
    * are set), or given `modes[i]` (-1: leave) and `mtimes[i]` (ms, NaN: leave) through the folder itself.
    */
+  /** Hex digests (md5, sha1 or sha256) of files on disk, undefined where one could not be read. */
+  hash(paths: readonly string[], algorithm: string): Promise<(string | undefined)[]>;
   dirs(
     root: string, parent: string, op: (typeof DIR_OP)[keyof typeof DIR_OP], names: readonly string[], modes: readonly number[], mtimes: readonly number[],
   ): Promise<BatchResults>;
