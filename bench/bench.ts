@@ -15,7 +15,7 @@ import { firstCopy, mutatedScenario, setupCopies, type Bench, type SetState } fr
 import { Results } from './stats.js';
 import { DiskProbe, SLOW_US } from './disk-probe.js';
 import { ApiHost, memoryMethod } from './tools.js';
-import { BUILT_SRC, freezeCode } from './code.js';
+import { BUILT_CLI, freezeCode } from './code.js';
 import { snapshot } from './verify.js';
 
 function log(line: string): void {
@@ -87,8 +87,8 @@ async function main(): Promise<number> {
     log('rsync not found: apt-get install -y rsync');
     return 1;
   }
-  if (!existsSync(join(BUILT_SRC, 'cli.js'))) {
-    log(`bench: ${BUILT_SRC}/cli.js is missing: run npm run build (npm run bench builds first)`);
+  if (!existsSync(join(BUILT_CLI, 'cli.js'))) {
+    log(`bench: ${BUILT_CLI}/cli.js is missing: run npm run build (npm run bench builds first)`);
     return 1;
   }
   process.umask(0o022);

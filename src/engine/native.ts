@@ -73,6 +73,10 @@ export interface Addon {
   ): Promise<BatchResults>;
 }
 
+/** Set to true by the CLI's bundle (esbuild --define): its modules live in dist/cli, one folder above dist/src/engine. */
+declare const ABSYNC_BUNDLE: boolean | undefined;
+const ADDON = `${typeof ABSYNC_BUNDLE === 'boolean' && ABSYNC_BUNDLE ? '../..' : '../../..'}/build/Release/absync_native.node`;
+
 let addon: Addon | null | undefined;
 let why = '';
 
@@ -83,8 +87,8 @@ export function nativeAddon(): Addon | undefined {
     if (process.env['ABSYNC_NO_NATIVE'] === '1') why = 'ABSYNC_NO_NATIVE=1';
     else {
       try {
-        // dist/src/engine/native.js -> build/Release at the package root.
-        const loaded = createRequire(import.meta.url)('../../../build/Release/absync_native.node') as Addon;
+        // dist/src/engine/native.js (or dist/cli/*.js) -> build/Release at the package root.
+        const loaded = createRequire(import.meta.url)(ADDON) as Addon;
         if (loaded.version === VERSION) addon = loaded;
         else why = `the built addon is version ${String(loaded.version)}, the code wants ${VERSION}: run npm rebuild`;
       } catch {

@@ -2,8 +2,8 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** dist/src/cli.js, next to the compiled tests in dist/test. */
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+/** The `absync` bin as installed: dist/cli/cli.js, the CLI bundled by `npm run build` (dist/test/helpers -> ../../cli). */
+export const CLI = fileURLToPath(new URL('../../cli/cli.js', import.meta.url));
 /** The repository root (dist/test/helpers -> ../../..). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
