@@ -107,6 +107,19 @@ export function assertMirror(src: string, dst: string, opts: ReadOptions = {}): 
   assert.deepEqual(readTree(dst, opts), readTree(src, opts));
 }
 
+/**
+ * True when `dst` mirrors `src`; false while a run in another process is still writing (its lock or a temporary
+ * file vanishing mid-read included). For polling with until(), where assertMirror would fail on the first look.
+ */
+export function isMirror(src: string, dst: string, opts: ReadOptions = {}): boolean {
+  try {
+    assert.deepEqual(readTree(dst, opts), readTree(src, opts));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Inode numbers and mtimes of every entry, to prove that a run touched nothing. */
 export function inodes(root: string): Record<string, string> {
   const out: Record<string, string> = {};
