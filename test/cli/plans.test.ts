@@ -111,6 +111,20 @@ describe('dry run', () => {
   });
 });
 
+describe('large output', () => {
+  it('a dry run of 3,000 files prints every line before the CLI exits (it exits as soon as its output is flushed)', () => {
+    const root = tmp();
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) spec[`d${i % 30}/file-${i}.txt`] = `${i}`;
+    const src = writeTree(join(root, 'src'), spec);
+    const dry = absync([src, join(root, 'dst'), '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const lines = dry.stdout.trim().split('\n');
+    assert.equal(lines.filter((l) => /^create\s+d\d+\/file-\d+\.txt \(\d+ bytes\)$/.test(l)).length, 3000);
+    assert.match(lines[lines.length - 1] ?? '', /^dry run \(nothing changed\): would have .* copied 3000,/);
+  });
+});
+
 describe('filters and protection', () => {
   it('--include wins over --exclude; a folder pattern skips the whole subtree', () => {
     const root = tmp();
