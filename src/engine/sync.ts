@@ -149,16 +149,16 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     loadPlanner().catch(() => undefined);
     let source: Snapshot;
     let destination: Snapshot;
-    const scanTree = hooks.paths ? (await import('./scan/scan-tree.js')).scanTree : undefined;
     if (hooks.source) {
       source = hooks.source;
       destination = destExists ? await scanDestination(destRoot, rules) : { ...EMPTY, root: destRoot };
-    } else if (hooks.paths && destExists && scanTree) {
+    } else if (hooks.paths && destExists) {
+      const { scanTree } = await import('./scan/scan-tree.js');
       const filter = createFilter(rules);
       source = scanTree(sourceRoot, 'source', filter, hooks.paths);
       destination = scanTree(destRoot, 'destination', filter, hooks.paths);
     } else {
-      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, parallel: true, omitUnchanged: !options.checksum }).catch((err: unknown) => {
+      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, omitUnchanged: !options.checksum }).catch((err: unknown) => {
         // Only a root that cannot be listed throws (anything below it becomes a problem entry).
         throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
       });

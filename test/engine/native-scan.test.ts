@@ -8,12 +8,13 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
-import { nativeScanner, scanPairNative, scanTreeNative } from '../../src/engine/scan/native-scan.js';
+import { nativeAddon } from '../../src/engine/native.js';
+import { scanPairNative, scanTreeNative } from '../../src/engine/scan/native-scan.js';
 import { scanTree, type Side } from '../../src/engine/scan/scan-tree.js';
 import type { Snapshot } from '../../src/engine/types.js';
 import { tmp } from '../helpers/tree.js';
 
-const native = nativeScanner();
+const native = nativeAddon();
 const NOBODY = 65534;
 
 /** A snapshot as plain sorted data, so that two scans (whose entry order may differ) compare with deepEqual. */
@@ -157,12 +158,13 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     // Both scanners, in a process running as nobody (root reads everything).
     const dist = fileURLToPath(new URL('../../src/engine/scan/', import.meta.url));
     const script = `
-      const { nativeScanner, scanTreeNative } = await import(${JSON.stringify(join(dist, 'native-scan.js'))});
+      const { nativeAddon } = await import(${JSON.stringify(join(dist, '..', 'native.js'))});
+      const { scanTreeNative } = await import(${JSON.stringify(join(dist, 'native-scan.js'))});
       const { scanTree } = await import(${JSON.stringify(join(dist, 'scan-tree.js'))});
       const sort = (s) => [...s.entries].sort(([a], [b]) => (a < b ? -1 : 1));
-      const n = await scanTreeNative(nativeScanner(), ${JSON.stringify(root)}, 'source');
+      const n = await scanTreeNative(nativeAddon(), ${JSON.stringify(root)}, 'source');
       console.log(JSON.stringify({ native: sort(n), js: sort(scanTree(${JSON.stringify(root)}, 'source')) }));
-      await scanTreeNative(nativeScanner(), ${JSON.stringify(join(root, 'ok/locked'))}, 'source').catch((e) => console.log(JSON.stringify({ code: e.code, path: e.path })));
+      await scanTreeNative(nativeAddon(), ${JSON.stringify(join(root, 'ok/locked'))}, 'source').catch((e) => console.log(JSON.stringify({ code: e.code, path: e.path })));
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', uid: NOBODY, gid: NOBODY });
     assert.equal(r.status, 0, r.stderr);

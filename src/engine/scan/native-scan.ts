@@ -8,13 +8,15 @@
  */
 import { lstatSync } from 'node:fs';
 import { describeError } from '../errors.js';
-import { type Addon, nativeAddon, type NativeColumns } from '../native.js';
+import type { Addon, NativeColumns } from '../native.js';
 import { toAbs } from '../paths.js';
 import { LOCK_NAME, TMP_PREFIX } from '../reserved.js';
 import type { Entry, RelPath, ScanWarning, Snapshot } from '../types.js';
+import { rowEntry } from './pack.js';
 import type { Side } from './scan-tree.js';
 import { toEntry } from './to-entry.js';
 
+/** Row kinds: the first five are pack.ts's KINDS order (rowEntry decodes them), then the scanner's own. */
 const FILE = 0;
 const DIR = 1;
 const SYMLINK = 2;
@@ -22,11 +24,6 @@ const SPECIAL = 3;
 const PROBLEM = 4;
 const LEFTOVER = 5;
 const BAD_NAME = 6;
-
-/** The addon when it is built and allowed; the scanner is used only through it. */
-export function nativeScanner(): Addon | undefined {
-  return nativeAddon();
-}
 
 /** One tree's columns, as the addon gave them, with its paths split. */
 interface Scanned {
@@ -44,14 +41,10 @@ function scanned(root: string, rootEntry: Entry, cols: NativeColumns): Scanned {
   return { root, rootEntry, cols, paths: cols.kinds.length === 0 ? [] : cols.paths.split('\0') };
 }
 
-async function scanColumns(scanner: Addon, root: string, side: Side): Promise<Scanned> {
-  const rootEntry = rootEntryOf(root);
-  return scanned(root, rootEntry, await scanner.scan(root, side === 'destination', TMP_PREFIX, LOCK_NAME));
-}
-
 /** Scans `root` like scanTree(root, side) without a filter. Rejects only when the root itself cannot be listed. */
 export async function scanTreeNative(scanner: Addon, root: string, side: Side): Promise<Snapshot> {
-  return toSnapshot(await scanColumns(scanner, root, side));
+  const rootEntry = rootEntryOf(root);
+  return toSnapshot(scanned(root, rootEntry, await scanner.scan(root, side === 'destination', TMP_PREFIX, LOCK_NAME)));
 }
 
 /**
@@ -78,19 +71,12 @@ function toSnapshot({ root, rootEntry, cols, paths }: Scanned, omitted?: number)
   const warnings: ScanWarning[] = [];
   for (let i = 0; i < kinds.length; i++) {
     const path = paths[i] as RelPath;
-    const o = i * 4;
     switch (kinds[i]) {
       case FILE:
-        entries.set(path, { kind: 'file', size: num[o] as number, mtimeMs: num[o + 1] as number, mode: num[o + 2] as number, ino: num[o + 3] as number });
-        break;
       case DIR:
-        entries.set(path, { kind: 'dir', mtimeMs: num[o + 1] as number, mode: num[o + 2] as number, ino: num[o + 3] as number });
-        break;
       case SYMLINK:
-        entries.set(path, { kind: 'symlink', target: texts[textIndex[i] as number] as string, mtimeMs: num[o + 1] as number, ino: num[o + 3] as number });
-        break;
       case SPECIAL:
-        entries.set(path, { kind: 'special', type: texts[textIndex[i] as number] as Extract<Entry, { kind: 'special' }>['type'] });
+        entries.set(path, rowEntry(kinds[i] as number, num, i, texts[textIndex[i] as number]));
         break;
       case PROBLEM: {
         const [code = 'EUNKNOWN', message = ''] = (texts[textIndex[i] as number] as string).split('\n');

@@ -58,30 +58,37 @@ export function packSnapshot(s: Snapshot): PackedSnapshot {
   return { root, paths, kinds, numbers, texts, rest };
 }
 
+/**
+ * The entry in row `i` of packed columns: kinds in KINDS order (the native scanner's rows use the same order and
+ * layout), `num` holding size, mtimeMs, mode, ino per row, `text` the row's link target or special type. Problems
+ * are the caller's, since their texts are not encoded alike.
+ */
+export function rowEntry(kind: number, num: Float64Array, i: number, text: string | undefined): Exclude<Entry, { kind: 'problem' }> {
+  const o = i * 4;
+  switch (KINDS[kind]) {
+    case 'file':
+      return { kind: 'file', size: num[o] as number, mtimeMs: num[o + 1] as number, mode: num[o + 2] as number, ino: num[o + 3] as number };
+    case 'dir':
+      return { kind: 'dir', mtimeMs: num[o + 1] as number, mode: num[o + 2] as number, ino: num[o + 3] as number };
+    case 'symlink':
+      return { kind: 'symlink', target: text as string, mtimeMs: num[o + 1] as number, ino: num[o + 3] as number };
+    default:
+      return { kind: 'special', type: text as Extract<Entry, { kind: 'special' }>['type'] };
+  }
+}
+
 export function unpackSnapshot(p: PackedSnapshot): Snapshot {
   const entries = new Map<RelPath, Entry>();
   const { paths, kinds, numbers, texts } = p;
   for (let i = 0; i < paths.length; i++) {
-    const o = i * 4;
     const path = paths[i] as RelPath;
-    switch (KINDS[kinds[i] as number]) {
-      case 'file':
-        entries.set(path, { kind: 'file', size: numbers[o] as number, mtimeMs: numbers[o + 1] as number, mode: numbers[o + 2] as number, ino: numbers[o + 3] as number });
-        break;
-      case 'dir':
-        entries.set(path, { kind: 'dir', mtimeMs: numbers[o + 1] as number, mode: numbers[o + 2] as number, ino: numbers[o + 3] as number });
-        break;
-      case 'symlink':
-        entries.set(path, { kind: 'symlink', target: texts[i] as string, mtimeMs: numbers[o + 1] as number, ino: numbers[o + 3] as number });
-        break;
-      case 'special':
-        entries.set(path, { kind: 'special', type: texts[i] as Extract<Entry, { kind: 'special' }>['type'] });
-        break;
-      default: {
-        const [code = 'EUNKNOWN', message = ''] = (texts[i] as string).split('\n');
-        entries.set(path, { kind: 'problem', code, message });
-      }
+    const kind = kinds[i] as number;
+    if (KINDS[kind] !== 'problem') {
+      entries.set(path, rowEntry(kind, numbers, i, texts[i]));
+      continue;
     }
+    const [code = 'EUNKNOWN', message = ''] = (texts[i] as string).split('\n');
+    entries.set(path, { kind: 'problem', code, message });
   }
   return { root: p.root, entries, ...p.rest };
 }

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Snapshot } from '../types.js';
-import { createFilter } from './filter.js';
+import type { PathFilter } from './filter.js';
 import { type PackedSnapshot, unpackSnapshot } from './pack.js';
 import type { ScanJob } from './scan-both.js';
 import { scanTree } from './scan-tree.js';
@@ -30,13 +30,12 @@ function scanInWorker(root: string, rules: ScanJob['rules']): { result: Promise<
 /** A source scanned faster than this is a small tree: scanning the destination here beats waiting for the worker. */
 const SMALL_SCAN_MS = 25;
 
-/** Both snapshots with scanTree; `destination` is undefined when `job.destination` is ''. */
-export async function scanBothJs(job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot | undefined }> {
-  const filter = createFilter(job.rules);
+/**
+ * Both snapshots with scanTree; `destination` is undefined when `job.destination` is ''. `filter` is `job.rules`
+ * compiled (by scanBoth); the worker compiles its own from the rules, since a function cannot cross to it.
+ */
+export async function scanBothJs(job: ScanJob, filter: PathFilter): Promise<{ source: Snapshot; destination: Snapshot | undefined }> {
   if (job.destination === '') return { source: scanTree(job.source, 'source', filter), destination: undefined };
-  if (!job.parallel) {
-    return { source: scanTree(job.source, 'source', filter), destination: scanTree(job.destination, 'destination', filter) };
-  }
   // The worker boots (50-100 ms here) while this thread scans the source.
   const worker = scanInWorker(job.destination, job.rules);
   const started = performance.now();

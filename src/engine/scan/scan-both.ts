@@ -5,22 +5,22 @@
  */
 import type { Snapshot } from '../types.js';
 import { createFilter, type FilterRules } from './filter.js';
-import { nativeScanner, scanPairNative, scanTreeNative } from './native-scan.js';
+import { nativeAddon } from '../native.js';
+import { scanPairNative, scanTreeNative } from './native-scan.js';
 
 export interface ScanJob {
   readonly source: string;
   readonly destination: string;
   readonly rules: FilterRules;
-  /** Scan the destination on a worker thread (JavaScript scanner). */
-  readonly parallel: boolean;
   /** Leave identical file/symlink pairs out of both snapshots (the quick check; see plan/omit-unchanged.ts). */
   readonly omitUnchanged?: boolean;
 }
 
 /** Both snapshots; `destination` is undefined when `job.destination` is '' (it does not exist yet). */
 export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot | undefined }> {
-  const native = createFilter(job.rules).active ? undefined : nativeScanner();
-  if (!native) return (await import('./scan-both-js.js')).scanBothJs(job);
+  const filter = createFilter(job.rules);
+  const native = filter.active ? undefined : nativeAddon();
+  if (!native) return (await import('./scan-both-js.js')).scanBothJs(job, filter);
   if (job.destination === '') return { source: await scanTreeNative(native, job.source, 'source'), destination: undefined };
   return scanPairNative(native, job.source, job.destination, job.omitUnchanged === true);
 }
@@ -28,7 +28,7 @@ export async function scanBoth(job: ScanJob): Promise<{ source: Snapshot; destin
 /** The destination alone (the gulp plugin's source comes from its stream): natively when there are no filters. */
 export async function scanDestination(root: string, rules: FilterRules): Promise<Snapshot> {
   const filter = createFilter(rules);
-  const native = filter.active ? undefined : nativeScanner();
+  const native = filter.active ? undefined : nativeAddon();
   if (native) return scanTreeNative(native, root, 'destination');
   return (await import('./scan-tree.js')).scanTree(root, 'destination', filter);
 }
