@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { nativeAddon } from './native.js';
 import type { HashAlgorithm } from './options.js';
-import { toAbs } from './paths.js';
+import { diskPathOf, toAbs } from './paths.js';
 import type { HashNeeds } from './plan/hash-needs.js';
 import type { ContentSource, DigestPair, Digests, RelPath, Snapshot } from './types.js';
 
@@ -71,13 +71,6 @@ export function hashEntry(snapshot: Snapshot, path: RelPath, algorithm: HashAlgo
 /** Files per trip to the native addon (native/hash.c): enough to amortise the trip, small enough to spread. */
 const NATIVE_BATCH = 64;
 
-/** The file on disk behind a snapshot entry, or undefined when its bytes come from elsewhere (vinyl contents). */
-function onDisk(snapshot: Snapshot, path: RelPath): string | undefined {
-  const c = snapshot.contents?.get(path);
-  if (c === undefined) return toAbs(snapshot.root, path);
-  return c.type === 'path' ? c.path : undefined;
-}
-
 /**
  * Computes the digests asked for: files on disk through the native addon when it is there, a batch per trip to the
  * thread pool; the rest (vinyl contents, no addon) here. A file that cannot be read is left without a digest, so
@@ -94,38 +87,36 @@ export async function computeDigests(
   const native = nativeAddon();
   const limit = pLimit(HASHERS);
   const jobs: Promise<void>[] = [];
-  const found: { source?: string; destination?: string }[] = [];
-  const paths: RelPath[] = [];
-  let batch: { abs: string[]; at: { i: number; side: 'source' | 'destination' }[] } = { abs: [], at: [] };
+  type Slot = { pair: { source?: string; destination?: string }; side: 'source' | 'destination' };
+  let batch: { abs: string[]; slots: Slot[] } = { abs: [], slots: [] };
   const flush = (): void => {
     if (batch.abs.length === 0) return;
-    const { abs, at } = batch;
-    batch = { abs: [], at: [] };
+    const { abs, slots } = batch;
+    batch = { abs: [], slots: [] };
     jobs.push(
       (native as NonNullable<typeof native>).hash(abs, algorithm).then(
-        (hex) => at.forEach(({ i, side }, k) => hex[k] !== undefined && ((found[i] as Record<string, string>)[side] = hex[k] as string)),
+        (hex) => slots.forEach(({ pair, side }, k) => hex[k] !== undefined && (pair[side] = hex[k])),
         () => undefined,
       ),
     );
   };
   for (const [path, want] of needs) {
-    const i = paths.push(path) - 1;
-    found[i] = {};
+    const pair: { source?: string; destination?: string } = {};
+    digests.set(path, pair);
     for (const side of ['source', 'destination'] as const) {
       if (!want[side]) continue;
       const snap = side === 'source' ? source : destination;
-      const abs = native ? onDisk(snap, path) : undefined;
+      const abs = native ? diskPathOf(snap, path) : undefined;
       if (abs !== undefined) {
         batch.abs.push(abs);
-        batch.at.push({ i, side });
+        batch.slots.push({ pair, side });
         if (batch.abs.length >= NATIVE_BATCH) flush();
       } else {
-        jobs.push(limit(() => hashEntry(snap, path, algorithm)).then((hex) => void ((found[i] as Record<string, string>)[side] = hex), () => undefined));
+        jobs.push(limit(() => hashEntry(snap, path, algorithm)).then((hex) => void (pair[side] = hex), () => undefined));
       }
     }
   }
   flush();
   await Promise.all(jobs);
-  paths.forEach((path, i) => digests.set(path, found[i] as DigestPair));
   return digests;
 }

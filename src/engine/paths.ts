@@ -1,6 +1,6 @@
 /** Relative-path helpers. RelPaths are `/`-separated with no leading or trailing slash; `''` is the root. */
 import { isAbsolute, relative, sep } from 'node:path';
-import type { RelPath } from './types.js';
+import type { RelPath, Snapshot } from './types.js';
 
 export function joinRel(dir: RelPath, name: string): RelPath {
   return dir === '' ? name : `${dir}/${name}`;
@@ -26,6 +26,13 @@ export function depthOf(path: RelPath): number {
 export function toAbs(root: string, rel: RelPath): string {
   if (rel === '') return root;
   return root.endsWith(sep) ? root + rel : root + sep + rel;
+}
+
+/** Where a snapshot entry's bytes are on disk, or undefined when they are not in a file (a vinyl buffer or stream). */
+export function diskPathOf(snapshot: Snapshot, path: RelPath): string | undefined {
+  const c = snapshot.contents?.get(path);
+  if (c === undefined) return toAbs(snapshot.root, path);
+  return c.type === 'path' ? c.path : undefined;
 }
 
 /** True when `path` is `ancestor` or lies below it. */

@@ -5,10 +5,9 @@
  * 22,000 main-thread lstats become ~2,500 trips. Everything else goes one action at a time (apply-plan.ts).
  */
 import { DIR_OP, DIRS, nativeAddon, type Addon } from '../native.js';
-import { baseName, parentOf } from '../paths.js';
+import { baseName, diskPathOf, parentOf } from '../paths.js';
 import type { Action, CopyAction, MkdirAction, Outcome, SetAttrsAction, UpdateAction } from '../types.js';
 import type { ApplyContext } from './context.js';
-import { onDisk } from './write-file.js';
 import { nativeError, unsafeParent, writeBatchNative } from './write-native.js';
 
 /** Entries per trip: enough to amortise the trip, few enough to keep both cores busy and aborts prompt. */
@@ -17,9 +16,10 @@ const BATCH = 48;
 type Batchable = CopyAction | UpdateAction | MkdirAction | (SetAttrsAction & { kind: 'dir' });
 
 function batchable(ctx: ApplyContext, a: Action): a is Batchable {
-  if (a.op === 'copy') return onDisk(ctx, a.path);
+  const onDisk = (): boolean => diskPathOf(ctx.source, a.path) !== undefined;
+  if (a.op === 'copy') return onDisk();
   // An update with a backup folder moves the old file away first, in JavaScript (write-file.ts).
-  if (a.op === 'update') return onDisk(ctx, a.path) && !ctx.backup;
+  if (a.op === 'update') return onDisk() && !ctx.backup;
   if (a.op === 'mkdir') return a.path !== '';
   return a.op === 'setAttrs' && a.kind === 'dir' && a.path !== '';
 }

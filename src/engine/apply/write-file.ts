@@ -6,12 +6,11 @@
 import { constants, createWriteStream } from 'node:fs';
 import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { isGone } from '../errors.js';
 import { nativeAddon } from '../native.js';
-import { parentOf, toAbs } from '../paths.js';
+import { diskPathOf, parentOf, toAbs } from '../paths.js';
 import { toEntry } from '../scan/to-entry.js';
 import { sameMtime, toUtimes } from '../times.js';
-import type { ContentSource, CopyAction, FileEntry, RelPath, UpdateAction } from '../types.js';
+import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
 import { type ApplyContext, tempNameIn } from './context.js';
 import { TornCopyError, TRIES, type WriteResult } from './write-result.js';
@@ -26,7 +25,6 @@ async function writeContent(content: ContentSource, tmp: string): Promise<void> 
   await pipeline(content.open(), createWriteStream(tmp));
 }
 
-/** Copies once; returns the source's state after the copy, or undefined if it is gone. */
 /** The source's state now, or 'gone' if it is no longer a regular file (deleted, or replaced by a folder or link). */
 async function sourceNow(path: string): Promise<FileEntry | 'gone'> {
   const st = await lstat(path, { bigint: true }).catch(() => undefined);
@@ -49,15 +47,9 @@ function unchanged(a: FileEntry, b: FileEntry): boolean {
   return a.size === b.size && sameMtime(a.mtimeMs, b.mtimeMs) && a.ino === b.ino;
 }
 
-/** True when the file's bytes are at `<source root>/<path>` (not a vinyl buffer, stream or other path): the addon can copy it. */
-export function onDisk(ctx: ApplyContext, path: RelPath): boolean {
-  const c = ctx.source.contents?.get(path);
-  return c === undefined || (c.type === 'path' && c.path === toAbs(ctx.source.root, path));
-}
-
 export async function writeFileAction(ctx: ApplyContext, action: CopyAction | UpdateAction): Promise<WriteResult> {
   const content: ContentSource = ctx.source.contents?.get(action.path) ?? { type: 'path', path: toAbs(ctx.source.root, action.path) };
-  const native = onDisk(ctx, action.path) ? nativeAddon() : undefined;
+  const native = diskPathOf(ctx.source, action.path) !== undefined ? nativeAddon() : undefined;
   if (native) return writeNative(native, ctx, action);
   ctx.parents.check(action.path);
   const finalAbs = toAbs(ctx.root, action.path);

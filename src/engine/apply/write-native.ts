@@ -5,7 +5,7 @@
  */
 import { rename, unlink } from 'node:fs/promises';
 import { type Addon, COPY } from '../native.js';
-import { baseName, parentOf, toAbs } from '../paths.js';
+import { baseName, diskPathOf, parentOf, toAbs } from '../paths.js';
 import type { CopyAction, RelPath, UpdateAction } from '../types.js';
 import { backUp } from './backup.js';
 import { type ApplyContext, tempName } from './context.js';
@@ -42,7 +42,7 @@ export async function writeBatchNative(
   native: Addon, ctx: ApplyContext, parent: RelPath, actions: readonly (CopyAction | UpdateAction)[], rename: boolean,
 ): Promise<{ results: BatchResult[]; tmpNames: string[] }> {
   const tmpNames = actions.map(() => tempName());
-  const sources = actions.map((a) => toAbs(ctx.source.root, a.path));
+  const sources = actions.map((a) => diskPathOf(ctx.source, a.path) as string);
   const expect = actions.flatMap((a) => (a.op === 'update' ? [a.expect.size ?? -1, a.expect.mtimeMs ?? -1, a.expect.ino ?? -1] : [Number.NaN, Number.NaN, Number.NaN]));
   const { results, errors } = await native.copy(ctx.root, parent, sources, tmpNames, actions.map((a) => baseName(a.path)), rename, expect);
   return {
