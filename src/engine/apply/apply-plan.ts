@@ -1,6 +1,5 @@
 /** The only writer: runs a plan's actions in order, neighbours of a parallel batch at once, and records outcomes. */
 import pLimit from 'p-limit';
-import { describeError, isGone } from '../errors.js';
 import { parentOf } from '../paths.js';
 import { batchOf } from '../plan/order.js';
 import type { Action, Outcome, Plan } from '../types.js';
@@ -9,6 +8,7 @@ import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
 import { removeEntry } from './remove.js';
 import { setAttrs } from './set-attrs.js';
 import { nativeBatches, runNativeBatch } from './native-batches.js';
+import { failedOutcome, outcomeOf } from './outcome.js';
 import { type WriteResult, writeFileAction } from './write-file.js';
 
 async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
@@ -30,22 +30,11 @@ async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
   }
 }
 
-function bytesOf(action: Action): number {
-  return action.op === 'copy' || action.op === 'update' ? action.source.size : 0;
-}
-
-function failed(action: Action, err: unknown): Outcome {
-  // A destination parent removed under us is a race, not a failure: the next run converges.
-  if (isGone(err) && action.op === 'setAttrs') return { action, status: 'vanished', bytes: 0 };
-  return { action, status: 'failed', bytes: 0, error: describeError(err) };
-}
-
-async function outcomeOf(ctx: ApplyContext, action: Action): Promise<Outcome> {
+async function runOne(ctx: ApplyContext, action: Action): Promise<Outcome> {
   try {
-    const status = await run(ctx, action);
-    return { action, status, bytes: status === 'done' ? bytesOf(action) : 0 };
+    return outcomeOf(action, await run(ctx, action));
   } catch (err) {
-    return failed(action, err);
+    return failedOutcome(action, err);
   }
 }
 
@@ -105,17 +94,17 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     let j = i + 1;
     if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
     if (j - i === 1) {
-      record(await outcomeOf(ctx, actions[i] as Action));
+      record(await runOne(ctx, actions[i] as Action));
     } else {
       const { batches, rest } = nativeBatches(ctx, actions.slice(i, j));
       await Promise.all([
         ...batches.map((b) => limit(async () => {
           if (hooks.signal?.aborted) return;
-          for (const o of await runNativeBatch(ctx, b, failed)) record(o);
+          for (const o of await runNativeBatch(ctx, b)) record(o);
         })),
         ...spreadByFolder(rest).map((a) => limit(async () => {
           if (hooks.signal?.aborted) return;
-          record(await outcomeOf(ctx, a));
+          record(await runOne(ctx, a));
         })),
       ]);
     }

@@ -8,7 +8,8 @@ import { DIR_OP, DIRS, nativeAddon, type Addon } from '../native.js';
 import { baseName, diskPathOf, parentOf } from '../paths.js';
 import type { Action, CopyAction, MkdirAction, Outcome, SetAttrsAction, UpdateAction } from '../types.js';
 import type { ApplyContext } from './context.js';
-import { nativeError, unsafeParent, writeBatchNative } from './write-native.js';
+import { failedOutcome, outcomeOf } from './outcome.js';
+import { type BatchResult, nativeError, unsafeParent, writeBatchNative } from './write-native.js';
 
 /** Entries per trip: enough to amortise the trip, few enough to keep both cores busy and aborts prompt. */
 const BATCH = 48;
@@ -47,7 +48,7 @@ export function nativeBatches(ctx: ApplyContext, group: readonly Action[]): { ba
   return { batches, rest };
 }
 
-async function runDirs(native: Addon, ctx: ApplyContext, batch: readonly (MkdirAction | SetAttrsAction)[], failed: (a: Action, err: unknown) => Outcome): Promise<Outcome[]> {
+async function runDirs(native: Addon, ctx: ApplyContext, batch: readonly (MkdirAction | SetAttrsAction)[]): Promise<Outcome[]> {
   const first = batch[0] as MkdirAction | SetAttrsAction;
   const parent = parentOf(first.path);
   const isMkdir = first.op === 'mkdir';
@@ -60,32 +61,31 @@ async function runDirs(native: Addon, ctx: ApplyContext, batch: readonly (MkdirA
     switch (results[i]) {
       case DIRS.done:
         if (isMkdir) ctx.parents.trust(action.path);
-        return { action, status: 'done', bytes: 0 };
+        return outcomeOf(action, 'done');
       case DIRS.gone:
-        return { action, status: 'vanished', bytes: 0 };
+        return outcomeOf(action, 'vanished');
       case DIRS.changed:
-        return { action, status: 'changed-since-scan', bytes: 0 };
+        return outcomeOf(action, 'changed-since-scan');
       case DIRS.unsafe:
-        return failed(action, unsafeParent(ctx, action.path));
+        return failedOutcome(action, unsafeParent(ctx, action.path));
       default:
-        return failed(action, nativeError(errors[i]));
+        return failedOutcome(action, nativeError(errors[i]));
     }
   });
 }
 
 /** Runs one batch; every action gets its outcome, a failure of the whole trip included. */
-export async function runNativeBatch(ctx: ApplyContext, batch: readonly Batchable[], failed: (a: Action, err: unknown) => Outcome): Promise<Outcome[]> {
+export async function runNativeBatch(ctx: ApplyContext, batch: readonly Batchable[]): Promise<Outcome[]> {
   const native = nativeAddon() as Addon;
   try {
-    if (batch[0]?.op !== 'copy' && batch[0]?.op !== 'update') return await runDirs(native, ctx, batch as (MkdirAction | SetAttrsAction)[], failed);
+    if (batch[0]?.op !== 'copy' && batch[0]?.op !== 'update') return await runDirs(native, ctx, batch as (MkdirAction | SetAttrsAction)[]);
     const copies = batch as (CopyAction | UpdateAction)[];
     const { results } = await writeBatchNative(native, ctx, parentOf((copies[0] as CopyAction | UpdateAction).path), copies, true);
     return copies.map((action, i) => {
-      const r = results[i];
-      if (r instanceof Error) return failed(action, r);
-      return { action, status: r ?? 'done', bytes: r === 'done' ? action.source.size : 0 };
+      const r = results[i] as BatchResult;
+      return r instanceof Error ? failedOutcome(action, r) : outcomeOf(action, r);
     });
   } catch (err) {
-    return batch.map((action) => failed(action, err));
+    return batch.map((action) => failedOutcome(action, err));
   }
 }

@@ -4,18 +4,16 @@
  * (size or mtime differ before and after) is copied again, a few times, then reported as failed.
  */
 import { constants, createWriteStream } from 'node:fs';
-import { chmod, copyFile, lstat, rename, unlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { nativeAddon } from '../native.js';
 import { diskPathOf, parentOf, toAbs } from '../paths.js';
 import { toEntry } from '../scan/to-entry.js';
 import { sameMtime, toUtimes } from '../times.js';
 import type { ContentSource, CopyAction, FileEntry, UpdateAction } from '../types.js';
-import { backUp } from './backup.js';
 import { type ApplyContext, tempNameIn } from './context.js';
-import { TornCopyError, TRIES, type WriteResult } from './write-result.js';
+import { putInPlace, TornCopyError, TRIES, type WriteResult } from './write-result.js';
 import { writeNative } from './write-native.js';
-import { checkExpected } from './expect.js';
 
 export type { WriteResult } from './write-result.js';
 
@@ -52,7 +50,6 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
   const native = diskPathOf(ctx.source, action.path) !== undefined ? nativeAddon() : undefined;
   if (native) return writeNative(native, ctx, action);
   ctx.parents.check(action.path);
-  const finalAbs = toAbs(ctx.root, action.path);
   const tmp = tempNameIn(toAbs(ctx.root, parentOf(action.path)));
   let expected: FileEntry = action.source;
   let placed = false;
@@ -69,13 +66,9 @@ export async function writeFileAction(ctx: ApplyContext, action: CopyAction | Up
     // copyFile copies mode bits; a buffer or stream gets the default mode, so set it.
     if (content.type !== 'path') await chmod(tmp, expected.mode);
     await utimes(tmp, Date.now() / 1000, toUtimes(expected.mtimeMs));
-    if (action.op === 'update') {
-      if ((await checkExpected(finalAbs, action.expect)) !== 'ok') return 'changed-since-scan';
-      await backUp(ctx, action.path);
-    }
-    await rename(tmp, finalAbs);
-    placed = true;
-    return 'done';
+    const result = await putInPlace(ctx, action, tmp);
+    placed = result === 'done';
+    return result;
   } finally {
     if (!placed) await unlink(tmp).catch(() => undefined);
   }

@@ -3,15 +3,13 @@
  * update and the rename into place, a folder's batch per trip to the thread pool, in a folder opened without
  * following any symlink. Same results as the JavaScript path in write-file.ts (test/engine/native-copy.test.ts).
  */
-import { rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { type Addon, COPY } from '../native.js';
 import { baseName, diskPathOf, parentOf, toAbs } from '../paths.js';
 import type { CopyAction, RelPath, UpdateAction } from '../types.js';
-import { backUp } from './backup.js';
 import { type ApplyContext, tempName } from './context.js';
-import { checkExpected } from './expect.js';
 import { UnsafeParentError } from './safe-parent.js';
-import { TornCopyError, TRIES, type WriteResult } from './write-result.js';
+import { putInPlace, TornCopyError, TRIES, type WriteResult } from './write-result.js';
 
 /** What became of one file of a native batch: a WriteResult, or the error to report for it. */
 export type BatchResult = WriteResult | Error;
@@ -80,11 +78,9 @@ export async function writeNative(native: Addon, ctx: ApplyContext, action: Copy
   const tmpAbs = toAbs(toAbs(ctx.root, parent), tmpNames[0] as string);
   let placed = false;
   try {
-    if ((await checkExpected(toAbs(ctx.root, action.path), action.expect)) !== 'ok') return 'changed-since-scan';
-    await backUp(ctx, action.path);
-    await rename(tmpAbs, toAbs(ctx.root, action.path));
-    placed = true;
-    return 'done';
+    const result = await putInPlace(ctx, action, tmpAbs);
+    placed = result === 'done';
+    return result;
   } finally {
     if (!placed) await unlink(tmpAbs).catch(() => undefined);
   }
