@@ -104,12 +104,16 @@ napi_value absync_queue(napi_env env, const char *name, napi_async_execute_callb
   return promise;
 }
 
+void absync_reject(napi_env env, napi_deferred deferred, const char *message) {
+  napi_value msg, err;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &err);
+  napi_reject_deferred(env, deferred, err);
+}
+
 void absync_settle_batch(napi_env env, napi_deferred deferred, napi_status status, void *job, uint32_t n, const AbsyncBatchView *view) {
   if (status != napi_ok) {
-    napi_value msg, err;
-    napi_create_string_utf8(env, view->cancelled, NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, deferred, err);
+    absync_reject(env, deferred, view->cancelled);
     return;
   }
   napi_value result, ab, results, errors;

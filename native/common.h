@@ -37,6 +37,9 @@ typedef struct {
   const char *cancelled;
 } AbsyncBatchView;
 
+/* Rejects a job's promise with an Error carrying `message` (a cancelled job). */
+void absync_reject(napi_env env, napi_deferred deferred, const char *message);
+
 /* Resolves with { results: Int32Array, errors: (string | undefined)[] }, or rejects when the work was cancelled. */
 void absync_settle_batch(napi_env env, napi_deferred deferred, napi_status status, void *job, uint32_t n, const AbsyncBatchView *view);
 

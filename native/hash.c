@@ -75,10 +75,7 @@ static void free_job(HashJob *job) {
 static void complete(napi_env env, napi_status status, void *data) {
   HashJob *job = (HashJob *)data;
   if (status != napi_ok) {
-    napi_value msg, err;
-    napi_create_string_utf8(env, "hashing cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, job->deferred, err);
+    absync_reject(env, job->deferred, "hashing cancelled");
   } else {
     napi_value out;
     napi_create_array_with_length(env, job->n, &out);

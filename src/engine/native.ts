@@ -1,6 +1,6 @@
 /**
- * The optional native addon (native/*.c, built by `npm install` when a C compiler is there): the scan's walk and the
- * apply's file writes, each in one trip to a libuv pool thread. Everything it does has a JavaScript path with the
+ * The optional native addon (native/*.c, built by `npm install` when a C compiler is there): the scan's walks, the
+ * digests, and apply's file writes and folder steps, each a batch per trip to a libuv pool thread. Everything it does has a JavaScript path with the
  * same results, used when the addon is missing or ABSYNC_NO_NATIVE=1; tests compare the two.
  */
 import { createRequire } from 'node:module';
@@ -62,12 +62,12 @@ export interface Addon {
     root: string, parent: string, sources: readonly string[], tmpNames: readonly string[], finalNames: readonly string[],
     rename: boolean, expect: readonly number[],
   ): Promise<BatchResults>;
+  /** Hex digests (md5, sha1 or sha256) of files on disk, undefined where one could not be read. */
+  hash(paths: readonly string[], algorithm: string): Promise<(string | undefined)[]>;
   /**
    * Folders `names` in folder `parent` (relative to `root`, opened once): created (mode 0700 until their attributes
    * are set), or given `modes[i]` (-1: leave) and `mtimes[i]` (ms, NaN: leave) through the folder itself.
    */
-  /** Hex digests (md5, sha1 or sha256) of files on disk, undefined where one could not be read. */
-  hash(paths: readonly string[], algorithm: string): Promise<(string | undefined)[]>;
   dirs(
     root: string, parent: string, op: (typeof DIR_OP)[keyof typeof DIR_OP], names: readonly string[], modes: readonly number[], mtimes: readonly number[],
   ): Promise<BatchResults>;

@@ -9,6 +9,7 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import type { PlanRules } from './plan/plan-mirror.js';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { nativeAddonMissing } from './native.js';
+import { traceLine, tracing } from './trace.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
@@ -105,10 +106,10 @@ function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: 
 
 /** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
 function tracer(startedAt: number): (phase: string) => void {
-  if (process.env['ABSYNC_TRACE'] !== '1') return () => undefined;
+  if (!tracing()) return () => undefined;
   const missing = nativeAddonMissing();
-  process.stderr.write(`absync trace: engine ${missing === '' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${missing})`}\n`);
-  return (phase) => process.stderr.write(`absync trace: ${phase} ${(performance.now() - startedAt).toFixed(1)} ms\n`);
+  traceLine(`engine ${missing === '' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${missing})`}`);
+  return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {

@@ -7,6 +7,7 @@ import type { ApplyContext } from './context.js';
 import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
 import { removeEntry } from './remove.js';
 import { setAttrs } from './set-attrs.js';
+import { traceLine, tracing } from '../trace.js';
 import { nativeBatches, runNativeBatch } from './native-batches.js';
 import { failedOutcome, outcomeOf } from './outcome.js';
 import { type WriteResult, writeFileAction } from './write-file.js';
@@ -64,21 +65,22 @@ function spreadByFolder(group: readonly Action[]): Action[] {
 }
 
 /** ABSYNC_TRACE=1: time and count per kind of step, printed at the end of apply. */
-function tracer(): ((kind: string, ms: number, n: number) => void) | undefined {
-  if (process.env['ABSYNC_TRACE'] !== '1') return undefined;
-  const totals = new Map<string, { ms: number; n: number }>();
-  return (kind, ms, n) => {
-    if (kind === '') {
-      for (const [k, v] of totals) process.stderr.write(`absync trace: apply ${k}: ${v.n} actions, ${v.ms.toFixed(1)} ms\n`);
-      return;
-    }
-    const t = totals.get(kind) ?? { ms: 0, n: 0 };
-    totals.set(kind, { ms: t.ms + ms, n: t.n + n });
-  };
+class StepTotals {
+  private readonly totals = new Map<string, { ms: number; n: number }>();
+
+  add(batch: string, ms: number, n: number): void {
+    const kind = batch.replace(/:\d+$/, '');
+    const t = this.totals.get(kind) ?? { ms: 0, n: 0 };
+    this.totals.set(kind, { ms: t.ms + ms, n: t.n + n });
+  }
+
+  print(): void {
+    for (const [k, v] of this.totals) traceLine(`apply ${k}: ${v.n} actions, ${v.ms.toFixed(1)} ms`);
+  }
 }
 
 export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: number, hooks: ApplyHooks = {}): Promise<Outcome[]> {
-  const trace = tracer();
+  const steps = tracing() ? new StepTotals() : undefined;
   const outcomes: Outcome[] = [];
   const limit = pLimit(concurrency);
   const record = (o: Outcome): void => {
@@ -108,9 +110,9 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
         })),
       ]);
     }
-    if (trace) trace(batch.replace(/:\d+$/, ''), performance.now() - t0, j - i);
+    steps?.add(batch, performance.now() - t0, j - i);
     i = j;
   }
-  trace?.('', 0, 0);
+  steps?.print();
   return outcomes;
 }
