@@ -162,7 +162,7 @@ export class ApiHost {
 
 export interface ToolContext {
   readonly api: ApiHost;
-  /** The CLI script (the frozen copy's dist/src/cli.js). */
+  /** The CLI script (the frozen copy's dist/src/cli/cli.js). */
   readonly cli: string;
   /** Scratch folder for GNU time's output. */
   readonly scratch: string;

@@ -1,8 +1,8 @@
 /** The watch wrapper's options: the engine's, plus when to run and where to log. Checked when the watch starts. */
 import { resolve } from 'node:path';
 import fancyLog from 'fancy-log';
-import { withLogExcluded } from './log-file.js';
-import { resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from './engine/index.js';
+import { withLogExcluded } from '../shared/log-file.js';
+import { resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from '../engine/index.js';
 
 /** One finished run of a watch. */
 export interface WatchRun {

@@ -1,5 +1,5 @@
 /** The plugin's options: the engine's SyncOptions minus source and destination, plus what only the plugin does. */
-import { resolveOptions, type ResolvedOptions, type SyncOptions } from './engine/index.js';
+import { resolveOptions, type ResolvedOptions, type SyncOptions } from '../engine/index.js';
 
 export interface PluginOptions extends Omit<SyncOptions, 'source' | 'destination'> {
   /** Pass on only the files that were copied, updated or moved (for a deploy step). Default false: all files. */

@@ -1,5 +1,5 @@
 /** Human-readable lines for a Summary, shared by the CLI, the watch wrapper and the log file. */
-import type { Failure, Summary } from './engine/index.js';
+import type { Failure, Summary } from '../engine/index.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -1,5 +1,5 @@
 /** A run's plan and outcomes folded into one FileAction per destination path, for tagging the files passed on. */
-import { parentOf, type Action, type Outcome, type Plan, type RelPath, type Summary } from './engine/index.js';
+import { parentOf, type Action, type Outcome, type Plan, type RelPath, type Summary } from '../engine/index.js';
 import type { FileAction } from './vinyl-file.js';
 
 const RANK: Record<FileAction, number> = {

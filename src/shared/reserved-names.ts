@@ -1,5 +1,5 @@
 /** Names the engine writes into a destination: a vinyl file is never mirrored under one, and the watcher ignores them. */
-import { isTempName, LOCK_NAME } from './engine/index.js';
+import { isTempName, LOCK_NAME } from '../engine/index.js';
 
 /** True for a relative path the engine reserves: a temporary name at any depth, or the lock file in the root. */
 export function isReservedPath(path: string): boolean {

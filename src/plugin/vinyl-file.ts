@@ -2,7 +2,7 @@
  * The parts of a vinyl file the gulp faces use, declared here so that neither the engine nor the package's types
  * depend on vinyl (a devDependency; gulp hands the objects in).
  */
-import type { RelPath } from './engine/index.js';
+import type { RelPath } from '../engine/index.js';
 
 /** What happened to a file the plugin received, as seen by the destination. */
 export type FileAction =

@@ -6,12 +6,12 @@
 import { basename, relative, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { isInsideAbs, runSync } from './engine/index.js';
-import { formatFailure, formatSummary } from './format.js';
-import { LogFile } from './log-file.js';
-import { createExcludes } from './path-filter.js';
-import { isReservedName } from './reserved-names.js';
-import { Runner, type Trigger } from './runner.js';
+import { isInsideAbs, runSync } from '../engine/index.js';
+import { formatFailure, formatSummary } from '../shared/format.js';
+import { LogFile } from '../shared/log-file.js';
+import { createExcludes } from '../shared/path-filter.js';
+import { isReservedName } from '../shared/reserved-names.js';
+import { Runner, type Trigger } from '../shared/runner.js';
 import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions, type WatchRun } from './watch-options.js';
 
 export type { WatchOptions, WatchRun } from './watch-options.js';

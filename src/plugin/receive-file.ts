@@ -3,9 +3,9 @@
  * whether it is mirrored at all. Nothing is read or written here.
  */
 import { resolve } from 'node:path';
-import { checkRelative, isInsideAbs, type RelPath } from './engine/index.js';
-import type { Excludes } from './path-filter.js';
-import { isReservedPath } from './reserved-names.js';
+import { checkRelative, isInsideAbs, type RelPath } from '../engine/index.js';
+import type { Excludes } from '../shared/path-filter.js';
+import { isReservedPath } from '../shared/reserved-names.js';
 import type { VinylFile } from './vinyl-file.js';
 
 /** A file as received, checked and classified before the stream ends. */

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2. */
 import { readFileSync } from 'node:fs';
-import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary } from './engine/index.js';
+import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary } from '../engine/index.js';
 import { parseCli, UsageError, USAGE, type CliArgs } from './cli-args.js';
-import { formatFailure, formatSummary, summaryJson } from './format.js';
-import { LogFile, withLogExcluded } from './log-file.js';
-import { Runner } from './runner.js';
+import { formatFailure, formatSummary, summaryJson } from '../shared/format.js';
+import { LogFile, withLogExcluded } from '../shared/log-file.js';
+import { Runner } from '../shared/runner.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isInsideAbs, type SyncOptions } from './engine/index.js';
+import { isInsideAbs, type SyncOptions } from '../engine/index.js';
 
 export class LogFile {
   readonly path: string;

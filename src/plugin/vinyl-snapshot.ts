@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { mtimeOf, parentOf, type ContentSource, type DirEntry, type Entry, type RelPath, type Snapshot } from './engine/index.js';
+import { mtimeOf, parentOf, type ContentSource, type DirEntry, type Entry, type RelPath, type Snapshot } from '../engine/index.js';
 import { ENCODING_HINT, hasReplacement, looksDecoded } from './encoding-check.js';
 import type { Received } from './receive-file.js';
 import type { SpoolDir } from './spool.js';

@@ -2,7 +2,7 @@
  * Exclude/include globs for paths that do not come from a scan (the gulp plugin's vinyl files, the watcher's
  * events): the engine's own filter, plus what a scan does implicitly, never descending into an excluded folder.
  */
-import { createFilter, type RelPath } from './engine/index.js';
+import { createFilter, type RelPath } from '../engine/index.js';
 
 /** True when `path` (or, as a scan would see it, one of its folders) is left out by the globs. */
 export type Excludes = (path: RelPath, isDir: boolean) => boolean;

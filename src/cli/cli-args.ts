@@ -1,6 +1,6 @@
 /** `absync <source> <destination> [interval-seconds] [logfile] [options]` parsed into engine options. */
 import { parseArgs } from 'node:util';
-import type { HashAlgorithm, SyncOptions } from './engine/index.js';
+import type { HashAlgorithm, SyncOptions } from '../engine/index.js';
 
 export const USAGE = `usage: absync <source> <destination> [interval-seconds] [logfile] [options]
 

@@ -4,7 +4,7 @@
  * a fraction of a microsecond off. So when a file's mtime is still the one on disk, it is read again exactly.
  */
 import { lstat, stat } from 'node:fs/promises';
-import { mtimeOf } from './engine/index.js';
+import { mtimeOf } from '../engine/index.js';
 import type { VinylFile, VinylStat } from './vinyl-file.js';
 
 /** file.stat.mtime wins (plugins set it); mtimeMs adds the sub-millisecond part when both agree (Node rounds the Date). */

@@ -4,8 +4,8 @@
  * run was refused or any entry failed.
  */
 import fancyLog from 'fancy-log';
-import { resolveOptions, runSync, type Summary, type SyncOptions } from './engine/index.js';
-import { formatFailure, formatSummary } from './format.js';
+import { resolveOptions, runSync, type Summary, type SyncOptions } from '../engine/index.js';
+import { formatFailure, formatSummary } from '../shared/format.js';
 
 export interface TaskOptions extends SyncOptions {
   /** The task's name in gulp's output and `gulp --tasks`. Default 'absync'. */
