@@ -47,11 +47,12 @@ function loadPlanner(): NonNullable<typeof planner> {
 /** Builds the plan exactly as a real run would; a dry run stops here. */
 export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot): Promise<Plan> {
   const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
+  const protect = createMatcher(options.protect);
   const rules: PlanRules = {
     checksum: options.checksum,
     delete: options.delete,
     detectRenames: options.detectRenames,
-    ...(options.protect.length > 0 ? { isProtected: createMatcher(options.protect) } : {}),
+    ...(protect ? { isProtected: protect } : {}),
   };
   const needs = hashNeeds(source, destination, rules);
   // Hashing and applying are loaded when needed: a run that finds nothing to do starts faster without them.
@@ -74,7 +75,7 @@ async function fixRootTimes(destination: string, source: Snapshot): Promise<void
 async function apply(plan: Plan, source: Snapshot, root: string, options: ResolvedOptions, hooks: RunHooks): Promise<Outcome[]> {
   const { applyPlan } = await import('./apply/apply-plan.js');
   const { ParentGuard } = await import('./apply/safe-parent.js');
-  const ctx = { root, source, parents: new ParentGuard(root), ...(options.backupDir ? { backup: options.backupDir } : {}) };
+  const ctx = { root, source, parents: new ParentGuard(root), slots: new Map<number, string>(), ...(options.backupDir ? { backup: options.backupDir } : {}) };
   return applyPlan(ctx, plan, options.concurrency, {
     ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),

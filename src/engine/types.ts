@@ -132,26 +132,46 @@ interface ActionBase {
 /** Create a folder (attributes are set later by a setAttrs action). */
 export interface MkdirAction extends ActionBase { readonly op: 'mkdir'; readonly mode: number }
 /** Write a file that does not exist in the destination. */
-export interface CopyAction extends ActionBase { readonly op: 'copy'; readonly source: FileEntry }
+export interface CopyAction extends ActionBase {
+  readonly op: 'copy';
+  readonly source: FileEntry;
+  /** The permission bits to give it when they are not the source's (`perms: false`); otherwise as read. */
+  readonly mode?: number;
+}
 /** Overwrite a destination file whose content differs. */
 export interface UpdateAction extends ActionBase {
   readonly op: 'update';
   readonly source: FileEntry;
   readonly expect: Fingerprint;
+  /** As CopyAction's: with `perms: false`, the destination file's own mode. */
+  readonly mode?: number;
+}
+/** Rename a whole destination folder from `from` to `path` in one step (`path` must not exist). */
+export interface RenameAction extends ActionBase {
+  readonly op: 'rename';
+  readonly from: RelPath;
+  /** What must be at `from`. */
+  readonly expect: Fingerprint;
 }
 /**
- * Rename a destination entry (file or whole folder) from `from` to `path`. File moves go in two steps through a
- * temporary name in the destination root ('stage' before any delete, 'unstage' after folders exist), so that swaps
- * and chains (A->B, B->C, A<->B) never overwrite what is still to be moved; folder renames are one step.
+ * File moves go in two steps through a temporary name, so that swaps and chains (A->B, B->C, A<->B) never overwrite
+ * what is still to be moved: first the file at `path` is staged (before any delete) into temporary slot `slot` in the
+ * destination root; apply picks the slot's unpredictable name.
  */
-export interface MoveAction extends ActionBase {
-  readonly op: 'move';
-  readonly from: RelPath;
-  /** What must be at `from` (stage, folder rename) or at `path` if it is replaced (unstage). */
+export interface StageAction extends ActionBase {
+  readonly op: 'stage';
+  readonly slot: number;
+  /** What must be at `path`. */
+  readonly expect: Fingerprint;
+}
+/** ...then, once folders exist, the staged file goes from its slot to `path`. */
+export interface UnstageAction extends ActionBase {
+  readonly op: 'unstage';
+  readonly slot: number;
+  /** Where the content was in the destination (reported as `origin -> path`). */
+  readonly origin: RelPath;
+  /** What is at `path` and is replaced, if anything. */
   readonly expect?: Fingerprint;
-  readonly step?: 'stage' | 'unstage';
-  /** For 'unstage': the destination path the content came from (reported as `from -> to`). */
-  readonly origin?: RelPath;
 }
 /** Remove a destination entry (a folder only once empty). */
 export interface DeleteAction extends ActionBase { readonly op: 'delete'; readonly expect: Fingerprint }
@@ -175,7 +195,9 @@ export type Action =
   | MkdirAction
   | CopyAction
   | UpdateAction
-  | MoveAction
+  | RenameAction
+  | StageAction
+  | UnstageAction
   | DeleteAction
   | SymlinkAction
   | SetAttrsAction;

@@ -13,6 +13,6 @@ export async function planThenApply(src: string, dst: string, mutate: () => void
   const destination = scanTree(dst, 'destination');
   const plan = await makePlan(options, source, destination);
   mutate();
-  const outcomes = await applyPlan({ root: dst, source, parents: new ParentGuard(dst) }, plan, 4);
+  const outcomes = await applyPlan({ root: dst, source, parents: new ParentGuard(dst), slots: new Map() }, plan, 4);
   return summarize({ source: src, destination: dst, plan, outcomes, startedAt: 0, now: 1 });
 }

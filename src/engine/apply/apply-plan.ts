@@ -1,10 +1,10 @@
 /** The only writer: runs a plan's actions in order, neighbours of a parallel batch at once, and records outcomes. */
 import pLimit from 'p-limit';
 import { parentOf } from '../paths.js';
-import { batchOf } from '../plan/order.js';
+import { batchOf } from './batches.js';
 import type { Action, Outcome, Plan } from '../types.js';
 import type { ApplyContext } from './context.js';
-import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
+import { makeDir, makeSymlink, renameEntry, stageEntry, unstageEntry } from './make-entry.js';
 import { removeEntry } from './remove.js';
 import { setAttrs } from './set-attrs.js';
 import { traceLine, tracing } from '../trace.js';
@@ -23,8 +23,12 @@ async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
       return makeDir(ctx, action);
     case 'symlink':
       return makeSymlink(ctx, action);
-    case 'move':
-      return moveEntry(ctx, action);
+    case 'rename':
+      return renameEntry(ctx, action);
+    case 'stage':
+      return stageEntry(ctx, action);
+    case 'unstage':
+      return unstageEntry(ctx, action);
     case 'setAttrs':
       await setAttrs(ctx, action);
       return 'done';

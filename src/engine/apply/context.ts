@@ -10,6 +10,8 @@ export interface ApplyContext {
   readonly parents: ParentGuard;
   /** Absolute backup folder for deleted and overwritten entries, if any. */
   readonly backup?: string;
+  /** The temporary names that staged moves went to, by slot. */
+  readonly slots: Map<number, string>;
 }
 
 let counter = 0;

@@ -3,9 +3,9 @@ import { lstat, lutimes, mkdir, rename, symlink, unlink } from 'node:fs/promises
 import { isExists } from '../errors.js';
 import { parentOf, toAbs } from '../paths.js';
 import { toUtimes } from '../times.js';
-import type { MkdirAction, MoveAction, SymlinkAction } from '../types.js';
+import type { MkdirAction, RenameAction, StageAction, SymlinkAction, UnstageAction } from '../types.js';
 import { backUp } from './backup.js';
-import { type ApplyContext, tempNameIn } from './context.js';
+import { type ApplyContext, tempName, tempNameIn } from './context.js';
 import { checkExpected } from './expect.js';
 import type { WriteResult } from './write-file.js';
 
@@ -45,25 +45,44 @@ export async function makeSymlink(ctx: ApplyContext, action: SymlinkAction): Pro
   }
 }
 
-export async function moveEntry(ctx: ApplyContext, action: MoveAction): Promise<WriteResult> {
+/** A whole folder renamed in one step; `path` must not exist. */
+export async function renameEntry(ctx: ApplyContext, action: RenameAction): Promise<WriteResult> {
   ctx.parents.check(action.from);
   ctx.parents.check(action.path);
-  const fromAbs = toAbs(ctx.root, action.from);
-  const toAbsPath = toAbs(ctx.root, action.path);
-  if (action.step !== 'unstage' && action.expect) {
-    const state = await checkExpected(fromAbs, action.expect);
-    if (state === 'gone') return 'vanished';
-    if (state === 'changed') return 'changed-since-scan';
-  }
-  if (action.step === 'unstage' && action.expect) {
-    // The target is still the file the plan replaces.
-    const state = await checkExpected(toAbsPath, action.expect);
+  const state = await checkExpected(toAbs(ctx.root, action.from), action.expect);
+  if (state === 'gone') return 'vanished';
+  if (state === 'changed') return 'changed-since-scan';
+  if (await lstat(toAbs(ctx.root, action.path)).then(() => true, () => false)) return 'changed-since-scan';
+  ctx.parents.forget(action.from);
+  await rename(toAbs(ctx.root, action.from), toAbs(ctx.root, action.path));
+  return 'done';
+}
+
+/** A file moved out of the way to its slot's temporary name in the root. */
+export async function stageEntry(ctx: ApplyContext, action: StageAction): Promise<WriteResult> {
+  ctx.parents.check(action.path);
+  const state = await checkExpected(toAbs(ctx.root, action.path), action.expect);
+  if (state === 'gone') return 'vanished';
+  if (state === 'changed') return 'changed-since-scan';
+  const tmp = tempName();
+  ctx.slots.set(action.slot, tmp);
+  await rename(toAbs(ctx.root, action.path), toAbs(ctx.root, tmp));
+  return 'done';
+}
+
+/** A staged file moved from its slot to its target, over the file the plan replaces (backed up first). */
+export async function unstageEntry(ctx: ApplyContext, action: UnstageAction): Promise<WriteResult> {
+  ctx.parents.check(action.path);
+  const tmp = ctx.slots.get(action.slot);
+  if (tmp === undefined) return 'vanished';
+  const target = toAbs(ctx.root, action.path);
+  if (action.expect) {
+    const state = await checkExpected(target, action.expect);
     if (state === 'changed') return 'changed-since-scan';
     if (state === 'ok') await backUp(ctx, action.path);
-  } else if (action.step !== 'stage' && (await lstat(toAbsPath).then(() => true, () => false))) {
+  } else if (await lstat(target).then(() => true, () => false)) {
     return 'changed-since-scan';
   }
-  ctx.parents.forget(action.from);
-  await rename(fromAbs, toAbsPath);
+  await rename(toAbs(ctx.root, tmp), target);
   return 'done';
 }
