@@ -2,7 +2,6 @@
  * The data that flows between the engine's phases: scan -> plan -> apply -> summary.
  * Everything here is plain data, created once and never mutated.
  */
-import type { Readable } from 'node:stream';
 
 /** A `/`-separated path relative to a root; `''` is the root itself. Names are kept exactly as readdir gave them. */
 export type RelPath = string;
@@ -58,9 +57,9 @@ export type EntryKind = Entry['kind'];
 
 /** Where a source file's bytes come from when they are not simply `<root>/<path>` on disk (the gulp plugin). */
 export type ContentSource =
+  /** A local file outside the tree (a vinyl file read: false, or a spooled stream), opened like a tree's file. */
   | { readonly type: 'path'; readonly path: string }
-  | { readonly type: 'buffer'; readonly data: Uint8Array }
-  | { readonly type: 'stream'; readonly open: () => Readable };
+  | { readonly type: 'buffer'; readonly data: Uint8Array };
 
 /** One side of a sync, as scanned. */
 export interface Snapshot {
@@ -84,8 +83,8 @@ export interface Snapshot {
   readonly scope?: readonly RelPath[];
   /** Paths the filters left out; the planner never deletes a folder that holds one. */
   readonly excluded?: readonly RelPath[];
-  /** Destination only: leftover temporary files of an earlier, killed run (absolute paths). */
-  readonly leftovers?: readonly string[];
+  /** Destination only: leftover temporary files of an earlier, killed run (relative paths). */
+  readonly leftovers?: readonly RelPath[];
   /** Paths skipped by filters that the planner must leave alone on the other side. */
   readonly warnings?: readonly ScanWarning[];
 }
