@@ -1,13 +1,13 @@
 /**
  * Content digests for the paths the planner asked about: files of a tree through the tree (the native one hashes a
- * batch per trip to the thread pool, opening each file below the root), vinyl contents here. A file that cannot be
+ * batch per trip to the thread pool, opening each file below the root; a vinyl file on disk by its own path), vinyl
+ * buffers here. A file that cannot be
  * read is left without a digest, so the planner falls back to copying it (and the copy reports the error) rather than
  * trusting a guess.
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { Tree } from './backends/tree.js';
-import { hashFile } from './backends/local-js/js-files.js';
+import type { HashTarget, Tree } from './backends/tree.js';
 import type { HashAlgorithm } from './options.js';
 import type { HashNeeds } from './plan/hash-needs.js';
 import type { DigestPair, Digests, RelPath, Snapshot } from './types.js';
@@ -27,7 +27,7 @@ export async function computeDigests(
   const limit = pLimit(AT_ONCE);
   const jobs: Promise<void>[] = [];
   type Slot = { pair: { source?: string; destination?: string }; side: 'source' | 'destination' };
-  const batches = { source: { paths: [] as RelPath[], slots: [] as Slot[] }, destination: { paths: [] as RelPath[], slots: [] as Slot[] } };
+  const batches = { source: { paths: [] as HashTarget[], slots: [] as Slot[] }, destination: { paths: [] as HashTarget[], slots: [] as Slot[] } };
   const flush = (side: 'source' | 'destination'): void => {
     const b = batches[side];
     if (b.paths.length === 0) return;
@@ -46,9 +46,8 @@ export async function computeDigests(
       if (!want[side]) continue;
       const content = (side === 'source' ? source : destination).snapshot.contents?.get(path);
       if (content?.type === 'buffer') pair[side] = createHash(algorithm).update(content.data).digest('hex');
-      else if (content?.type === 'path') jobs.push(limit(() => hashFile(content.path, algorithm)).then((hex) => void (hex !== undefined && (pair[side] = hex))));
       else {
-        batches[side].paths.push(path);
+        batches[side].paths.push(content?.type === 'path' ? { file: content.path } : path);
         batches[side].slots.push({ pair, side });
         if (batches[side].paths.length >= BATCH) flush(side);
       }

@@ -7,4 +7,6 @@ export { counterOf, describeAction, moveOf, tagOf, type Counter, type Tag } from
 export { createFilter, type FilterRules, type PathFilter } from './scan/filter.js';
 export { isTempName, LOCK_NAME, TMP_PREFIX } from './reserved.js';
 export { mtimeOf } from './times.js';
+export { localEngine } from './backends/choose.js';
+export type { TreeKind } from './backends/tree.js';
 export type * from './types.js';

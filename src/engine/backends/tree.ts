@@ -43,6 +43,9 @@ export interface StepResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/** A file to hash: a path in the tree, or (local trees only) an absolute local path outside it. */
+export type HashTarget = RelPath | { readonly file: string };
+
 /** What scan is asked for. */
 export interface ScanRequest {
   readonly side: 'source' | 'destination';
@@ -85,8 +88,11 @@ export interface Tree {
   scan(request: ScanRequest): Promise<Snapshot>;
   /** The root folder's own attributes, or undefined when it does not exist. */
   rootEntry(): Promise<DirEntry | undefined>;
-  /** Hex digests of regular files; undefined where a file could not be read or is not a regular file any more. */
-  hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]>;
+  /**
+   * Hex digests of regular files of the tree (or, for a local tree, of local files outside it, named `{ file }`: a
+   * vinyl file's bytes on disk); undefined where a file could not be read or is not a regular file any more.
+   */
+  hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]>;
   /** Closes handles and connections; the tree is not used after. */
   close(): Promise<void>;
 }

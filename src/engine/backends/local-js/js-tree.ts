@@ -18,7 +18,7 @@ import type { DirEntry, Fingerprint, RelPath, Snapshot } from '../../types.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import type {
-  AttrItem, DestinationTree, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeLock,
+  AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeLock,
   WriteItem,
 } from '../tree.js';
 import { hashFile, openRegular, writeTemp } from './js-files.js';
@@ -71,8 +71,8 @@ export class JsTree implements SourceTree, DestinationTree {
     return scanBothJs(source.root, this.root, request.rules);
   }
 
-  async hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
-    return Promise.all(paths.map((p) => hashFile(this.abs(p), algorithm)));
+  async hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+    return Promise.all(paths.map((p) => hashFile(typeof p === 'string' ? this.abs(p) : p.file, algorithm)));
   }
 
   async open(path: RelPath): Promise<OpenedFile | 'vanished'> {

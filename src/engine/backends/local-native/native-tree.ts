@@ -20,7 +20,7 @@ import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import { scanTree } from '../local-js/scan-tree.js';
 import type {
-  AttrItem, DestinationTree, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult,
+  AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult,
   TreeCaps, TreeLock, WriteItem,
 } from '../tree.js';
 import type { Addon } from './addon.js';
@@ -115,8 +115,16 @@ export class NativeTree implements SourceTree, DestinationTree {
     return scanPairNative(this.addon, source.root, this.root, request.omitUnchanged, request.compareModes);
   }
 
-  hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
-    return this.addon.hash(this.fd(), paths, algorithm);
+  async hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+    const inTree = paths.filter((p): p is RelPath => typeof p === 'string');
+    const outside = paths.filter((p): p is { file: string } => typeof p !== 'string').map((p) => p.file);
+    const [a, b] = await Promise.all([
+      inTree.length > 0 ? this.addon.hash(this.fd(), inTree, algorithm) : [],
+      outside.length > 0 ? this.addon.hash(-1, outside, algorithm) : [],
+    ]);
+    let i = 0;
+    let k = 0;
+    return paths.map((p) => (typeof p === 'string' ? a[i++] : b[k++]));
   }
 
   async open(path: RelPath): Promise<OpenedFile | 'vanished'> {
