@@ -11,7 +11,7 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import { isInsideAbs } from './paths.js';
 import type { PlanRules } from './plan/rules.js';
 import { checkBackupDir, checkDestination, resolveRoots } from './roots.js';
-import { createMatcher, type FilterRules } from './scan/filter.js';
+import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanTrees } from './scan/scan-trees.js';
 import { readIgnoreFile } from './scan/ignore-file.js';
 import { summarize } from './summary.js';
@@ -133,6 +133,9 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   let lock: TreeLock | undefined;
   try {
     const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
+    // Bad globs refuse the run here, before the destination is created or locked.
+    createFilter(rules);
+    createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
       lock = await trees.destination.lock(options.lockTimeout, true);
