@@ -5,8 +5,10 @@
  *                              exchange each A with its B with renameat2(RENAME_EXCHANGE), pair after pair, in a tight
  *                              loop (from SIGUSR1 on, with --after-usr1); on SIGTERM each pair stops after an even
  *                              number of successful exchanges (trying a while longer if one fails), so all are back
- *   racer rewrite FILE         rewrite FILE in place at the same size, alternately all 'A' and all 'B' bytes, and put
- *                              its mtime back with futimens after each pass; on SIGTERM the pass in progress ends
+ *   racer rewrite FILE [PAUSE_US]
+ *                              rewrite FILE in place at the same size, alternately all 'A' and all 'B' bytes, put its
+ *                              mtime back with futimens after each pass, then pause (so that the mtime looks
+ *                              unchanged most of the time); on SIGTERM the pass in progress ends
  *   racer on-entry DIR swap A B  poll DIR until an entry other than .absync.lock appears (the run has started
  *   racer on-entry DIR truncate FILE   writing there), then exchange A and B once, or truncate FILE to 0
  *
@@ -17,6 +19,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,7 +57,7 @@ static int do_swap(char **pairs, int n, int after_usr1) {
   return 0;
 }
 
-static int do_rewrite(const char *path) {
+static int do_rewrite(const char *path, long pause_us) {
   int fd = open(path, O_WRONLY);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) return perror(path), 1;
@@ -70,6 +73,7 @@ static int do_rewrite(const char *path) {
       off += w;
     }
     if (futimens(fd, times) != 0) return perror("futimens"), 1;
+    if (pause_us > 0) usleep((useconds_t)pause_us);
   }
   return close(fd), 0;
 }
@@ -107,8 +111,8 @@ int main(int argc, char **argv) {
     int after_usr1 = !strcmp(argv[argc - 1], "--after-usr1");
     return do_swap(argv + 2, argc - 2 - after_usr1, after_usr1);
   }
-  if (argc == 3 && !strcmp(argv[1], "rewrite")) return do_rewrite(argv[2]);
+  if ((argc == 3 || argc == 4) && !strcmp(argv[1], "rewrite")) return do_rewrite(argv[2], argc == 4 ? atol(argv[3]) : 0);
   if (argc >= 5 && !strcmp(argv[1], "on-entry")) return do_on_entry(argv[2], argv + 3, argc - 3);
-  fprintf(stderr, "usage: racer swap A B [A2 B2 ...] [--after-usr1] | rewrite FILE | on-entry DIR swap A B | on-entry DIR truncate FILE\n");
+  fprintf(stderr, "usage: racer swap A B [A2 B2 ...] [--after-usr1] | rewrite FILE [PAUSE_US] | on-entry DIR swap A B | on-entry DIR truncate FILE\n");
   return 2;
 }
