@@ -1,5 +1,6 @@
 /*
- * Racers for the adversarial suite, built by the tests with `cc`. Each runs until SIGTERM (or its count), then exits 0.
+ * Racers for the adversarial suite, built by the tests with `cc`. Each runs until SIGTERM (on-entry: until its one
+ * action is done), then exits 0.
  *
  *   racer swap A B [A2 B2 ...] [--after-usr1]
  *                              exchange each A with its B with renameat2(RENAME_EXCHANGE), pair after pair, in a tight
@@ -9,10 +10,13 @@
  *                              rewrite FILE in place at the same size, alternately all 'A' and all 'B' bytes, put its
  *                              mtime back with futimens after each pass, then pause (so that the mtime looks
  *                              unchanged most of the time); on SIGTERM the pass in progress ends
- *   racer on-entry DIR swap A B  poll DIR until an entry other than .absync.lock appears (the run has started
- *   racer on-entry DIR truncate FILE   writing there), then exchange A and B once, or truncate FILE to 0
+ *   racer on-entry DIR swap A B 
+ *   racer on-entry DIR truncate FILE
+ *                              poll DIR until an entry other than .absync.lock appears (the run has started writing
+ *                              there), then exchange A and B once, or truncate FILE to 0
  *
- * Prints "ready\n" on stdout once it is racing.
+ * Prints "ready\n" on stdout once it is racing. It dies with the test that started it (PR_SET_PDEATHSIG), and after
+ * two minutes whatever happens, so a failed test never leaves a racer spinning.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -105,6 +110,8 @@ static int do_on_entry(const char *dir, char **action, int n) {
 }
 
 int main(int argc, char **argv) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  alarm(120);
   signal(SIGTERM, on_term);
   signal(SIGUSR1, on_usr1);
   if (argc >= 4 && !strcmp(argv[1], "swap")) {

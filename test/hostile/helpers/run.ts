@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CLI, REPO } from '../../helpers/cli.js';
 import type { Engine } from './engines.js';
+import { scriptFile } from './script.js';
 
 /** How long any one run may take before it counts as hung (the issue's bound). */
 export const BOUND_MS = 20_000;
@@ -79,12 +80,12 @@ export async function runLib(engine: Engine, options: Record<string, unknown>, o
   const script = `
     const { sync } = await import(${JSON.stringify(INDEX)});
     try {
-      const summary = await sync(JSON.parse(process.argv[1]));
+      const summary = await sync(JSON.parse(process.argv[2]));
       console.log(JSON.stringify({ ok: true, summary }));
     } catch (e) {
       console.log(JSON.stringify({ ok: false, code: e.code, message: String(e.message) }));
     }`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [scriptFile('sync-once', script), JSON.stringify(options)], {
     cwd: opts.cwd ?? REPO,
     env: { ...engine.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
