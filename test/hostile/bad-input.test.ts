@@ -35,7 +35,8 @@ function within(ms: number, probe: () => boolean): Promise<boolean> {
   );
 }
 
-describe('issue 11 bad input: an interval too long for a timer', () => {
+// Mostly waiting (a 2 s window each), so concurrently.
+describe('issue 11 bad input: an interval too long for a timer', { concurrency: true }, () => {
   for (const interval of ['2147484', '4294967.296', '99999999999999999999']) {
     bothEngines(`interval ${interval} s: refused, or clamped with a clear message, never a run every millisecond`, onBoth('Node\'s timer overflows to 1 ms: a run every few ms (TimeoutOverflowWarning)'), async (engine) => {
       const root = tmp();

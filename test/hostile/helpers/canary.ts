@@ -4,6 +4,7 @@
  * nothing appeared beside it.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTree, writeTree, type TreeSpec } from '../../helpers/tree.js';
@@ -73,7 +74,12 @@ function statLine(path: string): string {
   return `${(st.mode & 0o7777n).toString(8)} ${st.mtimeNs / 1000n} ${st.ino}`;
 }
 
-/** The sha1 prefixes readTree gives the canary's files: content that must never show up in a destination. */
+/** The content hash readTree shows for a file with these bytes. */
+export function contentHash(data: string | Uint8Array): string {
+  return createHash('sha1').update(data).digest('hex').slice(0, 12);
+}
+
+/** The content hashes of the files in a readTree result (for a canary: content that must never show up elsewhere). */
 export function contentHashes(tree: Record<string, string>): Set<string> {
   const out = new Set<string>();
   for (const line of Object.values(tree)) {
