@@ -27,23 +27,26 @@ export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, r
     if (entryCount(source) === 0) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
-        `refusing to sync: source ${source.root} is empty and would delete all ${gone.length} entries of ${destination.root} (e.g. ${example}); check the path, or pass --allow-empty-source`,
+        `refusing to sync: source ${source.root} is empty and would delete all ${gone.length} entries of ${destination.root} (e.g. ${example}); check the path, or pass allowEmptySource: true`,
         source.root,
+        'allowEmptySource',
       );
     }
     if (gone.length >= MASS_DELETE_MIN && gone.length >= total * MASS_DELETE_SHARE) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
-        `refusing to sync: source ${source.root} has only ${entryCount(source)} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass --allow-empty-source`,
+        `refusing to sync: source ${source.root} has only ${entryCount(source)} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass allowEmptySource: true`,
         source.root,
+        'allowEmptySource',
       );
     }
   }
   if (gone.length > rules.maxDelete) {
     throw new AbsyncError(
       'E_MAX_DELETE',
-      `refusing to sync: it would delete ${gone.length} entries from ${destination.root} (e.g. ${example}), more than --max-delete ${rules.maxDelete}`,
+      `refusing to sync: it would delete ${gone.length} entries from ${destination.root} (e.g. ${example}), more than maxDelete: ${rules.maxDelete}`,
       destination.root,
+      'maxDelete',
     );
   }
 }
