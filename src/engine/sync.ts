@@ -26,6 +26,11 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
   readonly paths?: readonly RelPath[];
+  /**
+   * Destination entries to leave as they are, each on its own (not what lies below a folder): never deleted,
+   * overwritten or moved. The gulp plugin's partial streams: entries not carried whose source still exists.
+   */
+  readonly keep?: (path: RelPath, isDir: boolean) => boolean;
 }
 
 export interface SyncResult {
@@ -45,13 +50,14 @@ function loadPlanner(): NonNullable<typeof planner> {
 }
 
 /** Builds the plan exactly as a real run would; a dry run stops here. */
-export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot): Promise<Plan> {
+export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, keep?: RunHooks['keep']): Promise<Plan> {
   const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
   const rules: PlanRules = {
     checksum: options.checksum,
     delete: options.delete,
     detectRenames: options.detectRenames,
     ...(options.protect.length > 0 ? { isProtected: createMatcher(options.protect) } : {}),
+    ...(keep ? { isKept: keep } : {}),
   };
   const needs = hashNeeds(source, destination, rules);
   // Hashing and applying are loaded when needed: a run that finds nothing to do starts faster without them.
@@ -59,7 +65,7 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
   const algorithm = options.checksum ? options.hashAlgorithm : 'sha1';
   const digests = needs.size === 0 ? new Map() : await (await import('./hash.js')).computeDigests(needs, source, destination, algorithm);
   const plan = planMirror({ source, destination, digests }, rules);
-  guardPlan(plan, source, destination, options);
+  guardPlan(plan, source, destination, keep ? { ...options, keep } : options);
   return plan;
 }
 
@@ -167,7 +173,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       destination = both.destination ?? { ...EMPTY, root: destRoot };
     }
     trace('scan');
-    const plan = await makePlan(options, source, destination);
+    const plan = await makePlan(options, source, destination, hooks.keep);
     trace('plan');
     if (options.dryRun) {
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };

@@ -21,6 +21,11 @@ export interface PlanRules {
   readonly detectRenames: boolean;
   /** Destination entries that are never deleted or overwritten. */
   readonly isProtected?: (path: RelPath, isDir: boolean) => boolean;
+  /**
+   * Destination entries to leave as they are, each on its own: unlike `isProtected`, a kept folder does not keep
+   * what lies below it. (The gulp plugin: entries a partial stream did not carry whose source still exists.)
+   */
+  readonly isKept?: (path: RelPath, isDir: boolean) => boolean;
 }
 
 export interface PlanInput {
@@ -36,7 +41,7 @@ type Content = CopyAction | UpdateAction;
 export function planMirror(input: PlanInput, rules: PlanRules): Plan {
   const src = input.source.entries;
   const digests = input.digests ?? NO_DIGESTS;
-  const { isProtected, blocked, pinned } = keepOf(input.source, input.destination, rules.isProtected);
+  const { isProtected, blocked, pinned } = keepOf(input.source, input.destination, rules.isProtected, rules.isKept);
 
   const dirMoves = rules.detectRenames
     ? findDirMoves({ src, dst: input.destination.entries, digests, pinned, blocked })
