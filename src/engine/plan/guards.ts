@@ -10,9 +10,14 @@ export interface GuardRules {
   readonly keep?: (path: RelPath, isDir: boolean) => boolean;
 }
 
-/** A near-empty source: the plan deletes at least this many entries and nearly all of the destination. */
+/**
+ * A near-empty source: the plan deletes at least this many entries and nearly all of the destination, from a source
+ * with fewer than half the destination's entries. A source as large as the destination whose names all changed
+ * (content-hashed build output) is a normal deploy, not a mistyped path or an unmounted disk.
+ */
 const MASS_DELETE_MIN = 1000;
 const MASS_DELETE_SHARE = 0.95;
+const MASS_DELETE_SOURCE_SHARE = 0.5;
 
 function deletes(plan: Plan): string[] {
   return plan.actions.filter((a) => a.op === 'delete').map((a) => a.path);
@@ -42,7 +47,7 @@ export function guardPlan(plan: Plan, source: Snapshot, destination: Snapshot, r
         'allowEmptySource',
       );
     }
-    if (gone.length >= MASS_DELETE_MIN && gone.length >= total * MASS_DELETE_SHARE) {
+    if (gone.length >= MASS_DELETE_MIN && gone.length >= total * MASS_DELETE_SHARE && size < total * MASS_DELETE_SOURCE_SHARE) {
       throw new AbsyncError(
         'E_EMPTY_SOURCE',
         `refusing to sync: source ${source.root} has only ${size} entries and would delete ${gone.length} of ${total} entries of ${destination.root}; check the path, or pass allowEmptySource: true`,
