@@ -3,7 +3,7 @@
  * exactly from bigint stats (engine/times.ts). vinyl-fs' `file.stat` is a plain Stats, whose double `mtimeMs` is
  * within a fraction of a microsecond of the truth, on either side: flooring it can land a microsecond low or, when
  * the double rounded up across a microsecond, high (1796110303493630994 ns is 1796110303493.631 ms as a double).
- * So a sub-millisecond mtime that is still the file's on disk is read again exactly, with a bigint stat.
+ * So an mtime that is still the file's on disk is read again exactly, with a bigint stat.
  */
 import { lstat, stat } from 'node:fs/promises';
 import { mtimeOf } from '../engine/index.js';
@@ -22,15 +22,15 @@ function statMtime(st: VinylStat | null | undefined): number | undefined {
 
 /**
  * The entry mtime of a vinyl file: from its stat (exactly, from `mtimeNs` when a plugin gave bigint stats), else
- * `now`. A sub-millisecond value that is the file's on disk is taken from disk exactly; `follow` says whether the
- * stat followed a link.
+ * `now`. A value that is the file's on disk (within the double's error) is taken from disk exactly; `follow` says
+ * whether the stat followed a link.
  */
 export async function mtimeOfVinyl(file: VinylFile, now: number, follow: boolean): Promise<number> {
   const ns = file.stat?.mtimeNs;
   if (typeof ns === 'bigint') return Number(ns / 1000n) / 1000;
   const approx = statMtime(file.stat);
   if (approx === undefined) return now;
-  if (Number.isInteger(approx)) return approx;
+  // Even a whole millisecond may be a double that rounded up (999.9999995 ms): the disk says.
   try {
     const st = await (follow ? stat : lstat)(file.path, { bigint: true });
     if (Math.abs(Number(st.mtimeNs) / 1e6 - approx) < SAME_INSTANT_MS) return mtimeOf(st);

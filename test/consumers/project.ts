@@ -158,6 +158,12 @@ export interface Running {
   readonly exited: Promise<number | null>;
 }
 
+/** Without colours: `--no-color` does not reach PluginError's own (ansi-colors). */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
 const DEFAULT_PACKAGES = ['gulp-absync', 'gulp', 'gulp-replace'];
 
 function linkPackages(dir: string, modules: string, packages: readonly string[]): void {
@@ -183,13 +189,15 @@ export async function project(options: ProjectOptions): Promise<Project> {
     dir,
     gulp(args, opts = {}) {
       const r = spawnSync(process.execPath, argv(args, opts), { cwd: dir, encoding: 'utf8', env: env(opts), timeout: 120_000 });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
+      const stdout = plain(r.stdout);
+      const stderr = plain(r.stderr);
+      return { code: r.status, stdout, stderr, output: stdout + stderr };
     },
     start(args, opts = {}) {
       const child = spawn(process.execPath, argv(args, opts), { cwd: dir, env: env(opts), stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (text += plain(chunk.toString())));
+      child.stderr.on('data', (chunk: Buffer) => (text += plain(chunk.toString())));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       return { child, output: () => text, exited };
     },
