@@ -1,6 +1,6 @@
 /** The gulp plugin over real gulp.src streams and hand-made vinyl files, checked on disk. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -39,6 +39,21 @@ function rewrite(changes: Record<string, string>): Transform {
       done(null, file);
     },
   });
+}
+
+async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: { out: T; stdout: string } }> {
+  const original = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const out = await fn();
+    return { result: { out, stdout: text } };
+  } finally {
+    process.stdout.write = original;
+  }
 }
 
 async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {
@@ -294,4 +309,51 @@ test('bad arguments throw when absync() is called, not in the stream', () => {
   assert.throws(() => absync('out', { changedOnly: 'yes' } as never), isPluginError(/changedOnly must be true or false/));
   assert.throws(() => absync('out', { source: 'src' } as never), isPluginError(/"source" is not a plugin option/));
   assert.throws(() => absync('out', { concurrency: 0 }), isPluginError(/concurrency must be a whole number >= 1/));
+});
+
+test('a partial stream keeps what still exists under its base; onlyStreamed deletes it; an empty stream changes nothing', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'src'), { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+  const dst = join(root, 'dst');
+  await mirror(src(dir), dst);
+  writeTree(join(dir), { 'a.txt': 'A!' });
+  writeTree(dst, { 'stray.txt': 'not in src' });
+  const partial = await mirror(gulp.src(join(dir, 'a.txt'), { base: dir, encoding: false }), dst);
+  assert.deepEqual(actions(partial), { 'a.txt': 'updated' });
+  assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a.txt', 'b.txt', 'sub', 'sub/c.txt'], 'stray.txt goes, b.txt and sub stay');
+
+  const { stderr: quiet } = await captureStderr(async () => {
+    const { result } = await captureStdout(() => mirror(gulp.src(join(root, 'nothing', '**')), dst));
+    assert.deepEqual(result.out, []);
+    assert.match(result.stdout, /the stream carried no files: nothing to mirror, .*dst left as it is/);
+  });
+  assert.equal(quiet, '');
+  assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a.txt', 'b.txt', 'sub', 'sub/c.txt']);
+
+  await mirror(gulp.src(join(dir, 'a.txt'), { base: dir, encoding: false }), dst, { onlyStreamed: true });
+  assert.deepEqual(Object.keys(readTree(dst)), ['a.txt']);
+  await mirror([], dst, { allowEmptySource: true });
+  assert.deepEqual(readTree(dst), {});
+  assert.throws(() => absync('out', { onlyStreamed: 1 } as never), isPluginError(/onlyStreamed must be true or false/));
+});
+
+test('symlinks keep their text as on disk; files gulp reached through a streamed link are left to it', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'src'), {
+    'index.html': 'home', 'docs/a.txt': 'a', 'link.html': { link: './docs/../index.html' }, latest: { link: 'docs' },
+  });
+  const dst = join(root, 'dst');
+  const out = await mirror(src(dir), dst);
+  assert.equal(readlinkSync(join(dst, 'link.html')), './docs/../index.html');
+  assert.equal(readlinkSync(join(dst, 'latest')), 'docs');
+  assert.equal(actions(out)['latest/a.txt'], 'skipped');
+  assertMirror(dir, dst);
+});
+
+test('a destination inside the stream\'s base is refused at its first file, before anything is written', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'site'), { 'a.txt': 'a' });
+  await assert.rejects(mirror(src(dir), join(dir, 'deploy')), isPluginError(/the destination .*site\/deploy is inside .*site, the folder the stream's files come from/));
+  await assert.rejects(mirror(src(dir), dir), isPluginError(/inside the destination/));
+  assert.ok(!existsSync(join(dir, 'deploy')));
 });
