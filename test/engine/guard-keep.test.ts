@@ -76,3 +76,33 @@ describe('keep hook', () => {
     await assert.rejects(makePlan(OPTIONS, snapshot('/src', []), dst, () => false), refusedAsEmpty(/source \/src is empty and would delete all 2 entries of \/dst/));
   });
 });
+
+describe('keep hook and folder renames', () => {
+  it('a kept folder is never renamed away, even when its files reappear under a new folder', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'absync-keep-'));
+    const names = ['a.bin', 'b.bin', 'c.bin', 'd.bin'];
+    const f = (i: number): Entry => ({ kind: 'file', size: 10 + i, mtimeMs: 5000, mode: 0o644, ino: 0 });
+    const src = new Map<RelPath, Entry>([['images', dir()]]);
+    const dst = new Map<RelPath, Entry>([['img', dir()]]);
+    for (const [i, name] of names.entries()) {
+      for (const [side, folder] of [['src', 'images'], ['dst', 'img']] as const) {
+        mkdirSync(join(root, side, folder), { recursive: true });
+        writeFileSync(join(root, side, folder, name), 'x'.repeat(10 + i));
+      }
+      src.set(`images/${name}`, f(i));
+      dst.set(`img/${name}`, f(i));
+    }
+    const options = resolveOptions({ source: join(root, 'src'), destination: join(root, 'dst') });
+    const source: Snapshot = { root: join(root, 'src'), entries: src };
+    const destination: Snapshot = { root: join(root, 'dst'), entries: dst };
+    const renamed = await makePlan(options, source, destination);
+    assert.ok(renamed.actions.some((a) => a.op === 'move' && a.from === 'img' && a.path === 'images'), 'without keep: one folder rename');
+    const kept = await makePlan(options, source, destination, (path) => path === 'img');
+    assert.ok(!kept.actions.some((a) => a.op === 'move' && a.from === 'img'), JSON.stringify(kept.actions));
+    assert.ok(!kept.actions.some((a) => a.path === 'img'), 'the kept folder is not touched');
+    assert.deepEqual(deleted(kept.actions), [], 'its files moved into the new folder instead of being deleted');
+  });
+});

@@ -52,7 +52,8 @@ export function keepOf(source: Snapshot, destination: Snapshot, rule: ProtectRul
   for (const [path, d] of destination.entries) {
     if (d.kind === 'problem' || ((rule || kept) && isProtected(path, d.kind === 'dir'))) {
       pin(path);
-      if (d.kind === 'problem') pinned.add(path);
+      // A kept folder stays where it is even when nothing inside it is kept: it must not be renamed away.
+      if (d.kind === 'problem' || (d.kind === 'dir' && kept?.(path, true))) pinned.add(path);
     }
   }
   return { isProtected, blocked, pinned };
