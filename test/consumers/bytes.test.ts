@@ -12,7 +12,7 @@ import { readFileSync, readlinkSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readTree, type TreeSpec } from '../helpers/tree.js';
-import { consumerInstall, project } from './project.js';
+import { BOUNDED, consumerInstall, project } from './project.js';
 
 before(() => consumerInstall(), { timeout: 600_000 });
 
@@ -67,7 +67,7 @@ const MTIMES: Record<string, string> = {
   'site/index.html': '1796110303.493630994',
 };
 
-test('gulp 5 defaults: exact bytes and microsecond mtimes for Buffers and streams, gulp-replace edits in the same stream', async () => {
+test('gulp 5 defaults: exact bytes and microsecond mtimes for Buffers and streams, gulp-replace edits in the same stream', BOUNDED, async () => {
   const p = await project({ type: 'module', files: { ...FILES, 'gulpfile.js': GULPFILE } });
   for (const [file, at] of Object.entries(MTIMES)) assert.equal(spawnSync('touch', ['-h', '-d', `@${at}`, join(p.dir, file)]).status, 0);
 
@@ -94,7 +94,7 @@ test('gulp 5 defaults: exact bytes and microsecond mtimes for Buffers and stream
   assert.deepEqual(readTree(join(p.dir, 'out/buffers'), { dirMtimes: false })['all-bytes.bin'], site['all-bytes.bin'], 'a second run keeps it exact');
 });
 
-test('a binary that gulp-replace changed after the lossy utf8 decoding is mirrored as changed, and named in a warning', async () => {
+test('a binary that gulp-replace changed after the lossy utf8 decoding is mirrored as changed, and named in a warning', BOUNDED, async () => {
   const p = await project({ type: 'module', files: { ...FILES, 'site/edited.bin': EDITED_BINARY, 'gulpfile.js': GULPFILE } });
   const r = p.gulp(['edited']);
   assert.equal(r.code, 0, r.output);

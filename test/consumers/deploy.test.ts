@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertMirror, readTree, writeTree, type TreeSpec } from '../helpers/tree.js';
-import { consumerInstall, project } from './project.js';
+import { BOUNDED, consumerInstall, project } from './project.js';
 
 before(() => consumerInstall(), { timeout: 600_000 });
 
@@ -25,7 +25,7 @@ export const plugin = () => gulp.src('build/**', { encoding: false }).pipe(absyn
 export const careful = () => gulp.src('build/**', { encoding: false }).pipe(absync('www/plugin', { maxDelete: 10 }));
 `;
 
-test('1,000 content-hashed chunks replaced by 1,000 new names deploy through the task and the plugin', { timeout: 120_000 }, async () => {
+test('1,000 content-hashed chunks replaced by 1,000 new names deploy through the task and the plugin', BOUNDED, async () => {
   const p = await project({ type: 'module', files: { ...chunks('aaaa'), 'gulpfile.js': GULPFILE } });
   const build = join(p.dir, 'build');
   const both = (): void => {

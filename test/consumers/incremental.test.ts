@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertMirror, inodes, isMirror, readTree, writeTree, type TreeSpec } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
-import { consumerInstall, project, type Project } from './project.js';
+import { BOUNDED, consumerInstall, project, type Project } from './project.js';
 
 before(() => consumerInstall(), { timeout: 600_000 });
 
@@ -76,7 +76,7 @@ const ahead = (path: string): void => {
   utimesSync(path, t, t);
 };
 
-test('series(mirror, edit, mirror) with since: lastRun: the second run updates one file and deletes nothing', async () => {
+test('series(mirror, edit, mirror) with since: lastRun: the second run updates one file and deletes nothing', BOUNDED, async () => {
   const p = await siteProject();
   const r = p.gulp(['twice']);
   assert.equal(r.code, 0, r.output);
@@ -88,7 +88,7 @@ test('series(mirror, edit, mirror) with since: lastRun: the second run updates o
   assert.equal(readFileSync(join(p.dir, 'deploy/css/f0.css'), 'utf8'), 'edited\n');
 });
 
-test('nothing changed: the empty stream is logged, not refused, and changes nothing', async () => {
+test('nothing changed: the empty stream is logged, not refused, and changes nothing', BOUNDED, async () => {
   const p = await siteProject();
   assert.equal(p.gulp(['mirror']).code, 0);
   const before = inodes(join(p.dir, 'deploy'));
@@ -106,7 +106,7 @@ test('nothing changed: the empty stream is logged, not refused, and changes noth
   assert.deepEqual(readTree(join(p.dir, 'deploy')), {}, 'allowEmptySource: an empty stream empties dest');
 });
 
-test('under gulp.watch: edit, add, delete, rename (of a file, and directly in the base folder) keep an exact mirror', { timeout: 60_000 }, async () => {
+test('under gulp.watch: edit, add, delete, rename (of a file, and directly in the base folder) keep an exact mirror', BOUNDED, async () => {
   const p = await siteProject();
   const w = p.start(['watch']);
   const src = join(p.dir, 'site');
@@ -146,7 +146,7 @@ test('under gulp.watch: edit, add, delete, rename (of a file, and directly in th
   }
 });
 
-test('a narrowed glob (site/**/*.css into out/css) still deletes what its source lost; onlyStreamed deletes the rest', async () => {
+test('a narrowed glob (site/**/*.css into out/css) still deletes what its source lost; onlyStreamed deletes the rest', BOUNDED, async () => {
   const p = await siteProject({ 'out/css/stray.txt': 'not in site', 'out/css/index.html': 'in site, not in the stream' });
   const first = p.gulp(['css']);
   assert.equal(first.code, 0, first.output);
@@ -166,7 +166,7 @@ test('a narrowed glob (site/**/*.css into out/css) still deletes what its source
   assertMirror(join(p.dir, 'site/css'), join(p.dir, 'out/css/css'));
 });
 
-test('onlyStreamed over a full destination: the refusal names the stream\'s folder, not the cwd', async () => {
+test('onlyStreamed over a full destination: the refusal names the stream\'s folder, not the cwd', BOUNDED, async () => {
   const p = await siteProject();
   assert.equal(p.gulp(['mirror']).code, 0);
   const more: TreeSpec = {};
@@ -178,7 +178,7 @@ test('onlyStreamed over a full destination: the refusal names the stream\'s fold
   assert.ok(existsSync(join(p.dir, 'deploy/old/f0')));
 });
 
-test('a destination inside the stream\'s base is refused at once: nothing written', async () => {
+test('a destination inside the stream\'s base is refused at once: nothing written', BOUNDED, async () => {
   const p = await siteProject();
   const r = p.gulp(['nested']);
   assert.equal(r.code, 1, r.output);

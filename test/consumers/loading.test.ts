@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertMirror, type TreeSpec } from '../helpers/tree.js';
-import { consumerInstall, project, type Project } from './project.js';
+import { BOUNDED, consumerInstall, project, type Project } from './project.js';
 
 before(() => consumerInstall(), { timeout: 600_000 });
 
@@ -45,7 +45,7 @@ export function plugin() {
 export const task = absyncTask({ source: 'site', destination: 'out/task' });
 `;
 
-test('gulpfile.js (CommonJS): require() gives named exports, and the plugin itself', () =>
+test('gulpfile.js (CommonJS): require() gives named exports, and the plugin itself', BOUNDED, () =>
   project({
     files: {
       ...SITE,
@@ -73,7 +73,7 @@ exports.same = async () => {
     assert.deepEqual(npx.stdout.trim().split('\n').sort(), ['plugin', 'same', 'task']);
   }));
 
-test('require() on a Node without require(esm) is one clear line, not ERR_PACKAGE_PATH_NOT_EXPORTED', () =>
+test('require() on a Node without require(esm) is one clear line, not ERR_PACKAGE_PATH_NOT_EXPORTED', BOUNDED, () =>
   project({ files: { ...SITE, 'gulpfile.js': "const { absync } = require('gulp-absync');\nexports.plugin = () => Promise.resolve();\n" } }).then((p) => {
     // What Node before 20.19 does, simulated by turning require(esm) off.
     const r = p.gulp(['plugin'], { node: ['--no-experimental-require-module'] });
@@ -82,7 +82,7 @@ test('require() on a Node without require(esm) is one clear line, not ERR_PACKAG
     assert.doesNotMatch(r.output, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
   }));
 
-test('gulpfile.mjs: static import, named and default', () =>
+test('gulpfile.mjs: static import, named and default', BOUNDED, () =>
   project({
     files: {
       ...SITE,
@@ -100,17 +100,17 @@ export const task = absyncTask({ source: 'site', destination: 'out/task' });
     assert.equal(r.code, 0, r.output);
   }));
 
-test('gulpfile.ts under esbuild-register (gulp picks it from interpret)', () =>
+test('gulpfile.ts under esbuild-register (gulp picks it from interpret)', BOUNDED, () =>
   project({ files: { ...SITE, 'gulpfile.ts': TS_GULPFILE }, packages: ['gulp-absync', 'gulp', 'esbuild-register', 'esbuild'] }).then((p) => {
     runsBothTasks(p);
   }));
 
-test('gulpfile.ts under tsx (node --import tsx)', () =>
+test("gulpfile.ts under tsx (NODE_OPTIONS='--import tsx')", BOUNDED, () =>
   project({ files: { ...SITE, 'gulpfile.ts': TS_GULPFILE }, packages: ['gulp-absync', 'gulp', 'tsx'] }).then((p) => {
-    runsBothTasks(p, { node: ['--import', 'tsx'] });
+    runsBothTasks(p, { env: { NODE_OPTIONS: '--import tsx' } });
   }));
 
-test('gulpfile.ts under ts-node, type-checked against our declarations', () =>
+test('gulpfile.ts under ts-node, type-checked against our declarations', BOUNDED, () =>
   project({
     files: {
       ...SITE,

@@ -30,6 +30,9 @@ export const CONSUMER_PACKAGES: Readonly<Record<string, string>> = {
   '@types/gulp': '4.0.18',
 };
 
+/** For every consumer test: a bound for hang detection (each gulp run is also bounded, at 120 s), not a timing. */
+export const BOUNDED = { timeout: 240_000 } as const;
+
 const CACHE = join(REPO, '.scratch', 'consumers');
 const INSTALL = join(CACHE, 'install');
 const LOCK = join(CACHE, 'lock');
@@ -112,7 +115,8 @@ export function consumerInstall(): Promise<string> {
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', INSTALL, REPO], INSTALL).trim().split('\n').pop() as string;
     const pkg = { name: 'absync-consumer', version: '1.0.0', private: true, dependencies: { 'gulp-absync': `file:./${tarball}`, ...CONSUMER_PACKAGES } };
     writeFileSync(join(INSTALL, 'package.json'), JSON.stringify(pkg, null, 2));
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], INSTALL);
+    // --prefer-offline: a warm npm cache answers without asking the registry about each of ~190 packages.
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], INSTALL);
     writeFileSync(stamp, want);
     return join(INSTALL, 'node_modules');
   });
