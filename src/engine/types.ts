@@ -238,3 +238,20 @@ export interface Summary {
   readonly skips: readonly Skip[];
   readonly moves: readonly { readonly from: RelPath; readonly to: RelPath }[];
 }
+
+/** How far a run is: sent a few times a second while it applies, and once at the end of each phase. */
+export interface Progress {
+  /** The phase that just ended ('scan', 'plan'), is going on ('apply'), or 'done'. */
+  readonly phase: 'scan' | 'plan' | 'apply' | 'done';
+  /** Actions planned (0 until the plan exists) and finished (done, failed, vanished or skipped). */
+  readonly actions: number;
+  readonly actionsDone: number;
+  /** Files to write (copies and updates) and written so far. */
+  readonly files: number;
+  readonly filesDone: number;
+  /** Bytes to write and written so far (counted when each file is done). */
+  readonly bytes: number;
+  readonly bytesDone: number;
+  /** Since the run started. */
+  readonly elapsedMs: number;
+}
