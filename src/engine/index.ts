@@ -5,6 +5,7 @@ export {
   type SyncOptions, type ResolvedOptions, type HashAlgorithm, type Face, type OptionSpec, type CliSpelling,
 } from './options.js';
 export type { Kind } from './option-kinds.js';
+export { engineInUse } from './engine-info.js';
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
 export { checkRelative, isInsideAbs, joinRel, parentOf } from './paths.js';
 export { describeAction } from './describe.js';

@@ -1,7 +1,7 @@
 /** Folds a plan and its outcomes into the Summary every face reports. */
-import type { Action, Failure, Outcome, Plan, Summary } from './types.js';
+import type { Action, ActionCounts, Failure, Outcome, Plan, Summary } from './types.js';
 
-type Counts = { -readonly [K in 'copied' | 'updated' | 'deleted' | 'moved' | 'created' | 'attrs']: number };
+type Counts = { -readonly [K in keyof ActionCounts]: number };
 
 function count(c: Counts, a: Action): void {
   switch (a.op) {
@@ -38,10 +38,20 @@ export interface SummaryInput {
   readonly outcomes?: readonly Outcome[];
   readonly startedAt: number;
   readonly now: number;
+  /** Entries each scan saw. */
+  readonly scanned?: Summary['scanned'];
+  /** Milliseconds per phase. */
+  readonly phases?: Summary['phaseMs'];
 }
 
-export function summarize({ source, destination, plan, outcomes, startedAt, now }: SummaryInput): Summary {
-  const c: Counts = { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
+function zero(): Counts {
+  return { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
+}
+
+export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases }: SummaryInput): Summary {
+  const c = zero();
+  const planned = zero();
+  for (const a of plan.actions) count(planned, a);
   const failures: Failure[] = [...plan.failures];
   let bytes = 0;
   let vanished = 0;
@@ -82,5 +92,9 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now 
     failures,
     skips: plan.skipped,
     moves,
+    planned,
+    bytesPlanned: plan.bytesToCopy,
+    scanned: scanned ?? { source: 0, destination: 0 },
+    phaseMs: phases ?? { scan: 0, plan: 0, apply: 0 },
   };
 }

@@ -8,20 +8,25 @@ import { acquireLock, type Release } from './lock.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
 import type { PlanRules } from './plan/plan-mirror.js';
 import { AbsyncError, describeError, isGone } from './errors.js';
-import { nativeAddonMissing } from './native.js';
+import { engineInUse } from './engine-info.js';
 import { traceLine, tracing } from './trace.js';
 import { isInsideAbs, toAbs } from './paths.js';
 import { checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanBoth, scanDestination } from './scan/scan-both.js';
+import { ProgressMeter } from './progress.js';
 import { summarize } from './summary.js';
-import type { Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
+import type { Outcome, Plan, Progress, RelPath, Snapshot, Summary } from './types.js';
 import { mtimeOf, sameMtime, toUtimes } from './times.js';
 
 export interface RunHooks {
   /** A source snapshot built elsewhere (the gulp plugin's vinyl files) instead of scanning `options.source`. */
   readonly source?: Snapshot;
   readonly onOutcome?: (outcome: Outcome) => void;
+  /** Called once the plan is made (and guarded), before anything is applied; a dry run ends after it. */
+  readonly onPlan?: (plan: Plan) => void;
+  /** Progress, batched (a few events a second while applying, one per phase); `options.onProgress` also gets them. */
+  readonly onProgress?: (progress: Progress) => void;
   /** Stops between actions; the action in flight finishes, so no temporary file is left behind. */
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
@@ -71,14 +76,33 @@ async function fixRootTimes(destination: string, source: Snapshot): Promise<void
 }
 
 /** The only writer, loaded when there is something to write. */
-async function apply(plan: Plan, source: Snapshot, root: string, options: ResolvedOptions, hooks: RunHooks): Promise<Outcome[]> {
+async function apply(plan: Plan, source: Snapshot, root: string, options: ResolvedOptions, onOutcome: ((o: Outcome) => void) | undefined, signal: AbortSignal | undefined): Promise<Outcome[]> {
   const { applyPlan } = await import('./apply/apply-plan.js');
   const { ParentGuard } = await import('./apply/safe-parent.js');
   const ctx = { root, source, parents: new ParentGuard(root), ...(options.backupDir ? { backup: options.backupDir } : {}) };
-  return applyPlan(ctx, plan, options.concurrency, {
-    ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  return applyPlan(ctx, plan, options.concurrency, { ...(onOutcome ? { onOutcome } : {}), ...(signal ? { signal } : {}) });
+}
+
+/** The outcome listeners of a run (the caller's hook, `options.onAction`, the progress meter) as one, or none. */
+function outcomeListener(...listeners: (((o: Outcome) => void) | undefined)[]): ((o: Outcome) => void) | undefined {
+  const all = listeners.filter((l): l is (o: Outcome) => void => l !== undefined);
+  if (all.length < 2) return all[0];
+  return (o) => {
+    for (const l of all) l(o);
+  };
+}
+
+/** Both progress listeners as one, or none (then no meter is made). */
+function progressListener(options: ResolvedOptions, hooks: RunHooks): ((p: Progress) => void) | undefined {
+  const a = options.onProgress;
+  const b = hooks.onProgress;
+  if (a && b) {
+    return (p) => {
+      a(p);
+      b(p);
+    };
+  }
+  return a ?? b;
 }
 
 /** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
@@ -107,14 +131,15 @@ function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: 
 /** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
 function tracer(startedAt: number): (phase: string) => void {
   if (!tracing()) return () => undefined;
-  const missing = nativeAddonMissing();
-  traceLine(`engine ${missing === '' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${missing})`}`);
+  traceLine(`engine ${engineInUse()}`);
   return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
   const startedAt = performance.now();
   const trace = tracer(startedAt);
+  const onProgress = progressListener(options, hooks);
+  const meter = onProgress ? new ProgressMeter(onProgress, startedAt) : undefined;
   let sourceRoot: string;
   let destRoot: string;
   let destExists: boolean;
@@ -145,6 +170,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     }
     destExists = true;
   }
+  const scanStart = performance.now();
   try {
     // Loaded (read and compiled on this thread) while the scan runs on others.
     loadPlanner().catch(() => undefined);
@@ -167,24 +193,40 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       destination = both.destination ?? { ...EMPTY, root: destRoot };
     }
     trace('scan');
+    meter?.phase('scan');
+    const scanEnd = performance.now();
+    const scanned = { source: countOf(source), destination: countOf(destination) };
     const plan = await makePlan(options, source, destination);
     trace('plan');
+    const planEnd = performance.now();
+    meter?.planned(plan);
+    hooks.onPlan?.(plan);
+    const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
-      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd) }) };
     }
     await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
-    const outcomes = plan.actions.length === 0 ? [] : await apply(plan, source, destRoot, options, hooks);
+    const onOutcome = outcomeListener(hooks.onOutcome, options.onAction, meter?.outcome);
+    const outcomes = plan.actions.length === 0 ? [] : await apply(plan, source, destRoot, options, onOutcome, hooks.signal);
     trace('apply');
+    const applyEnd = performance.now();
     await release?.();
     release = undefined;
     await fixRootTimes(destRoot, source);
     trace('done');
     const warnings = source.warnings ?? [];
     const withWarnings: Plan = warnings.length > 0 ? { ...plan, skipped: [...plan.skipped, ...warnings] } : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };
+    const summary = summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd) });
+    return { plan, outcomes, summary };
   } finally {
+    meter?.phase('done');
     await release?.();
   }
+}
+
+/** Entries a scan saw: those in the snapshot and the identical pairs left out of it. */
+function countOf(snapshot: Snapshot): number {
+  return snapshot.entries.size + (snapshot.omitted ?? 0);
 }
 
 /** Mirrors `options.source` into `options.destination` once and resolves with the summary. */
