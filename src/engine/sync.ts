@@ -144,12 +144,12 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   let destRoot: string;
   let destExists: boolean;
   if (hooks.source) {
-    const dst = await checkDestination(options.destination);
+    const dst = await checkDestination(options.destination, options.mkpath);
     sourceRoot = hooks.source.root;
     destRoot = dst.path;
     destExists = dst.exists;
   } else {
-    const roots = await resolveRoots(options.source, options.destination);
+    const roots = await resolveRoots(options.source, options.destination, options.mkpath);
     sourceRoot = roots.source;
     destRoot = roots.destination;
     destExists = roots.destinationExists;
