@@ -12,6 +12,8 @@ export interface Kind<In, Out = In> {
   readonly expects: string;
   /** The value's placeholder in --help and the README (`<n>`); absent for a flag that takes no value. */
   readonly arg?: string;
+  /** On the command line, each use of the flag adds a value (globs). */
+  readonly repeatable?: boolean;
   /** Validates an API value (never undefined: defaults are applied before). Throws E_OPTIONS naming `name`. */
   check(value: unknown, name: string): Out;
   /** Reads command-line text; undefined when the text is not allowed (the caller names the flag). */
@@ -92,6 +94,7 @@ export function globs(): Kind<string | readonly string[], readonly string[]> {
   return {
     expects: 'a glob or a list of globs',
     arg: '<glob>',
+    repeatable: true,
     check(value, name) {
       const list = typeof value === 'string' ? [value] : value;
       if (!Array.isArray(list) || list.some((g) => typeof g !== 'string' || g === '')) mustBe(name, this.expects, value);

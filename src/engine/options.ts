@@ -23,10 +23,13 @@ export interface CliSpelling {
   readonly short?: string;
   /** Other long spellings that mean the same (rsync's): `--itemize-changes`. */
   readonly aliases?: readonly string[];
-  /** The flag that sets a boolean to false: `--no-delete`. */
+  /** The flag that sets a boolean to false (`--no-delete`), and its line in --help. */
   readonly negate?: string;
-  /** CLI value = API value / scale (lockTimeout: seconds on the command line, milliseconds in the API). */
+  readonly negateDoc?: string;
+  /** API value = CLI value x scale (lockTimeout: seconds on the command line, milliseconds in the API). */
   readonly scale?: number;
+  /** How the command line's text is read, when not as the API's value (seconds for lockTimeout). */
+  readonly kind?: Kind<number>;
   /** The CLI's own default when it differs from the API's (mkpath: false, like rsync). */
   readonly default?: unknown;
   /** The doc line for --help when the API's would mislead (units, the CLI's default). */
@@ -79,7 +82,7 @@ export const SYNC_OPTIONS = {
   /** Hash used by `checksum` (and then to confirm renames). Without `checksum`, renames are confirmed with SHA-1, the fastest here. */
   hashAlgorithm: option({
     kind: oneOf<HashAlgorithm>(['md5', 'sha1', 'sha256']), default: 'md5', faces: ALL_SYNC, cli: { flag: '--hash', group: 'compare' },
-    doc: 'hash for checksum (without it, renames are confirmed with SHA-1, the fastest here)',
+    doc: 'the hash of checksum: md5, sha1 or sha256 (without checksum, renames are confirmed with SHA-1, the fastest here)',
   }),
   /** Compare only sizes: a file whose size matches is left alone even if its mtime differs (rsync --size-only). */
   sizeOnly: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--size-only', group: 'compare' }, doc: 'a file of the same size is unchanged, whatever its mtime (rsync --size-only)' }),
@@ -94,7 +97,7 @@ export const SYNC_OPTIONS = {
   update: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--update', short: 'u', group: 'compare' }, doc: 'leave destination files that are newer than the source\'s alone (rsync -u)' }),
   /** Mirror permission bits. false: content and mtimes only; new files get the default mode (rsync --no-perms). */
   perms: option({
-    kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--perms', short: 'p', negate: '--no-perms', group: 'compare' },
+    kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--perms', short: 'p', negate: '--no-perms', negateDoc: 'mirror content and mtimes, leave modes as they are (new files get the default mode)', group: 'compare' },
     doc: 'mirror permission bits (--no-perms: content and mtimes only, modes left as they are)',
   }),
   /** Globs (picomatch, against the relative path; a pattern without `/` also matches any base name). Excluded paths are neither copied nor deleted. */
@@ -105,15 +108,15 @@ export const SYNC_OPTIONS = {
   deleteExcluded: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--delete-excluded', group: 'filter' }, doc: 'also delete excluded entries from the destination (protected ones stay)' }),
   /** Name of the ignore file (gitignore syntax) read from the source root; false for none. */
   ignoreFile: option({
-    kind: fileNameOrFalse(), default: '.absyncignore', faces: ALL_SYNC, cli: { flag: '--ignore-file', negate: '--no-ignore-file', group: 'filter' },
-    doc: 'gitignore-style rules read from the source root (false or --no-ignore-file: none)',
+    kind: fileNameOrFalse(), default: '.absyncignore', faces: ALL_SYNC, cli: { flag: '--ignore-file', negate: '--no-ignore-file', negateDoc: 'do not read an ignore file', group: 'filter' },
+    doc: 'a file of gitignore-style rules in the source root',
   }),
   /** Destination globs that are never deleted or overwritten. */
   protect: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--protect', group: 'delete' }, doc: 'destination entries that are never deleted or overwritten (repeatable)' }),
   /** Delete destination entries the source does not have. Default true. */
-  delete: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--delete', negate: '--no-delete', group: 'delete' }, doc: 'delete extraneous destination entries (--no-delete keeps them)' }),
+  delete: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--delete', negate: '--no-delete', negateDoc: 'keep extraneous destination entries', group: 'delete' }, doc: 'delete extraneous destination entries (--no-delete keeps them)' }),
   /** Turn a delete plus an identical copy into a rename inside the destination. Default true. */
-  detectRenames: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--renames', negate: '--no-renames', group: 'delete' }, doc: 'move identical content inside the destination instead of copying it (--no-renames: copy)' }),
+  detectRenames: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--renames', negate: '--no-renames', negateDoc: 'do not detect renamed or moved files: copy them', group: 'delete' }, doc: 'move identical content inside the destination instead of copying it (--no-renames: copy)' }),
   /** Refuse the whole run if it would delete more than this many entries. Default: no limit. */
   maxDelete: option({ kind: whole(0), default: Infinity, defaultText: 'no limit', faces: ALL_SYNC, cli: { flag: '--max-delete', group: 'delete' }, doc: 'refuse the whole run if it would delete more entries than this' }),
   /** Allow an empty source to empty a non-empty destination. Default false. */
@@ -138,7 +141,7 @@ export const SYNC_OPTIONS = {
   /** How long to wait for another run's lock on the destination, in milliseconds. Default 0 (refuse at once). */
   lockTimeout: option({
     kind: whole(0), default: 0, faces: ALL_SYNC, doc: 'milliseconds to wait for another run\'s lock on the destination, instead of refusing at once',
-    cli: { flag: '--lock-timeout', scale: 1000, group: 'run', doc: 'seconds to wait for another run on the same destination, instead of refusing at once' },
+    cli: { flag: '--lock-timeout', scale: 1000, kind: amount(0, 'seconds', '<s>'), group: 'run', doc: 'seconds to wait for another run on the same destination, instead of refusing at once' },
   }),
   /** Called a few times a second while a run goes on, and at the end of each phase (counts, bytes, totals). */
   onProgress: option({ kind: callback<(progress: Progress) => void>(), default: undefined, defaultText: 'none', faces: GULP_AND_LIBRARY, doc: 'called a few times a second with files and bytes done of the total' }),
@@ -187,6 +190,7 @@ export const FACE_OPTIONS = {
   recursive: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--recursive', short: 'r', group: 'rsync', silent: true } }),
   times: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--times', short: 't', group: 'rsync', silent: true } }),
   links: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--links', short: 'l', group: 'rsync', silent: true } }),
+  wholeFile: option({ kind: flag(), default: false, doc: 'always (local copies)', faces: ['cli'], cli: { flag: '--whole-file', short: 'W', group: 'rsync', silent: true } }),
   help: option({ kind: flag(), default: false, doc: 'this help', faces: ['cli'], cli: { flag: '--help', short: 'h', group: 'output' } }),
   version: option({ kind: flag(), default: false, doc: 'print the name, version and engine in use', faces: ['cli'], cli: { flag: '--version', short: 'V', group: 'output' } }),
 

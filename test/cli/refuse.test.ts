@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { absync, jsonOf } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { absync, CLI, jsonOf } from '../helpers/cli.js';
 import { inodes, readTree, tmp, writeTree } from '../helpers/tree.js';
 
 function refused(args: string[], pattern: RegExp, unchanged: string): void {
@@ -121,9 +122,13 @@ describe('refusals', () => {
     assert.equal(h.code, 0);
     assert.match(h.stdout, /usage: absync <source> <destination> \[interval-seconds\] \[logfile\]/);
     for (const flag of ['--dry-run', '--checksum', '--exclude', '--json', '--once']) assert.ok(h.stdout.includes(flag), flag);
-    const v = absync(['--version']);
-    assert.equal(v.code, 0);
-    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    for (const flag of ['--version', '-V']) {
+      const v = absync([flag]);
+      assert.equal(v.code, 0);
+      assert.match(v.stdout.trim(), /^gulp-absync \d+\.\d+\.\d+ \(engine: (native|JavaScript) \(.+\)\)$/);
+    }
+    const js = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', env: { ...process.env, ABSYNC_NO_NATIVE: '1' } });
+    assert.match(js.stdout, /\(engine: JavaScript \(native addon: .*ABSYNC_NO_NATIVE.*\)\)/);
   });
 });
 
