@@ -14,6 +14,8 @@ const GROUPS: readonly (readonly [NonNullable<CliSpelling['group']>, string])[] 
 export interface FlagRow {
   readonly spelling: string;
   readonly defaultText: string;
+  /** True when the default is a value (`32`, `md5`), false when it is words (`no limit`). */
+  readonly literal: boolean;
   readonly doc: string;
   readonly group: NonNullable<CliSpelling['group']>;
 }
@@ -23,15 +25,16 @@ function cliKind(spec: OptionSpec): Kind<unknown, unknown> {
 }
 
 /** How a default reads on the command line: '' when there is nothing to say (off, none). */
-function defaultOf(spec: OptionSpec): string {
+function defaultOf(spec: OptionSpec): { text: string; literal: boolean } {
   const cli = spec.cli as CliSpelling;
-  if (cli.defaultText !== undefined) return cli.defaultText === 'off' ? '' : cli.defaultText;
+  const words = (text: string): { text: string; literal: boolean } => ({ text: text === 'off' || text === 'none' ? '' : text, literal: false });
+  if (cli.defaultText !== undefined) return words(cli.defaultText);
   const value = cli.default ?? spec.default;
-  if (typeof value === 'boolean') return '';
-  if (spec.defaultText !== undefined) return spec.defaultText === 'none' ? '' : spec.defaultText;
-  if (value === undefined || (Array.isArray(value) && value.length === 0)) return '';
+  if (typeof value === 'boolean') return words('');
+  if (spec.defaultText !== undefined) return words(spec.defaultText);
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return words('');
   const scaled = typeof value === 'number' && cli.scale ? value / cli.scale : value;
-  return String(scaled);
+  return { text: String(scaled), literal: true };
 }
 
 /** Every flag the CLI takes, in table order, with the negations on their own rows (rsync spellings left out). */
@@ -46,11 +49,14 @@ export function flagRows(): FlagRow[] {
     // A boolean that is on by default is shown by its negation; its plain spelling is an accepted rsync habit.
     if (!negated) {
       const names = `${cli.short ? `-${cli.short}, ` : '    '}${[cli.flag, ...(cli.aliases ?? [])].join(', ')}`;
-      rows.push({ spelling: `${names}${arg && cliKind(spec).fromText ? ` ${arg}` : ''}`, defaultText: defaultOf(spec), doc, group: cli.group });
+      const d = defaultOf(spec);
+      rows.push({ spelling: `${names}${arg && cliKind(spec).fromText ? ` ${arg}` : ''}`, defaultText: d.text, literal: d.literal, doc, group: cli.group });
     }
-    if (cli.negate) rows.push({ spelling: `    ${cli.negate}`, defaultText: '', doc: cli.negateDoc ?? `not ${doc}`, group: cli.group });
+    if (cli.negate) rows.push({ spelling: `    ${cli.negate}`, defaultText: '', literal: false, doc: cli.negateDoc ?? `not ${doc}`, group: cli.group });
   }
-  return rows;
+  // By group, in --help's order; within a group, in the table's.
+  const order = GROUPS.map(([g]) => g);
+  return rows.map((r, i) => [r, i] as const).sort(([a, i], [b, j]) => order.indexOf(a.group) - order.indexOf(b.group) || i - j).map(([r]) => r);
 }
 
 /** The spellings accepted and ignored because absync always does what they ask (rsync's -a and friends). */
@@ -59,8 +65,7 @@ export function acceptedSpellings(): string[] {
   for (const spec of Object.values(OPTIONS)) {
     const cli = spec.cli;
     if (!cli || !spec.faces.includes('cli')) continue;
-    if (cli.silent) out.push(cli.short ? `-${cli.short}` : (cli.flag as string));
-    else if (cli.negate && spec.default === true && cli.flag) out.push(...[cli.short ? `-${cli.short}` : '', cli.flag].filter(Boolean));
+    if (cli.silent || (cli.negate && spec.default === true)) out.push(...[cli.short ? `-${cli.short}` : '', cli.flag ?? ''].filter(Boolean));
   }
   return out;
 }

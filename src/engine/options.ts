@@ -53,6 +53,8 @@ export interface OptionSpec<In = unknown, Out = unknown> {
   readonly defaultText?: string;
   /** One line for --help and the README. */
   readonly doc: string;
+  /** The line for one face where the general one would mislead (the plugin's stream is its source). */
+  readonly docs?: Partial<Record<Face, string>>;
   readonly faces: readonly Face[];
   readonly cli?: CliSpelling;
 }
@@ -78,6 +80,7 @@ export const SYNC_OPTIONS = {
   checksum: option({
     kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--checksum', short: 'c', group: 'compare' },
     doc: 'compare contents (hash) when sizes match, even if mtimes match; files whose size differs are never hashed',
+    docs: { plugin: 'also compare `read: false` files by content; Buffers and streams always are' },
   }),
   /** Hash used by `checksum` (and then to confirm renames). Without `checksum`, renames are confirmed with SHA-1, the fastest here. */
   hashAlgorithm: option({
@@ -97,26 +100,36 @@ export const SYNC_OPTIONS = {
   update: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--update', short: 'u', group: 'compare' }, doc: 'leave destination files that are newer than the source\'s alone (rsync -u)' }),
   /** Mirror permission bits. false: content and mtimes only; new files get the default mode (rsync --no-perms). */
   perms: option({
-    kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--perms', short: 'p', negate: '--no-perms', negateDoc: 'mirror content and mtimes, leave modes as they are (new files get the default mode)', group: 'compare' },
-    doc: 'mirror permission bits (--no-perms: content and mtimes only, modes left as they are)',
+    kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--perms', short: 'p', negate: '--no-perms', negateDoc: 'mirror content and mtimes; existing files keep their modes, new ones get the source\'s less the umask', group: 'compare' },
+    doc: 'mirror permission bits (false: content and mtimes; existing files keep their modes, new ones get the source\'s less the umask)',
   }),
   /** Globs (picomatch, against the relative path; a pattern without `/` also matches any base name). Excluded paths are neither copied nor deleted. */
-  exclude: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--exclude', group: 'filter' }, doc: 'paths matching are neither copied nor deleted (repeatable; see Filters)' }),
+  exclude: option({
+    kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, doc: 'globs (see Filters): paths matching are neither copied nor deleted',
+    docs: { plugin: 'globs (see Filters): not mirrored, never deleted from `dest`; excluded files still pass on' },
+    cli: { flag: '--exclude', group: 'filter', doc: 'paths matching are neither copied nor deleted (repeatable)' },
+  }),
   /** Globs that win over `exclude`. */
-  include: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--include', group: 'filter' }, doc: 'keeps paths an exclude matched (repeatable)' }),
+  include: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--include', group: 'filter', doc: 'keeps paths an exclude matched (repeatable)' }, doc: 'globs that win over exclude' }),
   /** Also delete destination entries that `exclude` matches (rsync --delete-excluded); `protect` still wins. */
   deleteExcluded: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--delete-excluded', group: 'filter' }, doc: 'also delete excluded entries from the destination (protected ones stay)' }),
   /** Name of the ignore file (gitignore syntax) read from the source root; false for none. */
   ignoreFile: option({
-    kind: fileNameOrFalse(), default: '.absyncignore', faces: ALL_SYNC, cli: { flag: '--ignore-file', negate: '--no-ignore-file', negateDoc: 'do not read an ignore file', group: 'filter' },
+    kind: fileNameOrFalse(), default: '.absyncignore', faces: ALL_SYNC, docs: { plugin: 'for the task and the watch: gitignore-style rules read from the source root; `false` for none' }, cli: { flag: '--ignore-file', negate: '--no-ignore-file', negateDoc: 'do not read an ignore file', group: 'filter' },
     doc: 'a file of gitignore-style rules in the source root',
   }),
   /** Destination globs that are never deleted or overwritten. */
-  protect: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--protect', group: 'delete' }, doc: 'destination entries that are never deleted or overwritten (repeatable)' }),
+  protect: option({
+    kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, doc: 'destination globs never deleted or overwritten',
+    cli: { flag: '--protect', group: 'delete', doc: 'destination entries that are never deleted or overwritten (repeatable)' },
+  }),
   /** Delete destination entries the source does not have. Default true. */
-  delete: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--delete', negate: '--no-delete', negateDoc: 'keep extraneous destination entries', group: 'delete' }, doc: 'delete extraneous destination entries (--no-delete keeps them)' }),
+  delete: option({
+    kind: bool(), default: true, faces: ALL_SYNC, doc: 'delete destination entries the source does not have', docs: { plugin: 'delete `dest` entries the stream did not carry' },
+    cli: { flag: '--delete', negate: '--no-delete', negateDoc: 'keep extraneous destination entries', group: 'delete' },
+  }),
   /** Turn a delete plus an identical copy into a rename inside the destination. Default true. */
-  detectRenames: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--renames', negate: '--no-renames', negateDoc: 'do not detect renamed or moved files: copy them', group: 'delete' }, doc: 'move identical content inside the destination instead of copying it (--no-renames: copy)' }),
+  detectRenames: option({ kind: bool(), default: true, faces: ALL_SYNC, cli: { flag: '--renames', negate: '--no-renames', negateDoc: 'do not detect renamed or moved files: copy them', group: 'delete' }, doc: 'move identical content inside the destination instead of copying it' }),
   /** Refuse the whole run if it would delete more than this many entries. Default: no limit. */
   maxDelete: option({ kind: whole(0), default: Infinity, defaultText: 'no limit', faces: ALL_SYNC, cli: { flag: '--max-delete', group: 'delete' }, doc: 'refuse the whole run if it would delete more entries than this' }),
   /** Allow an empty source to empty a non-empty destination. Default false. */
@@ -135,7 +148,10 @@ export const SYNC_OPTIONS = {
     doc: 'create the destination\'s missing parent folders',
   }),
   /** Plan and report, change nothing. Default false. */
-  dryRun: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--dry-run', short: 'n', group: 'run' }, doc: 'print the plan, one line per action, and change nothing' }),
+  dryRun: option({
+    kind: bool(), default: false, faces: ALL_SYNC, doc: 'plan and report, change nothing', docs: { plugin: 'change nothing; files are tagged with what would happen (`file.absync.dryRun`)' },
+    cli: { flag: '--dry-run', short: 'n', group: 'run', doc: 'print the plan, one line per action, and change nothing' },
+  }),
   /** How many file operations run at once. Default 32. */
   concurrency: option({ kind: whole(1), default: 32, faces: ALL_SYNC, cli: { flag: '--concurrency', group: 'run' }, doc: 'file operations in flight at once' }),
   /** How long to wait for another run's lock on the destination, in milliseconds. Default 0 (refuse at once). */
