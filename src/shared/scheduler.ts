@@ -45,7 +45,8 @@ export class Scheduler {
     const signals = options.signals === 'own' ? new StopSignals(options.onSignal) : options.signals;
     this.ownSignals = options.signals === 'own' ? signals : undefined;
     const stop = (): void => (options.onStop ? options.onStop() : void this.close());
-    if (signals?.signal.aborted) queueMicrotask(stop);
+    // A signal that came before the scheduler was made (the CLI listens from its start) stops it before any run.
+    if (signals?.signal.aborted) stop();
     else signals?.signal.addEventListener('abort', stop, { once: true });
   }
 
