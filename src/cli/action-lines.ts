@@ -9,11 +9,6 @@ const PENDING = 0;
 const PRINT = 1;
 const SKIP = 2;
 
-/** Steps that are part of another line: a file move's first step (to a temporary name) is shown by its second. */
-export function isShown(a: Action): boolean {
-  return a.op !== 'move' || a.step !== 'stage';
-}
-
 export class ActionLines {
   private readonly order = new Map<Action, number>();
   private readonly state: Uint8Array;
@@ -26,15 +21,21 @@ export class ActionLines {
 
   /** A dry run: every line, as planned. */
   printAll(): void {
-    for (const a of this.plan.actions) if (isShown(a)) this.print(describeAction(a));
+    for (const a of this.plan.actions) this.show(a);
+  }
+
+  /** An action's line; steps users never see (a move's staging) have none. */
+  private show(a: Action): void {
+    const line = describeAction(a);
+    if (line !== undefined) this.print(line);
   }
 
   readonly outcome = (o: Outcome): void => {
     const i = this.order.get(o.action);
     if (i === undefined) return;
-    this.state[i] = o.status === 'done' && isShown(o.action) ? PRINT : SKIP;
+    this.state[i] = o.status === 'done' ? PRINT : SKIP;
     while (this.next < this.state.length && this.state[this.next] !== PENDING) {
-      if (this.state[this.next] === PRINT) this.print(describeAction(this.plan.actions[this.next] as Action));
+      if (this.state[this.next] === PRINT) this.show(this.plan.actions[this.next] as Action);
       this.next++;
     }
   };
@@ -42,7 +43,7 @@ export class ActionLines {
   /** The end of the run: lines still held behind an action that never ran (a stopped run) are printed. */
   finish(): void {
     for (; this.next < this.state.length; this.next++) {
-      if (this.state[this.next] === PRINT) this.print(describeAction(this.plan.actions[this.next] as Action));
+      if (this.state[this.next] === PRINT) this.show(this.plan.actions[this.next] as Action);
     }
   }
 }

@@ -2,7 +2,7 @@
 /** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2 (130 / 143 when stopped by a signal). */
 import { stopSignals } from './start.js';
 import { readFileSync } from 'node:fs';
-import { engineInUse, isAbsyncError, resolveOptions, type ResolvedOptions } from '../engine/index.js';
+import { isAbsyncError, localEngine, resolveOptions, type ResolvedOptions } from '../engine/index.js';
 import { LogFile, withLogExcluded } from '../shared/log-file.js';
 import { signalExitCode } from '../shared/stop-signals.js';
 import { EXIT_OK, EXIT_REFUSED } from './exit-codes.js';
@@ -12,6 +12,12 @@ import { stderr, stdout, warn } from './output.js';
 import { parseCli, UsageError, type Parsed } from './parse-args.js';
 import { printRefusalJson, runOnce } from './run-once.js';
 import { runInterval } from './run-interval.js';
+
+/** 'native (...)' when the addon loads, else 'JavaScript (native addon: <why not>)'. */
+function engineInUse(): string {
+  const { kind, why } = localEngine();
+  return kind === 'native' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${why})`;
+}
 
 function packageInfo(): { name: string; version: string } {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };

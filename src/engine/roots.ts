@@ -1,6 +1,6 @@
 /** The refusals made before anything is read or written: missing source, nested roots, a file as destination. */
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
+import { access, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs } from './paths.js';
@@ -45,6 +45,25 @@ export async function checkSource(source: string): Promise<string> {
   return realpath(source);
 }
 
+/** Linux pseudo file systems (statfs f_type): files there are kernel interfaces, not data to mirror into. */
+const PSEUDO: Record<number, string> = {
+  0x9fa0: 'proc', 0x62656572: 'sysfs', 0x64626720: 'debugfs', 0x73636673: 'securityfs', 0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2', 0x74726163: 'tracefs', 0x1cd1: 'devpts', 0xcafe4a11: 'bpf', 0x62656570: 'configfs',
+  0x6165676c: 'pstore', 0xde5e81e4: 'efivarfs', 0x42494e4d: 'binfmt_misc',
+};
+
+/** The pseudo file system `path` (or its nearest existing folder) lies on, if any. */
+export async function pseudoFileSystem(path: string): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      return PSEUDO[(await statfs(p)).type];
+    } catch {
+      if (dirname(p) === p) return undefined;
+    }
+  }
+}
+
 /**
  * `mkpath` false (the CLI's default, like rsync's): a missing destination is created only when its parent exists, so
  * a mistyped parent is refused instead of becoming a new tree somewhere.
@@ -66,6 +85,8 @@ export async function checkDestination(destination: string, mkpath = true): Prom
     const err = new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${destination} does not exist (mkpath creates it)`, destination);
     throw Object.defineProperty(err, 'option', { value: 'mkpath', enumerable: true });
   }
+  const pseudo = await pseudoFileSystem(real.path);
+  if (pseudo) throw new AbsyncError('E_DEST_NOT_DIR', `destination ${destination} is on the ${pseudo} pseudo file system (kernel interfaces, not files); refusing to write there`, destination);
   return real;
 }
 
@@ -86,4 +107,27 @@ export async function resolveRoots(source: string, destination: string, mkpath =
   const dst = await checkDestination(destination, mkpath);
   checkNesting(src, dst.path);
   return { source: src, destination: dst.path, destinationExists: dst.exists };
+}
+
+/**
+ * The backup folder's real path (undefined for none), compared with the other roots by real paths: it must not be the
+ * destination, nor lie inside the source, nor hold the source or the destination (its relative paths would then land
+ * in them). Inside the destination it is fine: the run leaves it out of the mirror.
+ */
+export async function checkBackupDir(backupDir: string, source: string, destination: string): Promise<string | undefined> {
+  if (backupDir === '') return undefined;
+  let real: string;
+  try {
+    real = (await realpathLoose(backupDir)).path;
+  } catch (err) {
+    throw new AbsyncError('E_NESTED', `cannot use backup folder ${backupDir}: ${describeError(err).message}`, backupDir);
+  }
+  const bad =
+    real === destination ? 'is the destination'
+    : isInsideAbs(real, source) ? `is inside the source ${source}`
+    : isInsideAbs(source, real) ? `holds the source ${source}`
+    : isInsideAbs(destination, real) ? `holds the destination ${destination}`
+    : '';
+  if (bad) throw new AbsyncError('E_NESTED', `backup folder ${backupDir}${real !== backupDir ? ` (${real})` : ''} ${bad}; choose another`, backupDir);
+  return real;
 }

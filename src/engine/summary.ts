@@ -1,34 +1,8 @@
 /** Folds a plan and its outcomes into the Summary every face reports. */
-import type { Action, ActionCounts, Failure, Outcome, Plan, Summary } from './types.js';
+import { type Counter, counterOf, moveOf } from './action-kinds.js';
+import type { Action, Failure, Outcome, Plan, Summary } from './types.js';
 
-type Counts = { -readonly [K in keyof ActionCounts]: number };
-
-function count(c: Counts, a: Action): void {
-  switch (a.op) {
-    case 'copy':
-      c.copied++;
-      break;
-    case 'update':
-      c.updated++;
-      break;
-    case 'delete':
-      c.deleted++;
-      break;
-    case 'move':
-      if (a.step !== 'stage') c.moved++;
-      break;
-    case 'mkdir':
-      c.created++;
-      break;
-    case 'symlink':
-      if (a.expect) c.updated++;
-      else c.copied++;
-      break;
-    case 'setAttrs':
-      c.attrs++;
-      break;
-  }
-}
+type Counts = { -readonly [K in Counter]: number };
 
 export interface SummaryInput {
   readonly source: string;
@@ -51,7 +25,10 @@ function zero(): Counts {
 export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases }: SummaryInput): Summary {
   const c = zero();
   const planned = zero();
-  for (const a of plan.actions) count(planned, a);
+  for (const a of plan.actions) {
+    const counter = counterOf(a);
+    if (counter) planned[counter]++;
+  }
   const failures: Failure[] = [...plan.failures];
   let bytes = 0;
   let vanished = 0;
@@ -76,8 +53,10 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now,
   }
   const moves: { from: string; to: string }[] = [];
   for (const a of done) {
-    count(c, a);
-    if (a.op === 'move' && a.step !== 'stage') moves.push({ from: a.origin ?? a.from, to: a.path });
+    const counter = counterOf(a);
+    if (counter) c[counter]++;
+    const move = moveOf(a);
+    if (move) moves.push(move);
   }
   return {
     source,
