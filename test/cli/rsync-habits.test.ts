@@ -97,6 +97,10 @@ describe('rsync spellings', () => {
     usageError([src, dst, '-H'], /^absync: -H is not supported: hard links are copied as separate files/);
     usageError([src, dst, '--inplace'], /^absync: --inplace is not supported: every file is written to a temporary name/);
     usageError([src, dst, '-e', 'ssh'], /^absync: -e is not supported: absync mirrors local folders only/);
+    // Until the planner does it, --delete-excluded is refused rather than silently ignored.
+    const r = absync([src, dst, '--delete-excluded']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'absync: invalid option: --delete-excluded is not supported yet: excluded entries are left alone on both sides\n');
     assert.ok(!existsSync(dst));
   });
 });
@@ -133,7 +137,7 @@ describe('messages name the flag as typed, and what is allowed', () => {
 });
 
 describe('rsync semantics, as rsync documents them', () => {
-  const todo = 'lead: the planner does not delete excluded entries yet (deleteExcluded reaches ResolvedOptions, not PlanRules)';
+  const todo = 'lead: the planner does not delete excluded entries yet (deleteExcluded is refused in resolveOptions until it does)';
 
   it('--size-only: a file of the same size is left alone whatever its mtime', () => {
     const root = tmp();
