@@ -16,12 +16,14 @@ function escape(text: string): string {
 
 /** The message with option names replaced by their flags (outside the error's path). */
 export function cliMessage(err: AbsyncError): string {
-  const pattern = new RegExp(`(?<![\\w-])(${[...FLAGS.keys()].map(escape).join('|')})(?![\\w-])`, 'g');
-  const rename = (part: string): string => part.replace(pattern, (name) => FLAGS.get(name) ?? name);
+  // `maxDelete: 50` -> `--max-delete 50`, `allowEmptySource: true` -> `--allow-empty-source`, `mkpath` -> `--mkpath`.
+  const pattern = new RegExp(`(?<![\\w-])(${[...FLAGS.keys()].map(escape).join('|')})(?![\\w-])(: true\\b|: (?=\\S))?`, 'g');
+  const rename = (part: string): string =>
+    part.replace(pattern, (_all, name: string, value?: string) => `${FLAGS.get(name) ?? name}${value === ': ' ? ' ' : ''}`);
   let message = err.path ? err.message.split(err.path).map(rename).join(err.path) : rename(err.message);
   // An options error names its option first; a plain-word one (`concurrency`) is replaced there only.
-  const option = (err as { option?: unknown }).option;
+  const option = err.option;
   const flag = typeof option === 'string' ? OPTIONS[option]?.cli?.flag : undefined;
-  if (flag && message.startsWith(`invalid option: ${option as string} `)) message = message.replace(`: ${option as string} `, `: ${flag} `);
+  if (flag && message.startsWith(`invalid option: ${option} `)) message = message.replace(`: ${option} `, `: ${flag} `);
   return message;
 }

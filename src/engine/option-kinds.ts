@@ -24,10 +24,8 @@ export interface Kind<In, Out = In> {
 
 /** Throws the one options error: `invalid option: <message>`. */
 export function badOption(message: string, option?: string): never {
-  const err = new AbsyncError('E_OPTIONS', `invalid option: ${message}`);
-  // The API name of the option, for faces that word it their own way (the CLI names its flag).
-  if (option !== undefined) Object.defineProperty(err, 'option', { value: option, enumerable: true });
-  throw err;
+  // The API name of the option goes with it, for faces that word it their own way (the CLI names its flag).
+  throw new AbsyncError('E_OPTIONS', `invalid option: ${message}`, undefined, option);
 }
 
 function mustBe(name: string, expects: string, value: unknown): never {
@@ -175,6 +173,18 @@ export function callbackOrFalse<F extends (...args: never[]) => unknown>(): Kind
     check(value, name) {
       if (value !== false && typeof value !== 'function') mustBe(name, this.expects, value);
       return value as F | false;
+    },
+  };
+}
+
+/** `{ '--flag': 'what it does' }`: a gulp task's flags, for `gulp --tasks`. */
+export function flagTable(): Kind<Readonly<Record<string, string>>> {
+  return {
+    expects: 'an object of flag -> description strings',
+    check(value, name) {
+      const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+      if (!ok) mustBe(name, this.expects, value);
+      return value as Readonly<Record<string, string>>;
     },
   };
 }

@@ -5,7 +5,7 @@
  * `ResolvedOptions` are derived from it. Adding an option is one entry here, plus what it does.
  */
 import { resolve } from 'node:path';
-import { amount, badOption, bool, callback, callbackOrFalse, file, fileNameOrFalse, flag, folder, globs, oneOf, text, whole } from './option-kinds.js';
+import { amount, badOption, bool, callback, callbackOrFalse, file, fileNameOrFalse, flag, flagTable, folder, globs, oneOf, text, whole } from './option-kinds.js';
 import { option, type Face, type OptionSpec } from './option-spec.js';
 import type { Outcome, Progress } from './types.js';
 
@@ -69,12 +69,13 @@ export const SYNC_OPTIONS = {
   }),
   /** Destination globs that are never deleted or overwritten. */
   protect: option({
-    kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, doc: 'destination globs never deleted or overwritten',
+    kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, doc: 'destination globs never deleted or overwritten', docs: { plugin: '`dest` globs never deleted or overwritten' },
     cli: { flag: '--protect', group: 'delete', doc: 'destination entries that are never deleted or overwritten (repeatable)' },
   }),
   /** Delete destination entries the source does not have. Default true. */
   delete: option({
-    kind: bool(), default: true, faces: ALL_SYNC, doc: 'delete destination entries the source does not have', docs: { plugin: 'delete `dest` entries the stream did not carry' },
+    kind: bool(), default: true, faces: ALL_SYNC, doc: 'delete destination entries the source does not have',
+    docs: { plugin: 'delete `dest` entries the stream did not carry (and, without `onlyStreamed`, whose source is gone)' },
     cli: { flag: '--delete', negate: '--no-delete', negateDoc: 'keep extraneous destination entries', group: 'delete' },
   }),
   /** Turn a delete plus an identical copy into a rename inside the destination. Default true. */
@@ -82,7 +83,10 @@ export const SYNC_OPTIONS = {
   /** Refuse the whole run if it would delete more than this many entries. Default: no limit. */
   maxDelete: option({ kind: whole(0), default: Infinity, defaultText: 'no limit', faces: ALL_SYNC, cli: { flag: '--max-delete', group: 'delete' }, doc: 'refuse the whole run if it would delete more entries than this' }),
   /** Allow an empty source to empty a non-empty destination. Default false. */
-  allowEmptySource: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--allow-empty-source', group: 'delete' }, doc: 'let an empty (or nearly empty) source empty a full destination' }),
+  allowEmptySource: option({
+    kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--allow-empty-source', group: 'delete' }, doc: 'let an empty (or nearly empty) source empty a full destination',
+    docs: { plugin: 'let an empty stream empty `dest`, and a nearly empty one delete nearly all of it' },
+  }),
   /**
    * Move deleted and overwritten destination files here (keeping their relative paths) instead of destroying them.
    * A relative path is relative to the destination, as in rsync; inside the destination it is left out of the mirror.
@@ -161,15 +165,25 @@ export const FACE_OPTIONS = {
 
   /** Pass on only the files that were copied, updated or moved (for a deploy step). */
   changedOnly: option({ kind: bool(), default: false, doc: 'pass on only the copied, updated and moved files', faces: ['plugin'] }),
+  /** The stream is the whole source: also delete `dest` entries it did not carry whose source still exists under its base. */
+  onlyStreamed: option({
+    kind: bool(), default: false, faces: ['plugin'],
+    doc: 'the stream is the whole source: also delete `dest` entries it did not carry whose source still exists under its base',
+  }),
 
-  /** The task's name in gulp's output and `gulp --tasks`. */
-  displayName: option({ kind: text(), default: 'absync', doc: 'the task\'s name in gulp\'s output', faces: ['task'] }),
+  /** The task's name in gulp's output; given, gulp registers an exported task under it instead of its export name. */
+  displayName: option({
+    kind: text(), default: undefined, defaultText: 'none', faces: ['task'],
+    doc: 'the task\'s name in gulp\'s output; given, gulp registers an exported task under it instead of its export name',
+  }),
   /** Shown by `gulp --tasks`. */
-  description: option({ kind: text(), default: undefined, defaultText: 'Mirror <source> into <destination>', doc: 'shown by gulp --tasks', faces: ['task'] }),
+  description: option({ kind: text(), default: undefined, defaultText: '`Mirror <source> into <destination>`', doc: 'shown by `gulp --tasks`', faces: ['task'] }),
+  /** `{ '--flag': 'what it does' }`, shown by `gulp --tasks` (a task reads its flags from process.argv itself). */
+  flags: option({ kind: flagTable(), default: undefined, defaultText: 'none', doc: '`{ \'--flag\': \'what it does\' }`, shown by `gulp --tasks`', faces: ['task'] }),
   /** Where the face's lines go; false for silence. */
   log: option({
     kind: callbackOrFalse<(line: string) => void>(), default: undefined, defaultText: 'fancy-log', faces: ['task', 'watch'],
-    doc: 'a function receiving each line, or false',
+    doc: 'a function receiving each line, or `false`', docs: { task: 'a function receiving the summary line, or `false`' },
   }),
 
   /** Sync when the source changes (chokidar, as gulp.watch), and once more when the watcher is ready. */

@@ -82,8 +82,7 @@ export async function checkDestination(destination: string, mkpath = true): Prom
     throw new AbsyncError('E_DEST_NOT_DIR', `destination exists and is not a folder: ${destination}`, destination);
   }
   if (!real.exists && !mkpath && !(await stat(dirname(real.path)).then(() => true, () => false))) {
-    const err = new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${destination} does not exist (mkpath creates it)`, destination);
-    throw Object.defineProperty(err, 'option', { value: 'mkpath', enumerable: true });
+    throw new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${destination} does not exist (mkpath creates it)`, destination, 'mkpath');
   }
   const pseudo = await pseudoFileSystem(real.path);
   if (pseudo) throw new AbsyncError('E_DEST_NOT_DIR', `destination ${destination} is on the ${pseudo} pseudo file system (kernel interfaces, not files); refusing to write there`, destination);

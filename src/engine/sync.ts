@@ -31,6 +31,11 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
   readonly paths?: readonly RelPath[];
+  /**
+   * Destination entries to leave as they are, each on its own (not what lies below a folder): never deleted,
+   * overwritten or moved. The gulp plugin's partial streams: entries not carried whose source still exists.
+   */
+  readonly keep?: (path: RelPath, isDir: boolean) => boolean;
 }
 
 export interface SyncResult {
@@ -53,13 +58,14 @@ export interface StoreRules {
   readonly mtimeSlopUs: number;
 }
 
-function planRules(options: ResolvedOptions, store: StoreRules | undefined): PlanRules {
+function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep: RunHooks['keep']): PlanRules {
   const protect = createMatcher(options.protect);
   return {
     checksum: options.checksum,
     delete: options.delete,
     detectRenames: options.detectRenames,
     ...(protect ? { isProtected: protect } : {}),
+    ...(keep ? { isKept: keep } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
     // --modify-window when given (rsync's meaning: 0 is exact), else what the destination's time precision needs.
     ...(options.modifyWindow !== undefined ? { mtimeWindowUs: Math.round(options.modifyWindow * 1e6) } : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
@@ -78,9 +84,9 @@ export interface PlanTrees {
 }
 
 /** Builds the plan exactly as a real run would; a dry run stops here. */
-export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, trees?: PlanTrees): Promise<Plan> {
+export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, keep?: RunHooks['keep'], trees?: PlanTrees): Promise<Plan> {
   const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
-  const rules = planRules(options, trees?.destination.caps);
+  const rules = planRules(options, trees?.destination.caps, keep);
   const needs = hashNeeds(source, destination, rules);
   // Without --checksum, digests only confirm renames: SHA-1 runs at 2.4x the speed of MD5 here (CPU extensions).
   const algorithm = options.checksum ? options.hashAlgorithm : 'sha1';
@@ -93,7 +99,7 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
     if (!trees) await Promise.all([t.source.close(), t.destination.close()]);
   }
   const plan = planMirror({ source, destination, digests }, rules);
-  guardPlan(plan, source, destination, options);
+  guardPlan(plan, source, destination, keep ? { ...options, keep } : options);
   return plan;
 }
 
@@ -206,7 +212,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     meter?.phase('scan');
     const scanEnd = performance.now();
     const scanned = { source: countOf(source), destination: countOf(destination) };
-    const plan = await makePlan(options, source, destination, trees);
+    const plan = await makePlan(options, source, destination, hooks.keep, trees);
     trace('plan');
     const planEnd = performance.now();
     meter?.planned(plan);

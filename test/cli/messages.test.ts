@@ -11,13 +11,20 @@ describe('cliMessage', () => {
     assert.equal(cliMessage(e), `the run would delete 3 entries in ${path}, more than --max-delete 2 (--allow-empty-source does not apply)`);
   });
 
+  it('renders the engine\'s `option: value` forms as the flag and its value', () => {
+    const e = new AbsyncError('E_MAX_DELETE', 'refusing to sync: it would delete 3 entries from /d, more than maxDelete: 2', '/d', 'maxDelete');
+    assert.equal(cliMessage(e), 'refusing to sync: it would delete 3 entries from /d, more than --max-delete 2');
+    const empty = new AbsyncError('E_EMPTY_SOURCE', 'source /s is empty; check the path, or pass allowEmptySource: true', '/s', 'allowEmptySource');
+    assert.equal(cliMessage(empty), 'source /s is empty; check the path, or pass --allow-empty-source');
+  });
+
   it('keeps a message that already names the flag as it is', () => {
     const e = new AbsyncError('E_MAX_DELETE', 'would delete 3 entries, more than --max-delete 2', '/d');
     assert.equal(cliMessage(e), e.message);
   });
 
   it('an options error names the flag of its option, even a plain word, and nothing else', () => {
-    const e = Object.assign(new AbsyncError('E_OPTIONS', 'invalid option: concurrency must be a whole number >= 1, got 0'), { option: 'concurrency' });
+    const e = new AbsyncError('E_OPTIONS', 'invalid option: concurrency must be a whole number >= 1, got 0', undefined, 'concurrency');
     assert.equal(cliMessage(e), 'invalid option: --concurrency must be a whole number >= 1, got 0');
     const plain = new AbsyncError('E_EMPTY_SOURCE', 'source /s is empty and would delete all 3 entries', '/s');
     assert.equal(cliMessage(plain), plain.message);

@@ -95,7 +95,7 @@ describe('issue 11 bad input: patterns that match nothing a path can be', () => 
     ['--exclude', '/', 'cannot list <source>: Expected pattern to be a non-empty string (exit 2), and the missing destination is created'],
     ['--exclude', '', ''],
   ] as const) {
-    bothEngines(`${flag} ${JSON.stringify(pattern)}: one clear line naming the option, exit 2, and no destination created`, today ? onBoth(today) : {}, async (engine) => {
+    bothEngines(`${flag} ${JSON.stringify(pattern)}: one clear line naming the option, exit 2, and no destination created`, {}, async (engine) => {
       const root = tmp();
       const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
       const dst = join(root, 'dst');
@@ -106,7 +106,7 @@ describe('issue 11 bad input: patterns that match nothing a path can be', () => 
     });
   }
 
-  bothEngines('sync({ protect: [\'/\'] }) rejects with a clear message, and creates no destination', onBoth('rejects with "Expected pattern to be a non-empty string", and creates the destination'), async (engine) => {
+  bothEngines('sync({ protect: [\'/\'] }) rejects with a clear message, and creates no destination', {}, async (engine) => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
     const dst = join(root, 'dst');

@@ -15,7 +15,6 @@ import { bothEngines, type Engine, type Todos } from './helpers/engines.js';
 import { syncPool, type PoolResult } from './helpers/pool.js';
 import { bounded } from './helpers/run.js';
 
-const T_ = 'issue 11: lock races: fails today on';
 const RUNS = 5;
 
 /** A pid that existed and has exited: what a killed run leaves in its lock. */
@@ -55,10 +54,7 @@ function check(rounds: readonly { mirrored: number; odd: string[] }[]): void {
 describe('issue 11 lock races: five runs at once over a dead pid\'s lock', () => {
   const source = (root: string): string => writeTree(join(root, 'src'), Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, `file ${i}`])));
 
-  const libTodos: Todos = {
-    native: `${T_} native: two or more runs take the stale lock over and mirror at once (26-30 of 60 rounds; some of them fail entries with ENOENT)`,
-    js: `${T_} js: two or more runs take the stale lock over and mirror at once (13-16 of 60 rounds; some of them fail entries with ENOENT)`,
-  };
+  const libTodos: Todos = {};
   bothEngines('the library sync() in five processes, 60 rounds: at most one mirrors per round, the others get E_LOCKED', libTodos, async (engine) => {
     const root = tmp();
     const src = source(root);
@@ -76,10 +72,7 @@ describe('issue 11 lock races: five runs at once over a dead pid\'s lock', () =>
   });
 
   // Rarer through the bin (process starts spread the runs out), so few rounds catch it; the library case is the stress.
-  const binTodos: Todos = {
-    native: `${T_} native: two runs mirrored at once in 1 of 20 rounds`,
-    js: `${T_} js: two runs mirrored at once in 1 of 8 rounds`,
-  };
+  const binTodos: Todos = {};
   bothEngines('the bin, five at once, 4 rounds: at most one mirrors per round, the others are refused (exit 2)', binTodos, async (engine: Engine) => {
     const root = tmp();
     const src = source(root);

@@ -14,7 +14,6 @@ import { racerBinary, runWhileSwapping, startRacer } from './helpers/racer.js';
 import { assertHonest, runBin, shown } from './helpers/run.js';
 
 const noRacer = racerBinary().why;
-const T_ = 'issue 11: wrong copies: fails today on';
 
 /** 'A', 'B' for a file made of one byte value throughout (a whole version), else 'mixed' (or 'empty'). */
 function versionOf(path: string): string {
@@ -25,10 +24,7 @@ function versionOf(path: string): string {
 }
 
 describe('issue 11 wrong copies: a file rewritten in place during its copy, same size, mtime put back', { skip: noRacer }, () => {
-  const todos: Todos = {
-    native: `${T_} native: exit 0 with mixed bytes (A and B) in 1-3 of 4 runs; such a copy is kept by a quiet run (same size and stamp)`,
-    js: `${T_} js: exit 0 with mixed bytes (A and B) in 1-3 of 4 runs; such a copy is kept by a quiet run (same size and stamp)`,
-  };
+  const todos: Todos = {};
   bothEngines('no run exits 0 with mixed bytes, and a later quiet run leaves a whole version', todos, async (engine) => {
     const root = tmp();
     // Big enough that a copy takes a while (128 MiB): the racer's passes land inside copies.
@@ -66,10 +62,7 @@ describe('issue 11 wrong copies: a file rewritten in place during its copy, same
 });
 
 describe('issue 11 wrong copies: a source folder swapped for a link to outside during the scan', { skip: noRacer }, () => {
-  const todos: Todos = {
-    native: `${T_} native: outside content copied through the swapped-in link (5 of 6 runs)`,
-    js: `${T_} js: outside content copied through the swapped-in link and stamped with the scan's mtime, kept by the quiet run (3 of 7 runs)`,
-  };
+  const todos: Todos = {};
   bothEngines('outside content is never copied, and the quiet run after the race leaves an exact mirror', todos, async (engine) => {
     const root = tmp();
     const list = Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(4, '0')}`);
