@@ -12,7 +12,7 @@ export async function runInterval(ctx: CliContext, intervalSeconds: number, stop
   let first: number | undefined;
   const scheduler = new Scheduler(
     async (_trigger, signal) => {
-      const { code } = await runOnce(ctx, signal, quiet.shouldReport);
+      const { code } = await runOnce(ctx, signal, quiet);
       first ??= code;
     },
     {

@@ -27,8 +27,14 @@ export interface CliContext {
   readonly log: LogFile | undefined;
 }
 
-/** Whether a run's lines go out: interval mode keeps runs that changed nothing quiet (see quiet-runs.ts). */
-export type ShouldReport = (summary: Summary) => boolean;
+/** Whether a run's lines go out (interval mode keeps runs that changed nothing quiet: quiet-runs.ts), and after. */
+export interface Reporting {
+  readonly shouldReport: (summary: Summary) => boolean;
+  /** The lines of a reported run are written. */
+  readonly written?: () => void;
+}
+
+const ALWAYS: Reporting = { shouldReport: () => true };
 
 function refusalJson(err: { code: string; message: string; path?: string | undefined }): string {
   return JSON.stringify({ refused: { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) } });
@@ -46,7 +52,7 @@ async function progressLine(args: CliArgs, options: ResolvedOptions) {
   return new ProgressLine(stderr);
 }
 
-export async function runOnce(ctx: CliContext, signal: AbortSignal, shouldReport: ShouldReport = () => true): Promise<RunResult> {
+export async function runOnce(ctx: CliContext, signal: AbortSignal, reporting: Reporting = ALWAYS): Promise<RunResult> {
   const { args, options, log } = ctx;
   const display = await progressLine(args, options);
   // On one terminal, a line printed while the progress line is shown takes its place, and the progress line is drawn again below.
@@ -83,7 +89,9 @@ export async function runOnce(ctx: CliContext, signal: AbortSignal, shouldReport
   }
   lines?.finish();
   display?.stop();
-  report(ctx, summary, shouldReport(summary));
+  const loud = reporting.shouldReport(summary);
+  report(ctx, summary, loud);
+  if (loud) reporting.written?.();
   return { code: summary.failed > 0 ? EXIT_FAILED : EXIT_OK, summary };
 }
 
