@@ -11,12 +11,13 @@ import { chmod, lstat, lutimes, mkdir, open, rename, rmdir, symlink, unlink, uti
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
 import { isAbsolute, relative, sep } from 'node:path';
-import { baseName, joinRel, parentOf } from '../../paths.js';
+import { baseName, joinRel, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import { toUtimes } from '../../times.js';
 import type { DirEntry, Fingerprint, RelPath, Snapshot } from '../../types.js';
+import { inFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import type {
@@ -186,7 +187,10 @@ export class JsTree implements SourceTree, DestinationTree {
 
   private async writeOne(folder: Folder, parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
     const path = joinRel(parent, item.name);
-    const tmp = folder.at(newTempName());
+    const tmpName = newTempName();
+    const tmp = folder.at(tmpName);
+    // Removed on process exit by its plain path (its name is unpredictable, so that path can only be ours).
+    const flying = inFlight([toAbs(this.root, joinRel(parent, tmpName))]);
     const fromTree = item.content.type === 'tree';
     let placed = false;
     // A tree's file must first be as the scan saw it, then as the last try left it: one caught in the middle of a
@@ -238,6 +242,7 @@ export class JsTree implements SourceTree, DestinationTree {
       return r;
     } finally {
       if (!placed) await unlink(tmp).catch(() => undefined);
+      flying.done();
     }
   }
 

@@ -11,11 +11,12 @@ import { relative } from 'node:path';
 import { promisify } from 'node:util';
 import { isGone } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { isInsideAbs, parentOf } from '../../paths.js';
+import { isInsideAbs, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, FileEntry, RelPath, Snapshot } from '../../types.js';
+import { inFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import { versionOf } from '../local-js/js-files.js';
@@ -226,7 +227,13 @@ export class NativeTree implements SourceTree, DestinationTree {
     if (srcfd < 0 && kinds.includes(SOURCE_KIND.tree)) throw new Error('native tree: a tree source must be a native tree');
     const tmps = items.map(() => newTempName());
     const names = items.map((i) => i.name);
-    const r = await this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
+    let r;
+    try {
+      r = await this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    } finally {
+      flying.done();
+    }
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 
@@ -247,10 +254,14 @@ export class NativeTree implements SourceTree, DestinationTree {
   async symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
     const names = items.map((i) => i.name);
     const numbers = items.flatMap((i) => [i.mtimeMs, ...expectNumbers(i.replace)]);
-    const r = await this.addon.links(
-      this.fd(), parent, names, items.map((i) => i.target), items.map(() => newTempName()), numbers,
-      items.some((i) => i.replace) ? this.backup() : -1,
-    );
+    const tmps = items.map(() => newTempName());
+    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
+    let r;
+    try {
+      r = await this.addon.links(this.fd(), parent, names, items.map((i) => i.target), tmps, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    } finally {
+      flying.done();
+    }
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 
