@@ -46,6 +46,8 @@ function loadPlanner(): NonNullable<typeof planner> {
 export interface StoreRules {
   readonly mtimeStepUs: number;
   readonly mtimeSlopUs: number;
+  /** False where chmod is not kept (FAT mounted on Linux): modes are then not mirrored, as with `perms: false`. */
+  readonly modes?: boolean;
 }
 
 function planRules(options: ResolvedOptions, store: StoreRules | undefined): PlanRules {
@@ -57,6 +59,7 @@ function planRules(options: ResolvedOptions, store: StoreRules | undefined): Pla
     ...(protect ? { isProtected: protect } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
     ...(store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
+    ...(store?.modes === false ? { perms: false } : {}),
   };
 }
 
@@ -109,7 +112,10 @@ async function fixRootTimes(destination: DestinationTree, source: Snapshot): Pro
   const want = source.rootEntry;
   if (!want) return undefined;
   const now = await destination.rootEntry();
-  if (!now || Math.round(now.mtimeMs * 1000) === Math.round(want.mtimeMs * 1000)) return undefined;
+  // Within what the destination can store (Windows lands a microsecond off a third of the time).
+  const { mtimeStepUs: step, mtimeSlopUs: slop } = destination.caps;
+  const at = (ms: number): number => Math.floor(Math.round(ms * 1000) / step) * step;
+  if (!now || Math.abs(at(now.mtimeMs) - at(want.mtimeMs)) <= slop) return undefined;
   const [r] = await destination.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: want.mtimeMs }]);
   if (r?.status !== 'failed') return undefined;
   return { path: '', op: 'setAttrs', code: r.error?.code ?? 'EUNKNOWN', message: r.error?.message ?? 'failed' };
