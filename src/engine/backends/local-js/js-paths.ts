@@ -4,13 +4,14 @@
  * folder. What remains open is the window between that look and the system call itself; the native tree has none
  * (README: Guarantees).
  */
-import { lstat, mkdir, rename, unlink, copyFile, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
+import { lstat, mkdir, unlink, copyFile, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
 import { isAbsolute, relative, sep } from 'node:path';
 import { toAbs } from '../../paths.js';
 import { mtimeOf, sameMtime } from '../../times.js';
 import type { Fingerprint, RelPath } from '../../types.js';
 import type { StepResult } from '../tree.js';
+import { renameSafely, unlinkSafely } from './transient.js';
 
 /** Thrown when a folder on the way is a link or not a folder; apply reports it as the entry's failure (EUNSAFE). */
 export class UnsafePathError extends Error {
@@ -56,7 +57,8 @@ export async function checkExpected(abs: string, expect: Fingerprint): Promise<E
     throw err;
   }
   if (kindOf(st) !== expect.kind) return 'changed';
-  if (expect.ino !== undefined && expect.ino !== 0 && BigInt(expect.ino) !== st.ino) return 'changed';
+  // As numbers on both sides: a Windows file id can pass 2^53, and the scan kept it as a (rounded) number.
+  if (expect.ino !== undefined && expect.ino !== 0 && expect.ino !== Number(st.ino)) return 'changed';
   if (expect.kind === 'file' && expect.size !== undefined && expect.size !== Number(st.size)) return 'changed';
   if (expect.kind === 'file' && expect.mtimeMs !== undefined && !sameMtime(expect.mtimeMs, mtimeOf(st))) return 'changed';
   return 'ok';
@@ -107,7 +109,7 @@ export async function retire(root: string, backup: string, fromAbs: string, rel:
   }
   const to = toAbs(backup, rel);
   try {
-    await rename(fromAbs, to);
+    await renameSafely(fromAbs, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     const st = await lstat(fromAbs);
@@ -119,7 +121,7 @@ export async function retire(root: string, backup: string, fromAbs: string, rel:
       await copyFile(fromAbs, to);
       await utimes(to, st.atime, st.mtime);
     }
-    await unlink(fromAbs);
+    await unlinkSafely(fromAbs);
   }
 }
 
@@ -127,4 +129,15 @@ export async function retire(root: string, backup: string, fromAbs: string, rel:
 export function stepError(err: unknown, describe: (err: unknown) => { code: string; message: string }): StepResult {
   if (isGone(err)) return { status: 'vanished' };
   return { status: 'failed', error: describe(err) };
+}
+
+/**
+ * True when `fromAbs` and `toAbs` are one entry whose names differ only in case (a case-insensitive disk finds the
+ * one under the other's name): a rename between them changes the name's case and replaces nothing. Not for two hard
+ * links to one file, whose names differ otherwise.
+ */
+export async function sameEntryOtherCase(fromAbs: string, toAbs: string, from: RelPath, to: RelPath): Promise<boolean> {
+  if (from === to || from.normalize('NFC').toLowerCase() !== to.normalize('NFC').toLowerCase()) return false;
+  const [a, b] = await Promise.all([lstat(fromAbs, { bigint: true }).catch(() => undefined), lstat(toAbs, { bigint: true }).catch(() => undefined)]);
+  return a !== undefined && b !== undefined && a.ino === b.ino && a.dev === b.dev;
 }

@@ -6,7 +6,7 @@
  * that leaves open.
  */
 import { constants } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, open, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
+import { chmod, lstat, lutimes, mkdir, open, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
 import { joinRel, parentOf, toAbs } from '../../paths.js';
@@ -15,24 +15,35 @@ import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import { toUtimes } from '../../times.js';
 import type { DirEntry, Fingerprint, RelPath, Snapshot } from '../../types.js';
+import { probeReadOnly } from '../local/caps-probe.js';
 import { acquireLock } from '../local/lock.js';
-import { localCaps, prepareRoot } from '../local/root.js';
+import { prepareRoot } from '../local/root.js';
 import type {
   AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeLock,
   WriteItem,
 } from '../tree.js';
 import { hashFile, openRegular, writeTemp } from './js-files.js';
-import { checkExpected, checkFolders, exists, retire, stepError, UnsafePathError } from './js-paths.js';
+import { checkExpected, checkFolders, exists, retire, sameEntryOtherCase, stepError, UnsafePathError } from './js-paths.js';
+import { linkFailure, makeLink } from './js-links.js';
+import { renameSafely, rmdirSafely, unlinkSafely } from './transient.js';
+import { windowsPathProblem } from './win-names.js';
 import { scanBothJs } from './scan-both.js';
 import { scanTree } from './scan-tree.js';
 
 const TRIES = 3;
+const WINDOWS = process.platform === 'win32';
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 const done: StepResult = { status: 'done' };
 const vanished: StepResult = { status: 'vanished' };
 const changed: StepResult = { status: 'changed-since-scan' };
+
+/** On Windows, a failure for a path whose names Windows cannot hold (never written under another name). */
+function badName(path: RelPath): StepResult | undefined {
+  const why = WINDOWS ? windowsPathProblem(path) : undefined;
+  return why === undefined ? undefined : { status: 'failed', error: { code: 'EINVAL', message: why } };
+}
 
 function failure(err: unknown): StepResult {
   if (err instanceof UnsafePathError) return { status: 'failed', error: { code: 'EUNSAFE', message: err.message } };
@@ -46,9 +57,14 @@ export interface JsTreeOptions {
 
 export class JsTree implements SourceTree, DestinationTree {
   readonly kind = 'js' as const;
-  readonly caps: TreeCaps = localCaps();
+  /** Measured on the lock when this run took it, or (a dry run) by looking only: see local/caps-probe.ts. */
+  private measured: TreeCaps | undefined;
 
   constructor(readonly root: string, private readonly options: JsTreeOptions = {}) {}
+
+  get caps(): TreeCaps {
+    return (this.measured ??= probeReadOnly(this.root));
+  }
 
   private abs(path: RelPath): string {
     return toAbs(this.root, path);
@@ -86,7 +102,9 @@ export class JsTree implements SourceTree, DestinationTree {
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    return acquireLock({ root: this.root, timeoutMs, created });
+    const lock = await acquireLock({ root: this.root, timeoutMs, created });
+    if (lock.caps) this.measured = lock.caps;
+    return lock;
   }
 
   tempName(): string {
@@ -98,7 +116,7 @@ export class JsTree implements SourceTree, DestinationTree {
       try {
         if ((await checkFolders(this.root, parentOf(p))) !== 'ok') return;
         const st = await lstat(this.abs(p));
-        if (st.isFile() || st.isSymbolicLink()) await unlink(this.abs(p));
+        if (st.isFile() || st.isSymbolicLink()) await unlinkSafely(this.abs(p));
       } catch {
         /* gone, or not ours to remove: the next run looks again */
       }
@@ -128,6 +146,8 @@ export class JsTree implements SourceTree, DestinationTree {
 
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
     return this.each(parent, items, async ({ name }) => {
+      const refused = badName(joinRel(parent, name));
+      if (refused) return refused;
       const abs = this.abs(joinRel(parent, name));
       try {
         // Owner-writable until its children are in; the attributes step gives it the source's mode at the end.
@@ -146,6 +166,8 @@ export class JsTree implements SourceTree, DestinationTree {
 
   private async writeOne(parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
     const path = joinRel(parent, item.name);
+    const refused = badName(path);
+    if (refused) return refused;
     const tmp = this.abs(joinRel(parent, newTempName()));
     let placed = false;
     try {
@@ -164,7 +186,7 @@ export class JsTree implements SourceTree, DestinationTree {
         try {
           // A tree's file is stamped from what was read; other contents (a vinyl file) from the entry they stand for.
           const fromTree = item.content.type === 'tree';
-          result = await writeTemp(tmp, source, item.mode ?? (fromTree ? undefined : item.source.mode), item.source.mtimeMs, fromTree);
+          result = await writeTemp(tmp, source, item.mode ?? (fromTree ? undefined : item.source.mode), item.source.mtimeMs, fromTree, this.caps.modes);
         } finally {
           if (!(source instanceof Uint8Array)) await source.close();
         }
@@ -190,7 +212,7 @@ export class JsTree implements SourceTree, DestinationTree {
     } else if (await exists(target)) {
       return changed;
     }
-    await rename(tmp, target);
+    await renameSafely(tmp, target);
     return done;
   }
 
@@ -239,9 +261,9 @@ export class JsTree implements SourceTree, DestinationTree {
       if (state === 'gone') return vanished;
       if (state === 'changed') return changed;
       try {
-        if (item.expect.kind === 'dir') await rmdir(this.abs(path));
+        if (item.expect.kind === 'dir') await rmdirSafely(this.abs(path));
         else if (this.options.backup) await this.backUp(path);
-        else await unlink(this.abs(path));
+        else await unlinkSafely(this.abs(path));
         return done;
       } catch (err) {
         if (isGone(err)) return vanished;
@@ -254,10 +276,16 @@ export class JsTree implements SourceTree, DestinationTree {
 
   symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
     return this.each(parent, items, async (item) => {
+      const refused = badName(joinRel(parent, item.name));
+      if (refused) return refused;
       const tmp = this.abs(joinRel(parent, newTempName()));
       let placed = false;
       try {
-        await symlink(item.target, tmp);
+        try {
+          await makeLink(item.target, tmp, this.abs(parent));
+        } catch (err) {
+          return linkFailure(err);
+        }
         await lutimes(tmp, Date.now() / 1000, toUtimes(item.mtimeMs));
         const r = await this.place(tmp, joinRel(parent, item.name), item.replace);
         placed = r.status === 'done';
@@ -278,14 +306,27 @@ export class JsTree implements SourceTree, DestinationTree {
           if (state === 'gone') return vanished;
           if (state === 'changed') return changed;
         }
+        const refused = badName(item.to);
+        if (refused) return refused;
         if (item.replace) {
           const state = await checkExpected(this.abs(item.to), item.replace);
           if (state === 'changed') return changed;
           if (state === 'ok') await this.backUp(item.to);
         } else if (await exists(this.abs(item.to))) {
-          return changed;
+          if (!(await sameEntryOtherCase(this.abs(item.from), this.abs(item.to), item.from, item.to))) return changed;
+          // `to` is `from` itself under another case (a case-insensitive disk): by way of a temporary name, since a
+          // direct rename keeps the old case on some of them (Wine's drives, some SMB servers).
+          const tmp = this.abs(joinRel(parentOf(item.from), newTempName()));
+          await renameSafely(this.abs(item.from), tmp);
+          try {
+            await renameSafely(tmp, this.abs(item.to));
+          } catch (err) {
+            await renameSafely(tmp, this.abs(item.from)).catch(() => undefined);
+            throw err;
+          }
+          return done;
         }
-        await rename(this.abs(item.from), this.abs(item.to));
+        await renameSafely(this.abs(item.from), this.abs(item.to));
         return done;
       } catch (err) {
         return failure(err);
