@@ -85,6 +85,9 @@ export function probeWithLock(fd: number, lockPath: string): TreeCaps {
       return [us, micros(fstatSync(fd, { bigint: true }))];
     });
     mtime = mtimeRulesFor(samples, base.mtimeSlopUs);
+    // The lock's mtime says when it was written (a lock unreadable for long is stale): put it back.
+    const now = Date.now() / 1000;
+    futimesSync(fd, now, now);
   } catch {
     /* a disk that refuses times: the platform's rules, and every step will say what failed */
   }

@@ -9,9 +9,10 @@
  * process that started after the lock was taken (Linux: /proc; macOS and the BSDs: ps).
  *
  * Takers go one at a time: a taker first creates `.absync.lock.takeover` exclusively (held like a lock; no hard link,
- * which FAT and exFAT do not have), checks that the lock is still the stale one it read, removes it, and creates its
- * own; concurrent takers that find the takeover name wait, and one left by a dead taker is removed after 2 s. A run
- * never removes a lock that is not the one it checked, so two runs can never both hold it.
+ * which FAT and exFAT do not have), checks that the lock is still the very file it found stale (inode, mtime and
+ * size: inode numbers are reused at once) and that its owner is still dead, removes it, and creates its own;
+ * concurrent takers that find the takeover name wait, and one left by a dead taker is removed after 2 s. A run never
+ * removes a lock that is not the one it checked, so two runs can never both hold it.
  *
  * Taking the lock also measures what the destination stores (caps-probe.ts): the lock is the one file a run may
  * write before it knows.
@@ -109,9 +110,30 @@ function readInfo(path: string, ino: bigint): LockInfo | 'held' | undefined {
   }
 }
 
-/** A lock file this process created: its inode, and on Windows the handle it is held open by (-1 elsewhere). */
-interface Created {
+/** Which file a lock is: inode numbers are reused at once, so the mtime and size come with it. */
+interface Identity {
   readonly ino: bigint;
+  readonly mtimeNs: bigint;
+  readonly size: bigint;
+}
+
+function same(a: Identity, b: Identity): boolean {
+  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size;
+}
+
+/** An unreadable lock younger than this may still be being written. */
+const STALE_UNREADABLE_MS = 2000;
+
+/** A lock nobody holds: its owner is dead, or it is unreadable and old enough that no writer is still at work. */
+function isStale(path: string, st: BigIntStats): boolean {
+  const info = readInfo(path, st.ino);
+  if (info === 'held') return false;
+  if (info) return !alive(info);
+  return Date.now() - Number(st.mtimeMs) > STALE_UNREADABLE_MS;
+}
+
+/** A lock file this process created: which file it is, and on Windows the handle it is held open by (-1 elsewhere). */
+interface Created extends Identity {
   readonly fd: number;
   /** What the destination stores, measured on the new file (the lock only). */
   readonly caps?: TreeCaps;
@@ -132,7 +154,9 @@ function tryCreate(path: string, probe: boolean): Created | undefined {
     const start = procStartTicks(process.pid);
     const info: LockInfo = { pid: process.pid, host: hostname(), ...(start ? { start } : {}), since: new Date().toISOString() };
     writeSync(fd, JSON.stringify(info));
-    const created = { ino: fstatSync(fd, { bigint: true }).ino, fd: WINDOWS ? fd : -1, ...(probe ? { caps: probeWithLock(fd, path) } : {}) };
+    const caps = probe ? probeWithLock(fd, path) : undefined;
+    const { ino, mtimeNs, size } = fstatSync(fd, { bigint: true });
+    const created: Created = { ino, mtimeNs, size, fd: WINDOWS ? fd : -1, ...(caps ? { caps } : {}) };
     if (!WINDOWS) closeSync(fd);
     return created;
   } catch (err) {
@@ -151,14 +175,18 @@ function closeHeld(fd: number): void {
   }
 }
 
-/** Removes `path` only while it is still the inode `ino`. */
-function unlinkIf(path: string, ino: bigint): void {
+/** Removes `path` only while it is still the file `id`. */
+function unlinkIf(path: string, id: Identity): void {
   const st = lstatOrGone(path);
-  if (st && st.ino === ino) unlinkSync(path);
+  if (st && same(st, id)) unlinkSync(path);
 }
 
-/** Takes a stale lock away (one taker at a time); true when it was removed by this call. */
-function takeOver(root: string, path: string, stale: bigint): boolean {
+/**
+ * Takes a stale lock away (one taker at a time); true when it was removed by this call. `stale` is the lock as it was
+ * found stale: it is removed only if the name still holds that very file and its owner is still dead, so a fresh lock
+ * that reuses the inode number is never taken for it.
+ */
+function takeOver(root: string, path: string, stale: BigIntStats): boolean {
   const takeover = toAbs(root, TAKEOVER_NAME);
   let mutex: Created | undefined;
   try {
@@ -168,19 +196,19 @@ function takeOver(root: string, path: string, stale: bigint): boolean {
     throw err;
   }
   if (!mutex) {
-    // Another taker is at work, or died at work: its name is stale once its own content says so.
+    // Another taker is at work, or died at work (its name then outlives it: removed once old and its taker dead).
     const st = lstatOrGone(takeover);
-    const info = st?.isFile() ? readInfo(takeover, st.ino) : undefined;
-    if (st && st.isFile() && info !== 'held' && (!info || !alive(info)) && Date.now() - Number(st.ctimeMs) > 2000) unlinkIf(takeover, st.ino);
+    if (st && st.isFile() && Date.now() - Number(st.ctimeMs) > STALE_UNREADABLE_MS && isStale(takeover, st)) unlinkIf(takeover, st);
     return false;
   }
   try {
-    if (lstatOrGone(path)?.ino !== stale) return false;
+    const now = lstatOrGone(path);
+    if (!now || !same(now, stale) || !isStale(path, now)) return false;
     unlinkIf(path, stale);
     return true;
   } finally {
     closeHeld(mutex.fd);
-    unlinkIf(takeover, mutex.ino);
+    unlinkIf(takeover, mutex);
   }
 }
 
@@ -190,7 +218,7 @@ export class LocalLock implements TreeLock {
   private readonly onExit = (): void => {
     try {
       closeHeld(this.lock.fd);
-      unlinkIf(this.path, this.lock.ino);
+      unlinkIf(this.path, this.lock);
     } catch {
       /* exiting anyway */
     }
@@ -217,7 +245,7 @@ export class LocalLock implements TreeLock {
     process.removeListener('exit', this.onExit);
     try {
       closeHeld(this.lock.fd);
-      unlinkIf(this.path, this.lock.ino);
+      unlinkIf(this.path, this.lock);
     } catch {
       /* the lock is gone or unreachable: nothing left to free */
     }
@@ -283,7 +311,7 @@ export async function acquireLock(req: LockRequest): Promise<LocalLock> {
       continue;
     }
     if (!info || (info !== 'held' && !alive(info))) {
-      if (!takeOver(req.root, path, st.ino)) await sleep(10 + Math.random() * 20);
+      if (!takeOver(req.root, path, st)) await sleep(10 + Math.random() * 20);
       unreadable = 0;
       continue;
     }
