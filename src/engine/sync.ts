@@ -109,7 +109,7 @@ async function filterRules(options: ResolvedOptions, source: SourceTree | undefi
 function tracer(startedAt: number, trees: PlanTrees): (phase: string) => void {
   if (!tracing()) return () => undefined;
   const engine = localEngine();
-  traceLine(`engine ${trees.destination.kind === 'native' ? 'native (build/Release/absync_native.node)' : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
+  traceLine(`engine ${trees.destination.kind === 'native' ? `native (${engine.addon})` : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
   return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
