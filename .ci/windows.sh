@@ -43,7 +43,8 @@ fi
 TESTS=(dist/test/engine/ dist/test/platform/ dist/test/gulp/ dist/test/cli/mirror.test.js dist/test/cli/refuse.test.js)
 out=$(mktemp /tmp/absync-windows.out.XXXXXX); err=$(mktemp /tmp/absync-windows.err.XXXXXX)
 trap 'rm -f "$out" "$err"; "$wineserver" -k >/dev/null 2>&1 || true' EXIT
-echo "windows leg: node.exe $("$wine" "$exe" -p 'process.version + " " + process.platform' </dev/null 2>/dev/null | tr -d '\r') --test ${TESTS[*]}"
+"$wine" "$exe" -p 'process.version + " " + process.platform' </dev/null >"$out" 2>/dev/null || true
+echo "windows leg: node.exe $(tr -d '\r\n' <"$out") --test ${TESTS[*]}"
 set +e
 ABSYNC_NO_NATIVE=1 timeout 1200 "$wine" "$exe" --test --test-concurrency=2 "${TESTS[@]}" </dev/null >"$out" 2>"$err"
 rc=$?
@@ -51,4 +52,29 @@ set -e
 tr -d '\r' <"$out"
 tr -d '\r' <"$err" >&2
 echo "windows leg: exit $rc"
+[ "$rc" = 0 ] || exit $rc
+
+# As root, Wine ignores read-only attributes: the read-only test again as uid 65534, in its own prefix, on a copy of
+# what it loads (the checkout may not be readable by that user).
+ro=$(mktemp -d /tmp/absync-windows-ro.XXXXXX)
+trap 'rm -f "$out" "$err"; rm -rf "$ro"; "$wineserver" -k >/dev/null 2>&1 || true' EXIT
+cp -r dist node_modules package.json "$ro/"
+mkdir -p "$CACHE/prefix-65534" && chown 65534:65534 "$CACHE/prefix-65534" "$ro"
+chown -R 65534:65534 "$ro"
+as_nobody() {
+  (cd "$ro" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$ro" WINEPREFIX="$CACHE/prefix-65534" "$@")
+}
+if [ ! -f "$CACHE/prefix-65534/.win10" ]; then
+  as_nobody timeout 180 "$wine" reg add 'HKCU\Software\Wine' /v Version /t REG_SZ /d win10 /f >/dev/null 2>&1
+  as_nobody touch "$CACHE/prefix-65534/.win10"
+fi
+echo "windows leg: node.exe --test dist/test/platform/readonly.test.js as uid 65534"
+set +e
+as_nobody timeout 300 "$wine" "$exe" --test dist/test/platform/readonly.test.js </dev/null >"$ro/out" 2>"$ro/err"
+rc=$?
+set -e
+tr -d '\r' <"$ro/out"
+tr -d '\r' <"$ro/err" >&2
+as_nobody "$wineserver" -k >/dev/null 2>&1 || true
+echo "windows leg (uid 65534): exit $rc"
 exit $rc
