@@ -48,6 +48,12 @@ export interface NameRules {
  */
 const PLATFORM_NAMES: NameRules = { nfc: process.platform === 'darwin' };
 
+/**
+ * A link's target as compared: on Windows with `/`, since Windows stores `\` whatever was written (Node turns `/` into
+ * `\` when it makes a link there), so a mirrored Linux link would otherwise look changed on every run.
+ */
+const linkText: (target: string) => string = process.platform === 'win32' ? (t) => t.split('\\').join('/') : (t) => t;
+
 export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTER, only?: readonly RelPath[], names: NameRules = PLATFORM_NAMES): Snapshot {
   const scope = only && !only.includes('') ? topmost(only) : undefined;
   const entries = new Map<RelPath, Entry>();
@@ -90,7 +96,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
     const abs = folder.at(name);
     let entry: Entry;
     try {
-      entry = toEntry(lstatSync(abs, { bigint: true }), () => readlinkSync(abs));
+      entry = toEntry(lstatSync(abs, { bigint: true }), () => linkText(readlinkSync(abs)));
     } catch (err) {
       if (isGone(err)) return undefined;
       entry = { kind: 'problem', ...describeError(err) };
