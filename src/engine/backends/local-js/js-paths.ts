@@ -1,5 +1,5 @@
 /** Checks and moves by path for the JavaScript tree, on names that folders.ts gives (inside an open folder on Linux). */
-import { lstat, unlink, copyFile, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
+import { lstat, unlink, copyFile, readdir, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
 import { mtimeOf, sameMtime } from '../../times.js';
 import type { Fingerprint, RelPath } from '../../types.js';
@@ -77,4 +77,12 @@ export async function sameEntryOtherCase(fromAbs: string, toAbs: string, from: R
   if (from === to || from.normalize('NFC').toLowerCase() !== to.normalize('NFC').toLowerCase()) return false;
   const [a, b] = await Promise.all([lstat(fromAbs, { bigint: true }).catch(() => undefined), lstat(toAbs, { bigint: true }).catch(() => undefined)]);
   return a !== undefined && b !== undefined && a.ino === b.ino && a.dev === b.dev;
+}
+
+/** The name in folder `dirAbs` that a case-insensitive disk takes for `name` when `name` itself is not listed there. */
+export async function twinName(dirAbs: string, name: string): Promise<string | undefined> {
+  const names = await readdir(dirAbs).catch(() => [] as string[]);
+  if (names.includes(name)) return undefined;
+  const folded = name.normalize('NFC').toLowerCase();
+  return names.find((n) => n.normalize('NFC').toLowerCase() === folded);
 }

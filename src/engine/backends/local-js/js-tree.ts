@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { chmod, lstat, lutimes, mkdir, open, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { baseName, joinRel, parentOf } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
@@ -25,7 +25,7 @@ import type {
 } from '../tree.js';
 import { hashFile, openRegular, writeTemp } from './js-files.js';
 import { type Folder, FolderOpener, UnsafePathError } from './folders.js';
-import { checkExpected, exists, retire, sameEntryOtherCase, stepError } from './js-paths.js';
+import { checkExpected, exists, retire, sameEntryOtherCase, stepError, twinName } from './js-paths.js';
 import { linkFailure, makeLink } from './js-links.js';
 import { renameSafely, rmdirSafely, unlinkSafely } from './transient.js';
 import { windowsPathProblem } from './win-names.js';
@@ -241,7 +241,10 @@ export class JsTree implements SourceTree, DestinationTree {
       if (state === 'changed') return changed;
       if (state === 'ok') await this.backUp(target, path);
     } else if (await exists(target)) {
-      return changed;
+      // A case-insensitive disk that has this name under another case (a source holding both `A.txt` and `a.txt`).
+      const twin = await twinName(dirname(target), baseName(path));
+      if (twin === undefined) return changed;
+      return { status: 'failed', error: { code: 'EEXIST', message: `the destination has ${JSON.stringify(twin)}, which this case-insensitive disk takes for the same name; not mirrored` } };
     }
     await renameSafely(from, target);
     return done;
