@@ -140,5 +140,6 @@ test('gulpfile.ts: `gulp absync:watch` mirrors changes, logs to its file, and st
   } finally {
     assert.equal(await stop(child, 'SIGTERM'), 0, output());
   }
-  assert.match(readFileSync(logFile, 'utf8'), /synced [\s\S]*stopping on SIGTERM\n\S+Z watch stopped\n$/);
+  // A run in flight when the signal came finishes the action it is in and logs its line before the watch stops.
+  assert.match(readFileSync(logFile, 'utf8'), /synced [\s\S]*stopping on SIGTERM\n(\S+Z synced [^\n]*\n)?\S+Z watch stopped\n$/);
 });
