@@ -109,14 +109,21 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
   return plan;
 }
 
-/** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
-async function filterRules(options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined): Promise<FilterRules> {
-  const exclude = [...options.exclude];
+/**
+ * What each side leaves out: exclude/include globs and the source's ignore file, and always a backup folder inside the
+ * destination (never mirrored). With deleteExcluded (rsync --delete-excluded) the destination is scanned without the
+ * user's filters, so what they exclude there is deleted like any extraneous entry (protected entries stay).
+ */
+async function filterRules(
+  options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined,
+): Promise<{ source: FilterRules; destination: FilterRules }> {
+  const internal: string[] = [];
   if (backup !== undefined && isInsideAbs(backup, destRoot) && backup !== destRoot) {
-    exclude.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
+    internal.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
   }
   const ignoreText = source && options.ignoreFile !== false ? await readIgnoreFile(source, options.ignoreFile) : undefined;
-  return { exclude, include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+  const sourceRules: FilterRules = { exclude: [...options.exclude, ...internal], include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+  return { source: sourceRules, destination: options.deleteExcluded ? { exclude: internal, include: [] } : sourceRules };
 }
 
 /** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
@@ -189,7 +196,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   try {
     const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
     // Bad globs refuse the run here, before the destination is created or locked.
-    createFilter(rules);
+    createFilter(rules.source);
     createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
@@ -206,10 +213,11 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     try {
       if (hooks.source) {
         source = hooks.source;
-        destination = await trees.destination.scan({ side: 'destination', rules });
+        destination = await trees.destination.scan({ side: 'destination', rules: rules.destination });
       } else {
         ({ source, destination } = await scanTrees(trees.source, trees.destination, {
-          rules, omitUnchanged: !options.checksum, compareModes: true, ...(hooks.paths ? { scope: hooks.paths } : {}),
+          rules: rules.source, destinationRules: rules.destination, omitUnchanged: !options.checksum, compareModes: options.perms !== false,
+          ...(hooks.paths ? { scope: hooks.paths } : {}),
         }));
       }
     } catch (err) {

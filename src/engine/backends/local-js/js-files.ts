@@ -31,9 +31,11 @@ export function versionOf(st: BigIntStats): string {
 class JsOpenedFile implements OpenedFile {
   readonly entry: FileEntry;
   readonly version: string;
+  readonly changedMs: number;
   constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats, private readonly onClose?: () => void) {
     this.entry = toEntry(st, () => '') as FileEntry;
     this.version = versionOf(st);
+    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
   }
 
   async versionNow(): Promise<string> {

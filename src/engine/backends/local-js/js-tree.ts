@@ -6,6 +6,7 @@
  * where the platform allows. The README says what the path-based fallback leaves open.
  */
 import { constants } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, lstat, lutimes, mkdir, open, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
@@ -34,6 +35,12 @@ import { scanTree } from './scan-tree.js';
 
 /** One look that finds the source changed since the scan, then up to 3 copies (native/copy.c: the same). */
 const TRIES = 4;
+/** A source changed less than this long ago may still be being written (two ticks of a 250 Hz kernel, with margin). */
+const RECENT_MS = 10;
+/** Changed within RECENT_MS (a ctime ahead of our clock by more than that is another clock's, a network server's). */
+const isRecent = (changedMs: number): boolean => Math.abs(Date.now() - changedMs) < RECENT_MS;
+/** How long a source may keep being that recent before the tries go on regardless (then the check after reading decides). */
+const RECENT_WAIT_MS = 250;
 const WINDOWS = process.platform === 'win32';
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
@@ -207,6 +214,7 @@ export class JsTree implements SourceTree, DestinationTree {
     // A tree's file must first be as the scan saw it, then as the last try left it: one caught in the middle of a
     // rewrite that has not settled is only looked at again, never copied.
     let last: string | undefined;
+    let waited = 0;
     try {
       for (let attempt = 1; ; attempt++) {
         let source: OpenedFile | Uint8Array | 'vanished';
@@ -216,6 +224,14 @@ export class JsTree implements SourceTree, DestinationTree {
         if (source === 'vanished') return vanished;
         let result: 'done' | 'torn';
         try {
+          if (!(source instanceof Uint8Array) && waited < RECENT_WAIT_MS && isRecent(source.changedMs)) {
+            // Changed within the last clock ticks: it may still be being written (file times move once a tick, so a
+            // write in the same tick as our look could go unseen). Look again once it is older; not a try.
+            await sleep(RECENT_MS / 2);
+            waited += RECENT_MS / 2;
+            attempt--;
+            continue;
+          }
           if (!(source instanceof Uint8Array) && fromTree) {
             // Not the file the scan saw (replaced, or reached through a folder swapped for a link): not copied now.
             if (item.source.ino !== 0 && source.entry.ino !== item.source.ino) return vanished;

@@ -63,7 +63,7 @@ export interface Addon {
 }
 
 /** native/addon.c's ABSYNC_NATIVE_VERSION: an addon built from other sources is not used. */
-const VERSION = 4;
+const VERSION = 5;
 
 /** Set to true by the CLI's bundle (esbuild --define): its modules live in dist/cli, not dist/src/engine/backends/local-native. */
 declare const ABSYNC_BUNDLE: boolean | undefined;

@@ -40,9 +40,11 @@ const where = (parent: RelPath, name: string): string => (parent === '' ? name :
 /** A file opened below the root by the addon, read through its raw descriptor. */
 class NativeOpenedFile implements OpenedFile {
   readonly version: string;
+  readonly changedMs: number;
   constructor(private readonly fd: number, readonly entry: FileEntry, private readonly st: import('node:fs').BigIntStats,
     private readonly reopen: () => number | undefined) {
     this.version = versionOf(st);
+    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
   }
 
   async versionNow(): Promise<string> {
