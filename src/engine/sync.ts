@@ -56,6 +56,8 @@ function loadPlanner(): NonNullable<typeof planner> {
 export interface StoreRules {
   readonly mtimeStepUs: number;
   readonly mtimeSlopUs: number;
+  /** False where chmod is not kept (FAT mounted on Linux): modes are then not mirrored, as with `perms: false`. */
+  readonly modes?: boolean;
 }
 
 function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep: RunHooks['keep']): PlanRules {
@@ -67,13 +69,17 @@ function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep
     ...(protect ? { isProtected: protect } : {}),
     ...(keep ? { isKept: keep } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
-    // --modify-window when given (rsync's meaning: 0 is exact), else what the destination's time precision needs.
-    ...(options.modifyWindow !== undefined ? { mtimeWindowUs: Math.round(options.modifyWindow * 1e6) } : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
+    // --modify-window when given (rsync's meaning), never tighter than what the destination can store (Windows: 1 us;
+    // FAT rounding up: 2 s), else what the destination's time precision needs.
+    ...(options.modifyWindow !== undefined
+      ? { mtimeWindowUs: Math.max(Math.round(options.modifyWindow * 1e6), store?.mtimeSlopUs ?? 0) }
+      : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
     ...(options.sizeOnly ? { sizeOnly: true } : {}),
     ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
     ...(options.update ? { update: true } : {}),
-    // The planner reads no process state: the umask that new entries' modes lose without --perms comes from here.
-    ...(options.perms ? {} : { perms: false, umask: process.umask() }),
+    // The planner reads no process state: the umask that new entries' modes lose without --perms comes from here. A
+    // destination that keeps no modes (Windows, FAT mounted on Linux) plans as --no-perms.
+    ...(options.perms && store?.modes !== false ? {} : { perms: false, umask: process.umask() }),
   };
 }
 
@@ -124,7 +130,7 @@ async function filterRules(
 function tracer(startedAt: number, trees: PlanTrees): (phase: string) => void {
   if (!tracing()) return () => undefined;
   const engine = localEngine();
-  traceLine(`engine ${trees.destination.kind === 'native' ? 'native (build/Release/absync_native.node)' : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
+  traceLine(`engine ${trees.destination.kind === 'native' ? `native (${engine.addon})` : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
   return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
@@ -133,7 +139,10 @@ async function fixRootTimes(destination: DestinationTree, source: Snapshot): Pro
   const want = source.rootEntry;
   if (!want) return undefined;
   const now = await destination.rootEntry();
-  if (!now || Math.round(now.mtimeMs * 1000) === Math.round(want.mtimeMs * 1000)) return undefined;
+  // Within what the destination can store (Windows lands a microsecond off a third of the time).
+  const { mtimeStepUs: step, mtimeSlopUs: slop } = destination.caps;
+  const at = (ms: number): number => Math.floor(Math.round(ms * 1000) / step) * step;
+  if (!now || Math.abs(at(now.mtimeMs) - at(want.mtimeMs)) <= slop) return undefined;
   const [r] = await destination.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: want.mtimeMs }]);
   if (r?.status !== 'failed') return undefined;
   return { path: '', op: 'setAttrs', code: r.error?.code ?? 'EUNKNOWN', message: r.error?.message ?? 'failed' };

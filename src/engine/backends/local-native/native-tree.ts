@@ -81,7 +81,8 @@ export interface NativeTreeOptions {
 
 export class NativeTree implements SourceTree, DestinationTree {
   readonly kind = 'native' as const;
-  readonly caps: TreeCaps = localCaps();
+  /** The platform's rules until the lock measures the destination (local/caps-probe.ts). */
+  caps: TreeCaps = localCaps();
   private rootFd: number | undefined;
   private backupFd: number | undefined;
 
@@ -169,7 +170,7 @@ export class NativeTree implements SourceTree, DestinationTree {
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    return acquireLock({
+    const lock = await acquireLock({
       root: this.root, timeoutMs, created,
       restoreTimes: (root, st) => {
         const fd = openSync(root, DIR_FLAGS);
@@ -181,6 +182,8 @@ export class NativeTree implements SourceTree, DestinationTree {
         }
       },
     });
+    if (lock.caps) this.caps = lock.caps;
+    return lock;
   }
 
   tempName(): string {
