@@ -122,9 +122,12 @@ test('a log file that cannot be written, or a bad option, throws at start and sy
   const source = writeTree(join(root, 'src'), { 'a.txt': 'a', 'file': 'x' });
   const destination = join(root, 'dst');
   assert.throws(() => absyncWatch({ source, destination, logFile: join(source, 'file', 'absync.log') }), /cannot write log file .*absync\.log: E[A-Z]+/);
-  assert.throws(() => absyncWatch({ source, destination, interval: -1 }), /interval \(seconds\) must be a number > 0/);
+  // The watch's own options are checked by the one options table: the same error (E_OPTIONS) as the engine's.
+  assert.throws(() => absyncWatch({ source, destination, interval: -1 }), { name: 'AbsyncError', code: 'E_OPTIONS', message: /^invalid option: interval must be a number of seconds from 0 to 2147483 .*got -1$/ });
+  assert.throws(() => absyncWatch({ source, destination, interval: 0 }), /interval must be a number of seconds > 0, got 0/);
+  assert.throws(() => absyncWatch({ source, destination, interval: 3e6 }), /interval must be a number of seconds from 0 to 2147483/);
   assert.throws(() => absyncWatch({ source, destination, watch: false }), /an interval is needed/);
-  assert.throws(() => absyncWatch({ source, destination, debounce: '1s' } as never), /debounce \(milliseconds\) must be a number >= 0/);
+  assert.throws(() => absyncWatch({ source, destination, debounce: '1s' } as never), /debounce must be a number of milliseconds >= 0, got "1s"/);
   assert.throws(() => absyncWatch({ destination }), /source is required/);
   assert.equal(existsSync(destination), false);
 });
