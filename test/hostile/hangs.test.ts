@@ -13,7 +13,7 @@ import { makeCanary } from './helpers/canary.js';
 import { mkfifo, remember } from './helpers/disk.js';
 import { bothEngines, type Todos } from './helpers/engines.js';
 import { racerBinary, runWhileSwapping, startRacer } from './helpers/racer.js';
-import { assertHonest, assertRefused, runBin, runLib, shown } from './helpers/run.js';
+import { assertHonest, assertRefused, PARALLEL, runBin, runLib, shown } from './helpers/run.js';
 
 const noRacer = racerBinary().why;
 const T_ = 'issue 11: hangs: fails today on';
@@ -30,8 +30,8 @@ function assertNoSpecials(dst: string): void {
   assert.deepEqual(Object.keys(tree).filter((k) => /(^|\/)\.absync-tmp\./.test(k)), [], 'no temporary file left');
 }
 
-describe('issue 11 hangs', { concurrency: true }, () => {
-  describe('FIFOs where the run reads', { concurrency: true }, () => {
+describe('issue 11 hangs', { concurrency: 1 }, () => {
+  describe('FIFOs where the run reads', { concurrency: PARALLEL }, () => {
     bothEngines('a FIFO named .absyncignore in the source: the bin ends at once and names it', {}, async (engine) => {
       const root = tmp();
       const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
@@ -105,7 +105,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
   });
 
 
-  describe('anything but a regular file at .absync.lock is refused at once (exit 2), nothing changed', { concurrency: true }, () => {
+  describe('anything but a regular file at .absync.lock is refused at once (exit 2), nothing changed', { concurrency: PARALLEL }, () => {
     const kinds: [string, (lock: string, root: string) => void, string][] = [
       ['a FIFO', (lock) => mkfifo(lock), 'hung opening the FIFO to read the lock, killed at the bound'],
       ['a folder', (lock) => mkdirSync(lock), 'spins at 100% CPU (unlink fails, retried for ever), killed at the bound'],
@@ -142,7 +142,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
     });
   });
 
-  describe('sysfs and /proc', { concurrency: true }, () => {
+  describe('sysfs and /proc', { concurrency: PARALLEL }, () => {
     const sysfs = '/sys/kernel/mm/transparent_hugepage';
     let noSysfs: string | undefined;
     try {
