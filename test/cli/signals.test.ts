@@ -94,6 +94,25 @@ describe('signals during a first copy', () => {
     assert.ok(!lines.some((l) => / watching: /.test(l)), 'no interval started after a stopped first run');
   });
 
+  it('SIGINT during a folder of large files, at the default concurrency: the copies in flight finish, the rest of the folder is not copied', async () => {
+    // One folder, files of 512 KiB: a stop must not wait for every file of the folder (a tree call of 48 of them).
+    const root = tmp();
+    const many = 128;
+    const block = Buffer.alloc(512 * 1024, 7);
+    const spec: Record<string, Uint8Array> = {};
+    for (let i = 0; i < many; i++) spec[`d0/f${i}.bin`] = block;
+    const src = writeTree(join(root, 'src'), spec);
+    const dst = join(root, 'dst');
+    const run = start([src, dst]);
+    await until(() => copied(dst) > 0, 'the first file to land');
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.err());
+    assert.ok(copied(dst) < many, `stopped before the end of the folder: ${copied(dst)} of ${many} copied`);
+    assert.deepEqual(leftovers(dst), []);
+    assert.equal(absync([src, dst]).code, 0);
+    assertMirror(src, dst);
+  });
+
   it('a second signal while the run stops ends the process at once, by that signal', async () => {
     const root = tmp();
     const src = largeSource(root);
