@@ -200,7 +200,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
-      lock = await trees.destination.lock(options.lockTimeout, true);
+      lock = await trees.destination.lock(options.lockTimeout, true, hooks.signal);
       trace('lock');
     }
     const scanStart = performance.now();

@@ -4,12 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { absync, CLI, REPO } from '../helpers/cli.js';
 import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
+import { IS_WINDOWS } from '../helpers/platform.js';
 
 const FILES = 3000;
 
@@ -46,8 +48,8 @@ function leftovers(dst: string): string[] {
   return out;
 }
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -111,6 +113,29 @@ describe('signals during a first copy', () => {
     assert.deepEqual(leftovers(dst), []);
     assert.equal(absync([src, dst]).code, 0);
     assertMirror(src, dst);
+  });
+
+  it('SIGINT while waiting for another run\'s lock (--lock-timeout 600) stops the wait at once: exit 130, the other run\'s lock and the destination untouched', { skip: IS_WINDOWS ? 'writes a lock with Linux /proc start times' : false }, async () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = writeTree(join(root, 'dst'), { old: 'o' });
+    // A lock held by a live process (this one): the run waits for it.
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const lock = JSON.stringify({ pid: process.pid, host: hostname(), start: ticks, since: 'now' });
+    writeFileSync(join(dst, '.absync.lock'), lock);
+    const run = start([src, dst, '--lock-timeout', '600'], { ...process.env, ABSYNC_TRACE: '1' });
+    await until(() => run.err().includes('absync trace: roots'), 'the run to reach the lock');
+    run.child.kill('SIGINT');
+    // Hang detection only: without the stop, the wait would last 600 s.
+    const hang = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting 20 s after SIGINT'), 20_000).unref());
+    const code = await Promise.race([run.exited, hang]);
+    if (typeof code === 'string') run.child.kill('SIGKILL');
+    assert.equal(code, 130, run.err());
+    assert.match(run.err(), /being synced by another absync run .*stopped waiting for it/);
+    assert.match(run.err(), /absync: stopped by SIGINT/);
+    assert.equal(readFileSync(join(dst, '.absync.lock'), 'utf8'), lock);
+    assert.ok(existsSync(join(dst, 'old')) && !existsSync(join(dst, 'a')));
   });
 
   it('a second signal while the run stops ends the process at once, by that signal', async () => {
