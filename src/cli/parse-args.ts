@@ -98,12 +98,12 @@ function unknownFlag(raw: string): string {
 }
 
 /** Globs from an --exclude-from / --include-from file: one per line; blank lines and `#` or `;` comments skipped. */
-function globsFrom(path: string, raw: string): string[] {
-  let text;
+function globsFrom(path: string, raw: string, fail: (message: string) => never): string[] {
+  let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${raw} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return fail(`${raw} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '' && !/^[#;]/.test(l));
 }
@@ -183,7 +183,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   for (const [from, into] of [['excludeFrom', 'exclude'], ['includeFrom', 'include']] as const) {
     const f = values.get(from);
     if (!f) continue;
-    const extra = globsFrom(f.value as string, f.raw);
+    const extra = globsFrom(f.value as string, f.raw, fail);
     values.set(into, { value: [...((values.get(into)?.value as string[] | undefined) ?? []), ...extra], raw: f.raw });
   }
   const options: Record<string, unknown> = {};

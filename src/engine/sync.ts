@@ -200,7 +200,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
-      lock = await trees.destination.lock(options.lockTimeout, true);
+      lock = await trees.destination.lock(options.lockTimeout, true, hooks.signal);
       trace('lock');
     }
     const scanStart = performance.now();
@@ -252,7 +252,9 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const applyEnd = performance.now();
     await lock?.release();
     lock = undefined;
-    const rootFailure = await fixRootTimes(trees.destination, source);
+    // A root whose attributes this run could not set (not its owner) has failed once already: not reported twice.
+    const rootFailed = outcomes.some((o) => o.action.path === '' && o.action.op === 'setAttrs' && o.status === 'failed');
+    const rootFailure = rootFailed ? undefined : await fixRootTimes(trees.destination, source);
     trace('done');
     const warnings = source.warnings ?? [];
     const withExtras: Plan = warnings.length > 0 || rootFailure

@@ -129,6 +129,14 @@ describe('messages name the flag as typed, and what is allowed', () => {
     assert.equal(r.code, 2);
     assert.deepEqual(jsonOf(r), { refused: { code: 'E_USAGE', message: '--hash takes md5, sha1 or sha256, got "x"' } });
   });
+
+  it('--json with an --exclude-from file that cannot be read prints one JSON line too', () => {
+    const root = tmp();
+    const missing = join(root, 'no-such-rules');
+    const r = absync([join(root, 'a'), join(root, 'b'), '--json', '--exclude-from', missing]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(jsonOf(r), { refused: { code: 'E_USAGE', message: `--exclude-from ${missing}: cannot read it (ENOENT)` } });
+  });
 });
 
 describe('rsync semantics, as rsync documents them', () => {

@@ -123,9 +123,9 @@ export class JsTree implements SourceTree, DestinationTree {
     this.backupFolders?.close();
   }
 
-  async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
+  async lock(timeoutMs: number, create: boolean, signal?: AbortSignal): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    const lock = await acquireLock({ root: this.root, timeoutMs, created });
+    const lock = await acquireLock({ root: this.root, timeoutMs, created, ...(signal ? { signal } : {}) });
     if (lock.caps) this.measured = lock.caps;
     return lock;
   }

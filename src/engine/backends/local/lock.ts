@@ -279,6 +279,8 @@ export interface LockRequest {
   /** Folders this run created for the root (outermost first), removed again if the run is refused. */
   readonly created: readonly string[];
   readonly restoreTimes?: (root: string, st: BigIntStats) => void;
+  /** A stop signal: waiting for another run's lock ends when it aborts (refused as locked, nothing changed). */
+  readonly signal?: AbortSignal;
 }
 
 /** Takes the destination's lock; throws AbsyncError E_LOCKED when another run holds it past the timeout. */
@@ -315,10 +317,12 @@ export async function acquireLock(req: LockRequest): Promise<LocalLock> {
       unreadable = 0;
       continue;
     }
-    if (Date.now() >= deadline) {
+    // A stop signal ends the wait at once: Ctrl-C must not wait out a long --lock-timeout.
+    const stopped = req.signal?.aborted === true;
+    if (stopped || Date.now() >= deadline) {
       throw new AbsyncError(
         'E_LOCKED',
-        `destination ${req.root} is being synced by another absync run (${info === 'held' ? 'its lock is held open' : `pid ${info.pid} on ${info.host} since ${info.since}`}); try again later`,
+        `destination ${req.root} is being synced by another absync run (${info === 'held' ? 'its lock is held open' : `pid ${info.pid} on ${info.host} since ${info.since}`}); ${stopped ? 'stopped waiting for it' : 'try again later'}`,
         req.root,
       );
     }
