@@ -16,13 +16,15 @@ export interface SummaryInput {
   readonly scanned?: Summary['scanned'];
   /** Milliseconds per phase. */
   readonly phases?: Summary['phaseMs'];
+  /** The kind of the destination tree the run wrote through. */
+  readonly engine?: Summary['engine'];
 }
 
 function zero(): Counts {
   return { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
 }
 
-export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases }: SummaryInput): Summary {
+export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases, engine }: SummaryInput): Summary {
   const c = zero();
   const planned = zero();
   for (const a of plan.actions) {
@@ -75,5 +77,6 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now,
     bytesPlanned: plan.bytesToCopy,
     scanned: scanned ?? { source: 0, destination: 0 },
     phaseMs: phases ?? { scan: 0, plan: 0, apply: 0 },
+    ...(engine !== undefined ? { engine } : {}),
   };
 }

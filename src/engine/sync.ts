@@ -236,7 +236,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     hooks.onPlan?.(plan);
     const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
-      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd) }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), engine: trees.destination.kind }) };
     }
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
     let outcomes: Outcome[] = [];
@@ -260,7 +260,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const withExtras: Plan = warnings.length > 0 || rootFailure
       ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...(rootFailure ? [rootFailure] : [])] }
       : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd) }) };
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), engine: trees.destination.kind }) };
   } catch (err) {
     // A refusal changed nothing: the root is put back as it was found (its mtime; removed if this run made it).
     await lock?.release({ refused: err instanceof AbsyncError });

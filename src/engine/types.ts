@@ -270,6 +270,8 @@ export interface Summary extends ActionCounts {
   readonly scanned: { readonly source: number; readonly destination: number };
   /** Milliseconds spent scanning, planning (hashing included) and applying. */
   readonly phaseMs: { readonly scan: number; readonly plan: number; readonly apply: number };
+  /** The engine that ran it: 'native' (the addon) or 'js' (Node's fs), as `absync --version` names it. */
+  readonly engine?: 'native' | 'js' | 'sftp';
 }
 
 /** How far a run is: sent a few times a second while it applies, and once at the end of each phase. */

@@ -5,7 +5,7 @@
  * any more (looked at with lstat, never following a link), unless `onlyStreamed` says the stream is the whole
  * source. And a destination inside a base is refused at its first file, as the CLI refuses nested folders.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isInsideAbs, type RelPath } from '../engine/index.js';
 
@@ -49,14 +49,39 @@ export class StreamBases {
    */
   keeper(carried: ReadonlySet<RelPath>): (path: RelPath) => boolean {
     const known = new Map<RelPath, boolean>();
+    const listings = new Map<string, ReadonlySet<string> | undefined>();
     return (path) => {
       if (carried.has(path)) return false;
       let kept = known.get(path);
       if (kept === undefined) {
-        kept = this.folders.some((base) => exists(`${base}/${path}`));
+        kept = this.folders.some((base) => exists(`${base}/${path}`) && namedSo(base, path, listings));
         known.set(path, kept);
       }
       return kept;
     };
   }
+}
+
+/**
+ * Whether each name of `path` is listed under that name in its folder below `base`. A case-insensitive disk (NTFS,
+ * APFS, Wine's drives) finds `site/index.html` when the file is now `INDEX.html`: that old name must not keep the
+ * destination's `index.html`, or a case-only rename never reaches it. A name the disk normalises (HFS+ lists NFD)
+ * counts when its NFC form matches. Folders that cannot be listed count as holding the name (as `exists` assumes).
+ */
+function namedSo(base: string, path: RelPath, listings: Map<string, ReadonlySet<string> | undefined>): boolean {
+  let folder = base;
+  for (const name of path.split('/')) {
+    let names = listings.get(folder);
+    if (!listings.has(folder)) {
+      try {
+        names = new Set(readdirSync(folder).map((n) => n.normalize('NFC')));
+      } catch {
+        names = undefined;
+      }
+      listings.set(folder, names);
+    }
+    if (names && !names.has(name.normalize('NFC'))) return false;
+    folder = `${folder}/${name}`;
+  }
+  return true;
 }
