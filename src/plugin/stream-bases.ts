@@ -8,6 +8,7 @@
 import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isInsideAbs, type RelPath } from '../engine/index.js';
+import type { Received } from './receive-file.js';
 
 /** Whether something is there; when that cannot be told (a folder without search permission), assume it is. */
 function exists(path: string): boolean {
@@ -44,19 +45,45 @@ export class StreamBases {
   }
 
   /**
-   * RunHooks.keep for a stream that carried `carried`: a destination entry the stream did not carry stays while
+   * RunHooks.keep for a stream that carried `received`: a destination entry the stream did not carry stays while
    * `<base>/<path>` exists (whatever its kind). Answers are remembered: the planner asks more than once.
+   *
+   * That rule needs the stream's names to be the names on disk. A plugin that renames files (gulp-rename, a
+   * compiler making .css of .scss) or makes new ones (source maps) breaks it: in an incremental stream, the output
+   * of every unchanged file would look like the output of a deleted one. So once an entry would be deleted, the
+   * stream's own files are looked up on disk; if one is not there, no entry the stream did not carry is deleted,
+   * and `unsure` lists them, for the plugin to say so (`onlyStreamed` is the way to delete them).
    */
-  keeper(carried: ReadonlySet<RelPath>): (path: RelPath) => boolean {
+  keeper(received: readonly Received[]): Keeper {
+    const carried = new Set(received.map((r) => r.path));
     const known = new Map<RelPath, boolean>();
-    return (path) => {
+    const unsure: RelPath[] = [];
+    let namesOnDisk: boolean | undefined;
+    const streamNamesOnDisk = (): boolean =>
+      received.every((r) => r.ignored !== undefined || r.path === '' || exists(`${resolve(r.file.base)}/${r.path}`));
+    const keep = (path: RelPath): boolean => {
       if (carried.has(path)) return false;
       let kept = known.get(path);
       if (kept === undefined) {
         kept = this.folders.some((base) => exists(`${base}/${path}`));
+        if (!kept) {
+          namesOnDisk ??= streamNamesOnDisk();
+          if (!namesOnDisk) {
+            kept = true;
+            unsure.push(path);
+          }
+        }
         known.set(path, kept);
       }
       return kept;
     };
+    return { keep, unsure };
   }
+}
+
+/** What StreamBases.keeper gives: the hook, and the entries it kept only because the stream renamed files. */
+export interface Keeper {
+  readonly keep: (path: RelPath) => boolean;
+  /** Entries not carried and without a source on disk, kept since the stream's names are not those on disk. */
+  readonly unsure: readonly RelPath[];
 }
