@@ -48,27 +48,31 @@ export class StreamBases {
    * RunHooks.keep for a stream that carried `received`: a destination entry the stream did not carry stays while
    * `<base>/<path>` exists (whatever its kind). Answers are remembered: the planner asks more than once.
    *
-   * That rule needs the stream's names to be the names on disk. A plugin that renames files (gulp-rename, a
-   * compiler making .css of .scss) or makes new ones (source maps) breaks it: in an incremental stream, the output
-   * of every unchanged file would look like the output of a deleted one. So once an entry would be deleted, the
-   * stream's own files are looked up on disk; if one is not there, no entry the stream did not carry is deleted,
-   * and `unsure` lists them, for the plugin to say so (`onlyStreamed` is the way to delete them).
+   * That rule needs the stream's names to be the names on disk. A plugin that renames files read from disk
+   * (gulp-rename, a compiler making .css of .scss) or adds files to them (source maps) breaks it: in an incremental
+   * stream, the output of every unchanged file would look like the output of a deleted one. So once an entry
+   * would be deleted, the stream's own files are looked up on disk; if some came from disk and some are not there
+   * under their names, no entry the stream did not carry is deleted, and `unsure` lists them, for the plugin to say
+   * so (`onlyStreamed` is the way to delete them). A stream made wholly in memory keeps the plain rule.
    */
   keeper(received: readonly Received[]): Keeper {
     const carried = new Set(received.map((r) => r.path));
     const known = new Map<RelPath, boolean>();
     const unsure: RelPath[] = [];
-    let namesOnDisk: boolean | undefined;
-    const streamNamesOnDisk = (): boolean =>
-      received.every((r) => r.ignored !== undefined || r.path === '' || exists(`${resolve(r.file.base)}/${r.path}`));
+    let renamed: boolean | undefined;
+    const streamRenamed = (): boolean => {
+      const files = received.filter((r) => r.ignored === undefined && r.path !== '');
+      const fromDisk = files.some((r) => exists(r.file.history?.[0] ?? r.file.path));
+      return fromDisk && files.some((r) => !exists(`${resolve(r.file.base)}/${r.path}`));
+    };
     const keep = (path: RelPath): boolean => {
       if (carried.has(path)) return false;
       let kept = known.get(path);
       if (kept === undefined) {
         kept = this.folders.some((base) => exists(`${base}/${path}`));
         if (!kept) {
-          namesOnDisk ??= streamNamesOnDisk();
-          if (!namesOnDisk) {
+          renamed ??= streamRenamed();
+          if (renamed) {
             kept = true;
             unsure.push(path);
           }
