@@ -7,7 +7,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isInsideAbs, type RelPath } from '../engine/index.js';
+import { isInsideAbs, realpathLooseSync, type RelPath } from '../engine/index.js';
 import type { Received } from './receive-file.js';
 
 /** Whether something is there; when that cannot be told (a folder without search permission), assume it is. */
@@ -25,15 +25,28 @@ export class StreamBases {
   private readonly seen = new Set<string>();
   private readonly folders: string[] = [];
 
+  /** The destination with its symlinks resolved (through its nearest existing folder), found at the first base. */
+  private realDestination: string | undefined;
+
   constructor(private readonly destination: string) {}
 
-  /** Notes a file's base; returns why the stream must stop if the destination lies inside it. */
+  /**
+   * Notes a file's base; returns why the stream must stop if the destination lies inside it, or it inside the
+   * destination. Compared as given and with symlinks resolved, as the CLI compares its folders: a base reached
+   * through a link into the destination would have the run delete its own source.
+   */
   add(base: string): string | undefined {
     if (this.seen.has(base)) return undefined;
     this.seen.add(base);
     const folder = resolve(base);
-    if (isInsideAbs(this.destination, folder)) {
-      return `the destination ${this.destination} is inside ${folder}, the folder the stream's files come from (their base): a mirror cannot be inside its own source; choose a destination outside it`;
+    this.realDestination ??= realpathLooseSync(this.destination);
+    const realFolder = realpathLooseSync(folder);
+    const through = (real: string, given: string): string => (real === given ? '' : ` (${real} without symlinks)`);
+    if (isInsideAbs(this.destination, folder) || isInsideAbs(this.realDestination, realFolder)) {
+      return `the destination ${this.destination}${through(this.realDestination, this.destination)} is inside ${folder}${through(realFolder, folder)}, the folder the stream's files come from (their base): a mirror cannot be inside its own source; choose a destination outside it`;
+    }
+    if (isInsideAbs(realFolder, this.realDestination)) {
+      return `${folder}${through(realFolder, folder)}, the folder the stream's files come from (their base), is inside the destination ${this.destination}${through(this.realDestination, this.destination)}: the mirror would delete its own source; choose a destination outside it`;
     }
     if (!this.folders.includes(folder)) this.folders.push(folder);
     return undefined;

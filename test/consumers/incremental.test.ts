@@ -8,7 +8,7 @@
  * which gulp's filter is sure to see: what is under test is the mirror of the stream gulp gives, not that race.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertMirror, inodes, isMirror, readTree, writeTree, type TreeSpec } from '../helpers/tree.js';
@@ -235,4 +235,38 @@ export const twice = gulp.series(build, edit, build);
   assert.equal(full.code, 0, full.output);
   assert.deepEqual(summaries(full.stdout, 'build'), [{ copied: 0, updated: 0, deleted: 1, moved: 0 }]);
   assert.deepEqual(css(), ['f1.css', 'f2.css', 'f4.css', 'f5.css']);
+});
+
+test('a destination inside the stream\'s base, or the base inside the destination, is refused through symlinks too', BOUNDED, async () => {
+  const p = await project({
+    type: 'module',
+    files: {
+      'site/index.html': 'home\n',
+      'site/deploy': { dir: true },
+      'deploy/src/precious.txt': 'the only copy\n',
+      'deploy/old.txt': 'old\n',
+      'gulpfile.js': `
+import gulp from 'gulp';
+import { absync } from 'gulp-absync';
+export const linkedBase = () => gulp.src('sitelink/**').pipe(absync('site/out'));
+export const linkedDest = () => gulp.src('site/**').pipe(absync('destlink'));
+export const baseInDest = () => gulp.src('srclink/**').pipe(absync('deploy'));
+`,
+    },
+  });
+  symlinkSync('site', join(p.dir, 'sitelink'));
+  symlinkSync('site/deploy', join(p.dir, 'destlink'));
+  symlinkSync('deploy/src', join(p.dir, 'srclink'));
+  const before = readTree(p.dir);
+  const inside = /the destination .*without symlinks\).*, the folder the stream's files come from \(their base\): a mirror cannot be inside its own source/;
+  for (const [task, message] of [
+    ['linkedBase', inside],
+    ['linkedDest', inside],
+    ['baseInDest', /srclink \(.*deploy\/src without symlinks\), the folder the stream's files come from \(their base\), is inside the destination .*deploy: the mirror would delete its own source/],
+  ] as const) {
+    const r = p.gulp([task]);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, message, task);
+  }
+  assert.deepEqual(readTree(p.dir), before, 'nothing written, nothing deleted');
 });
