@@ -6,7 +6,7 @@
  * source. And a destination inside a base is refused at its first file, as the CLI refuses nested folders.
  */
 import { lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { isInsideAbs, realpathLooseSync, type RelPath } from '../engine/index.js';
 import type { Received } from './receive-file.js';
 
@@ -64,28 +64,30 @@ export class StreamBases {
    * That rule needs the stream's names to be the names on disk. A plugin that renames files read from disk
    * (gulp-rename, a compiler making .css of .scss) or adds files to them (source maps) breaks it: in an incremental
    * stream, the output of every unchanged file would look like the output of a deleted one. So once an entry
-   * would be deleted, the stream's own files are looked up on disk; if some came from disk and some are not there
-   * under their names, no entry the stream did not carry is deleted, and `unsure` lists them, for the plugin to say
-   * so (`onlyStreamed` is the way to delete them). A stream made wholly in memory keeps the plain rule.
+   * would be deleted, the stream's own files are looked up on disk. If some came from disk and some are not there
+   * under their names, their extensions (`.css`, `.map`) are the names plugins make: an entry the stream did not
+   * carry is not deleted when it is a folder or has one of those extensions, and `unsure` lists it, for the plugin to
+   * say so (`onlyStreamed` is the way to delete them). Other entries, and every entry of a stream made wholly in
+   * memory, keep the plain rule, so a deleted source's file of a kind no plugin made still goes.
    */
   keeper(received: readonly Received[]): Keeper {
     const carried = new Set(received.map((r) => r.path));
     const known = new Map<RelPath, boolean>();
     const unsure: RelPath[] = [];
-    let renamed: boolean | undefined;
-    const streamRenamed = (): boolean => {
+    let made: ReadonlySet<string> | undefined;
+    const madeExtensions = (): ReadonlySet<string> => {
       const files = received.filter((r) => r.ignored === undefined && r.path !== '');
-      const fromDisk = files.some((r) => exists(r.file.history?.[0] ?? r.file.path));
-      return fromDisk && files.some((r) => !exists(`${resolve(r.file.base)}/${r.path}`));
+      if (!files.some((r) => exists(r.file.history?.[0] ?? r.file.path))) return new Set();
+      return new Set(files.filter((r) => !exists(`${resolve(r.file.base)}/${r.path}`)).map((r) => extensionOf(r.path)));
     };
-    const keep = (path: RelPath): boolean => {
+    const keep = (path: RelPath, isDir: boolean): boolean => {
       if (carried.has(path)) return false;
       let kept = known.get(path);
       if (kept === undefined) {
         kept = this.folders.some((base) => exists(`${base}/${path}`));
         if (!kept) {
-          renamed ??= streamRenamed();
-          if (renamed) {
+          made ??= madeExtensions();
+          if (made.size > 0 && (isDir || made.has(extensionOf(path)))) {
             kept = true;
             unsure.push(path);
           }
@@ -98,9 +100,14 @@ export class StreamBases {
   }
 }
 
+/** The last extension of a path's name, lower-cased (`a/b.min.JS` -> `.js`); '' for none. */
+function extensionOf(path: RelPath): string {
+  return extname(path.slice(path.lastIndexOf('/') + 1)).toLowerCase();
+}
+
 /** What StreamBases.keeper gives: the hook, and the entries it kept only because the stream renamed files. */
 export interface Keeper {
-  readonly keep: (path: RelPath) => boolean;
+  readonly keep: (path: RelPath, isDir: boolean) => boolean;
   /** Entries not carried and without a source on disk, kept since the stream's names are not those on disk. */
   readonly unsure: readonly RelPath[];
 }
