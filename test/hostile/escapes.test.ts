@@ -253,3 +253,37 @@ describe('issue 11 escapes: roots named through symlinks are compared by their r
     canary.assertUntouched();
   });
 });
+
+describe('issue 11 escapes: roots whose names start with two dots are inside, not above', () => {
+  // path.relative('/d', '/d/..src') is '..src': a folder inside, which a check for a leading '..' took for one above.
+  bothEngines('a source d/..src inside the destination d is refused, and the source is untouched', {}, async (engine) => {
+    const root = tmp();
+    const dst = writeTree(join(root, 'd'), { '..src/a.txt': 'the only copy', 'other.txt': 'o' });
+    const src = join(dst, '..src');
+    const before = readTree(dst);
+    const r = await runBin(engine, [src, dst]);
+    assertRefused(r, /inside/);
+    assert.deepEqual(readTree(dst), before, 'nothing changed, the source least of all');
+  });
+
+  bothEngines('a destination s/..d inside the source s is refused, and nothing is made', {}, async (engine) => {
+    const root = tmp();
+    const src = writeTree(join(root, 's'), { 'a.txt': 'a' });
+    const r = await runBin(engine, [src, join(src, '..d')]);
+    assertRefused(r, /inside/);
+    assert.deepEqual(Object.keys(readTree(src)), ['a.txt'], 'no destination made inside the source');
+  });
+
+  bothEngines('--backup-dir ..bak (inside the destination) is left out of the mirror: a second run keeps the backup', {}, async (engine) => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { 'keep.txt': 'k' });
+    const dst = writeTree(join(root, 'dst'), { 'keep.txt': 'k', 'old.txt': 'the old file' });
+    for (let run = 1; run <= 2; run++) {
+      const r = await runBin(engine, [src, dst, '--backup-dir', '..bak']);
+      assertHonest(r);
+      assert.equal(r.code, 0, shown(r));
+    }
+    assert.equal(readFileSync(join(dst, '..bak', 'old.txt'), 'utf8'), 'the old file', 'the backup is still there after the second run');
+    assert.ok(!existsSync(join(dst, '..bak', '..bak')), 'no nested backup');
+  });
+});
