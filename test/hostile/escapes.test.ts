@@ -56,6 +56,28 @@ describe('issue 11 escapes: the backup folder is a second destination, never fol
   }
 });
 
+describe('issue 11 escapes: a backup folder reached through a link planted in the destination', () => {
+  // Another account that can write into the destination plants d/.bak (or a folder on the way to it) as a link.
+  for (const [how, planted, arg] of [
+    ['--backup-dir .bak, d/.bak -> outside', '.bak', (_dst: string) => '.bak'],
+    ['--backup-dir <d>/.bak/old (absolute), d/.bak -> outside', '.bak', (dst: string) => join(dst, '.bak', 'old')],
+  ] as const) {
+    bothEngines(`${how}: refused, naming the link; nothing outside or in the destination changes`, {}, async (engine) => {
+      const root = tmp();
+      const canary = makeCanary(root);
+      const src = writeTree(join(root, 'src'), { 'keep.txt': 'k' });
+      const dst = writeTree(join(root, 'dst'), { 'keep.txt': 'k', 'victim.txt': 'the destination\'s file, deleted by the run' });
+      symlinkSync(canary.dir, join(dst, planted));
+      const unchanged = remember(dst);
+      const r = await runBin(engine, [src, dst, '--backup-dir', arg(dst)]);
+      assertRefused(r, /symlink/);
+      assert.match(r.stderr, /\.bak/, shown(r));
+      canary.assertUntouched();
+      unchanged();
+    });
+  }
+});
+
 /** A folder `d/a` and a link to the outside canary that the racer exchanges during the run, for one kind of step. */
 interface SwapCase {
   readonly name: string;
