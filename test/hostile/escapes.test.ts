@@ -5,16 +5,19 @@
  * asserts it is byte-identical afterwards.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe } from 'node:test';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
 import { canarySpec, contentHash, contentHashes, makeCanary } from './helpers/canary.js';
 import { remember } from './helpers/disk.js';
-import { bothEngines, type Todos } from './helpers/engines.js';
+import { bothEngines, type Engine, type Todos } from './helpers/engines.js';
 import { racerBinary, runWhileSwapping, startRacer, type RaceFrom } from './helpers/racer.js';
-import { assertHonest, assertRefused, runBin, shown } from './helpers/run.js';
+import { assertHonest, assertRefused, bounded, runBin, shown, type Bounded } from './helpers/run.js';
+import { CLI, REPO } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 const noRacer = racerBinary().why;
 const T_ = 'issue 11: escapes: fails today on';
@@ -307,5 +310,60 @@ describe('issue 11 escapes: roots whose names start with two dots are inside, no
     }
     assert.equal(readFileSync(join(dst, '..bak', 'old.txt'), 'utf8'), 'the old file', 'the backup is still there after the second run');
     assert.ok(!existsSync(join(dst, '..bak', '..bak')), 'no nested backup');
+  });
+});
+
+describe('issue 11 escapes: a log file in a folder other accounts can write is never written through a link', () => {
+  /** Runs the bin in interval mode (1 s, -v: a line per run) and calls `attack` once the log has its first line. */
+  async function intervalRun(engine: Engine, args: readonly string[], log: string, attack: () => void): Promise<Bounded> {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = bounded(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => existsSync(log) && /synced/.test(readFileSync(log, 'utf8')), 'the first run\'s log line', 15_000);
+    attack();
+    const runs = out.split('\n').filter((l) => /synced/.test(l)).length;
+    await until(() => out.split('\n').filter((l) => /synced/.test(l)).length >= runs + 2, 'two more runs', 15_000);
+    child.kill('SIGTERM');
+    return ended;
+  }
+
+  bothEngines('the log in the destination replaced by a link to an outside file between runs: nothing is written there', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = join(root, 'dst');
+    const log = join(dst, 'absync.log');
+    const r = await intervalRun(engine, [src, dst, '1', log, '-v'], log, () => {
+      rmSync(log);
+      symlinkSync(join(canary.dir, 'victim.txt'), log);
+    });
+    assert.equal(r.hung, false, shown(r));
+    canary.assertUntouched('an interval run whose log was replaced by a link');
+  });
+
+  bothEngines('the log\'s folder in the destination replaced by a link to an outside folder between runs: nothing is written there', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = join(root, 'dst');
+    const log = join(dst, 'logs', 'absync.log');
+    const r = await intervalRun(engine, [src, dst, '1', log, '-v', '--mkpath'], log, () => {
+      renameSync(join(dst, 'logs'), join(root, 'old-logs'));
+      symlinkSync(canary.dir, join(dst, 'logs'));
+    });
+    assert.equal(r.hung, false, shown(r));
+    canary.assertUntouched('an interval run whose log folder was replaced by a link');
+  });
+
+  bothEngines('a log named by a link planted before the run: refused, naming it, nothing written through it', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = writeTree(join(root, 'dst'), { 'a.txt': 'a' });
+    symlinkSync(join(canary.dir, 'victim.txt'), join(dst, 'absync.log'));
+    const r = await runBin(engine, [src, dst, join(dst, 'absync.log')]);
+    assertRefused(r, /absync\.log.*symlink/);
+    canary.assertUntouched();
   });
 });
