@@ -295,7 +295,7 @@ export async function acquireLock(req: LockRequest): Promise<LocalLock> {
   const deadline = Date.now() + req.timeoutMs;
   // Taking over a stale lock may wait for another taker (milliseconds), or for a dead taker's name to age (2 s); a
   // takeover name that stays (an account that can write the destination keeps one there) must not hold a run for ever.
-  const takeoverDeadline = Math.max(deadline, Date.now() + 4 * STALE_UNREADABLE_MS);
+  const takeoverDeadline = Math.max(deadline, Date.now() + 2 * STALE_UNREADABLE_MS);
   let unreadable = 0;
   for (;;) {
     let mine: Created | undefined;
