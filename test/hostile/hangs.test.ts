@@ -55,6 +55,21 @@ describe('issue 11 hangs', { concurrency: true }, () => {
       if (!r.result.ok) assert.match(r.result.message, /\.absyncignore/);
     });
 
+    for (const [flag, make, what] of [
+      ['--exclude-from', (p: string) => mkfifo(p), 'a FIFO nobody writes to'],
+      ['--include-from', (p: string) => mkdirSync(p), 'a folder'],
+    ] as const) {
+      bothEngines(`${flag} naming ${what}: refused at once (exit 2), naming it; no destination made`, {}, async (engine) => {
+        const root = tmp();
+        const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+        make(join(root, 'globs'));
+        const dst = join(root, 'dst');
+        const r = await runBin(engine, [src, dst, flag, join(root, 'globs')]);
+        assertRefused(r, /globs.*regular file/);
+        assert.ok(!existsSync(dst), 'a refused run creates no destination');
+      });
+    }
+
     bothEngines('source files swapped with FIFOs in a tight loop (scan sees a file, copy finds a FIFO): the run ends, no FIFO is copied', {}, async (engine) => {
       if (noRacer) return;
       const root = tmp();
