@@ -189,7 +189,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     sourceRoot = roots.source;
     destRoot = roots.destination;
   }
-  const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot);
+  const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot, options.destination);
   const trees = openTrees({ source: sourceRoot, destination: destRoot, ...(backup !== undefined ? { backup } : {}) });
   const trace = tracer(startedAt, trees);
   let lock: TreeLock | undefined;

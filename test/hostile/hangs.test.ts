@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { readTree, tmp, writeTree } from '../helpers/tree.js';
@@ -52,6 +54,21 @@ describe('issue 11 hangs', { concurrency: 1 }, () => {
       assert.ok(r.result, `sync() settled with a result\n${shown(r)}`);
       if (!r.result.ok) assert.match(r.result.message, /\.absyncignore/);
     });
+
+    for (const [flag, make, what] of [
+      ['--exclude-from', (p: string) => mkfifo(p), 'a FIFO nobody writes to'],
+      ['--include-from', (p: string) => mkdirSync(p), 'a folder'],
+    ] as const) {
+      bothEngines(`${flag} naming ${what}: refused at once (exit 2), naming it; no destination made`, {}, async (engine) => {
+        const root = tmp();
+        const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+        make(join(root, 'globs'));
+        const dst = join(root, 'dst');
+        const r = await runBin(engine, [src, dst, flag, join(root, 'globs')]);
+        assertRefused(r, /globs.*regular file/);
+        assert.ok(!existsSync(dst), 'a refused run creates no destination');
+      });
+    }
 
     bothEngines('source files swapped with FIFOs in a tight loop (scan sees a file, copy finds a FIFO): the run ends, no FIFO is copied', {}, async (engine) => {
       if (noRacer) return;
@@ -125,6 +142,28 @@ describe('issue 11 hangs', { concurrency: 1 }, () => {
         assertRefused(r, /\.absync\.lock/);
         unchanged();
         if (outside) assert.deepEqual(readTree(join(root, 'outside')), outside, 'the link target is untouched');
+      });
+    }
+
+    // A stale lock (its pid is dead) is taken over through .absync.lock.takeover: whatever another account keeps at
+    // that name must refuse the run, within the bound, instead of retrying the takeover for ever.
+    const takeovers: [string, (path: string) => void][] = [
+      ['a FIFO', (p) => mkfifo(p)],
+      ['a folder', (p) => mkdirSync(p)],
+      ['a regular file naming a live process', (p) => writeFileSync(p, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }))],
+    ];
+    for (const [kind, make] of takeovers) {
+      bothEngines(`a stale lock, and ${kind} at .absync.lock.takeover: the bin refuses (exit 2), names it, and changes nothing`, {}, async (engine) => {
+        const root = tmp();
+        const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+        const dst = writeTree(join(root, 'dst'), { 'old.txt': 'to be deleted by a real run' });
+        const dead = spawnSync('true').pid as number;
+        writeFileSync(join(dst, '.absync.lock'), JSON.stringify({ pid: dead, host: hostname(), since: new Date(Date.now() - 60_000).toISOString() }));
+        make(join(dst, '.absync.lock.takeover'));
+        const unchanged = remember(dst);
+        const r = await runBin(engine, [src, dst]);
+        assertRefused(r, /\.absync\.lock/);
+        unchanged();
       });
     }
 
