@@ -6,7 +6,7 @@ export {
 } from './options.js';
 export { badOption, type Kind } from './option-kinds.js';
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
-export { checkRelative, isInsideAbs, joinRel, parentOf } from './paths.js';
+export { checkRelative, climbsOut, isInsideAbs, joinRel, parentOf } from './paths.js';
 export { pseudoFileSystemSync, realpathLooseSync } from './roots.js';
 export { counterOf, describeAction, moveOf, tagOf, type Counter, type Tag } from './action-kinds.js';
 export { createFilter, type FilterRules, type PathFilter } from './scan/filter.js';
