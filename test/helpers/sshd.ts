@@ -162,6 +162,7 @@ function launch(sshd: string, dir: string, port: number, user: string, hostPub: 
     });
   }
   let log = '';
+  let ready = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -175,7 +176,8 @@ function launch(sshd: string, dir: string, port: number, user: string, hostPub: 
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
       if (log.length < 100_000) log += text;
-      if (!log.includes(`Server listening on 127.0.0.1 port ${port}`)) return;
+      if (ready || !log.includes(`Server listening on 127.0.0.1 port ${port}`)) return;
+      ready = true;
       clearTimeout(timer);
       child.removeAllListeners('exit');
       child.once('exit', () => running.delete(child));

@@ -1,0 +1,39 @@
+/** What every remote step needs: the session, where the tree is, what the server can do, and the run's limits. */
+import { randomBytes } from 'node:crypto';
+import type { LimitFunction } from 'p-limit';
+import { TMP_PREFIX } from '../../reserved.js';
+import type { Fingerprint } from '../../types.js';
+import { kindOfMode } from './entries.js';
+import type { ExecCaps } from './probe.js';
+import type { RemoteStats } from './remote-fs.js';
+import type { RemoteParentGuard } from './remote-guard.js';
+import type { SftpSession } from './session.js';
+
+export interface RemoteContext {
+  readonly session: SftpSession;
+  /** The remote root, absolute and resolved. */
+  readonly root: string;
+  readonly guard: RemoteParentGuard;
+  readonly exec: ExecCaps;
+  /** Uploads (and SFTP hashes) in flight across every batch of the run. */
+  readonly files: LimitFunction;
+  /** Where replaced and deleted entries go (absolute remote path), if anywhere. */
+  readonly backup?: string;
+}
+
+/** A fresh temporary name: random, so that no one can plant a link at it in advance (O_EXCL would refuse it anyway). */
+export function remoteTempName(): string {
+  return `${TMP_PREFIX}${randomBytes(6).toString('base64url')}`;
+}
+
+/**
+ * Is the entry still what the scan saw? SFTP's LSTAT gives no inode and whole-second times, so kind, size and the
+ * mtime's second are compared (an exec scan's finer mtime is compared at that precision here).
+ */
+export function stillExpected(st: RemoteStats | undefined, expect: Fingerprint): 'ok' | 'gone' | 'changed' {
+  if (!st) return 'gone';
+  if (kindOfMode(st.mode) !== expect.kind) return 'changed';
+  if (expect.size !== undefined && expect.size !== st.size) return 'changed';
+  if (expect.mtimeMs !== undefined && Math.floor(expect.mtimeMs / 1000) !== st.mtime) return 'changed';
+  return 'ok';
+}

@@ -1,0 +1,106 @@
+/**
+ * Digests of remote files without downloading them where the account may run commands: paths go NUL-separated to
+ * `xargs -0 <algo>sum -z` in the root (0.25 s for a 7,065-file folder here); a file that cannot be read has no
+ * record and gets no digest. Elsewhere the files are read over SFTP, several chunks in flight per file.
+ * Either way a digest only confirms a rename or a content comparison: apply re-checks each entry before it acts.
+ */
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { HashAlgorithm } from '../../options.js';
+import type { RelPath } from '../../types.js';
+import { kindOfMode, remotePath } from './entries.js';
+import { closeHandle, lstat, openRead, read } from './remote-fs.js';
+import type { SftpSession } from './session.js';
+import { shQuote } from './shell.js';
+
+const BEGIN = 'ABSYNC-SUM\0';
+/** Paths per exec channel: keeps one command's output (and the server's argument lists) modest. */
+const EXEC_BATCH = 4000;
+const HEX_LENGTH: Record<HashAlgorithm, number> = { md5: 32, sha1: 40, sha256: 64 };
+
+async function hashBatchExec(s: SftpSession, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+  const command = `cd ${shQuote(root)} && printf '${BEGIN.replace('\0', '\\0')}' && LC_ALL=C xargs -0 -r ${algorithm}sum -z --`;
+  const r = await s.exec(command, Buffer.from(paths.map((p) => `${p}\0`).join('')));
+  const start = r.stdout.indexOf(BEGIN);
+  const found = new Map<string, string>();
+  if (start >= 0) {
+    const len = HEX_LENGTH[algorithm];
+    let p = start + Buffer.byteLength(BEGIN);
+    while (p < r.stdout.length) {
+      const end = r.stdout.indexOf(0, p);
+      if (end < 0) break;
+      // `<hex>  <name>`: the name exactly as given, since -z turns off sha1sum's escaping.
+      const hex = r.stdout.toString('latin1', p, p + len);
+      found.set(r.stdout.toString('utf8', p + len + 2, end), hex);
+      p = end + 1;
+    }
+  }
+  return paths.map((p) => found.get(p));
+}
+
+const CHUNK = 255 * 1024;
+const AHEAD = 8;
+
+/** Reads `size` bytes of an open remote file in order, AHEAD chunks in flight; false when the file turned out shorter. */
+async function readAll(s: SftpSession, abs: string, handle: Buffer, size: number, ch: ReturnType<SftpSession['channel']>, take: (chunk: Buffer) => void): Promise<boolean> {
+  let sent = 0;
+  const ahead: { at: number; len: number; data: Promise<Buffer> }[] = [];
+  const send = (): void => {
+    const at = sent;
+    const len = Math.min(CHUNK, size - at);
+    sent += len;
+    const buf = Buffer.allocUnsafe(len);
+    ahead.push({ at, len, data: read(s, abs, handle, buf, len, at, ch).then((n) => buf.subarray(0, n)) });
+  };
+  try {
+    while (sent < size && ahead.length < AHEAD) send();
+    while (ahead.length > 0) {
+      const { at, len, data } = ahead.shift() as (typeof ahead)[number];
+      const chunk = await data;
+      take(chunk);
+      // A short read is not the end over SFTP (only EOF is): read the rest of this chunk one request at a time.
+      for (let pos = at + chunk.length; pos < at + len; ) {
+        const buf = Buffer.allocUnsafe(at + len - pos);
+        const n = await read(s, abs, handle, buf, buf.length, pos, ch);
+        if (n === 0) return false;
+        take(buf.subarray(0, n));
+        pos += n;
+      }
+      while (sent < size && ahead.length < AHEAD) send();
+    }
+    return true;
+  } finally {
+    await Promise.allSettled(ahead.map((a) => a.data));
+  }
+}
+
+async function hashOneSftp(s: SftpSession, abs: string, algorithm: HashAlgorithm): Promise<string | undefined> {
+  const st = await lstat(s, abs);
+  if (kindOfMode(st.mode) !== 'file') return undefined;
+  const ch = s.channel();
+  const handle = await openRead(s, abs, ch);
+  const hash = createHash(algorithm);
+  try {
+    if (!(await readAll(s, abs, handle, st.size, ch, (chunk) => hash.update(chunk)))) return undefined;
+  } finally {
+    closeHandle(s, abs, handle, ch).catch(() => undefined);
+  }
+  return hash.digest('hex');
+}
+
+/** Hex digests in the order of `paths`; undefined where a file could not be read or is not a regular file. */
+export async function hashRemote(
+  s: SftpSession, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm, viaExec: boolean, inFlight: number,
+): Promise<(string | undefined)[]> {
+  if (viaExec) {
+    const out: (string | undefined)[] = [];
+    const batches: RelPath[][] = [];
+    for (let i = 0; i < paths.length; i += EXEC_BATCH) batches.push(paths.slice(i, i + EXEC_BATCH));
+    const limit = pLimit(2);
+    const results = await Promise.all(batches.map((b) => limit(() => hashBatchExec(s, root, b, algorithm))));
+    for (const r of results) out.push(...r);
+    return out;
+  }
+  const limit = pLimit(inFlight);
+  return Promise.all(paths.map((p) => limit(() => hashOneSftp(s, remotePath(root, p), algorithm).catch(() => undefined))));
+}
