@@ -4,7 +4,7 @@ import type { LimitFunction } from 'p-limit';
 import { TMP_PREFIX } from '../../reserved.js';
 import type { Fingerprint } from '../../types.js';
 import { kindOfMode } from './entries.js';
-import type { ExecCaps } from './probe.js';
+import type { RemoteExec } from './probe.js';
 import type { RemoteStats } from './remote-fs.js';
 import type { RemoteParentGuard } from './remote-guard.js';
 import type { SftpSession } from './session.js';
@@ -14,7 +14,8 @@ export interface RemoteContext {
   /** The remote root, absolute and resolved. */
   readonly root: string;
   readonly guard: RemoteParentGuard;
-  readonly exec: ExecCaps;
+  /** What exec can do here, and its helpers (the capabilities drop to SFTP's if an exec scan fails mid-run). */
+  readonly exec: RemoteExec;
   /** Uploads (and SFTP hashes) in flight across every batch of the run. */
   readonly files: LimitFunction;
   /** Where replaced and deleted entries go (absolute remote path), if anywhere. */

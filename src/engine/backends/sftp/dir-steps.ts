@@ -5,7 +5,7 @@ import type { AttrItem, StepResult } from '../tree.js';
 import type { RemoteContext } from './context.js';
 import { kindOfMode, remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, mkdir, setstat } from './remote-fs.js';
-import { touchAll } from './remote-times.js';
+import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
 import { CHANGED, DONE, failed, VANISHED } from './steps.js';
 
@@ -33,7 +33,7 @@ export async function makeDirs(ctx: RemoteContext, parent: RelPath, items: reado
 }
 
 function mtimeError(): Error {
-  return Object.assign(new Error('cannot set the sub-second mtime (touch failed)'), { code: 'EIO' });
+  return Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
 }
 
 /**
@@ -71,9 +71,12 @@ export async function setAttrs(ctx: RemoteContext, parent: RelPath, items: reado
       return err instanceof SftpError && err.code === 'ENOENT' ? VANISHED : failed(err);
     }
   }));
-  if (!ctx.exec.fineTimes) return results;
-  const fine = items.flatMap((it, i) => (it.mtimeMs !== undefined && results[i]?.status === 'done' && (it.kind !== 'symlink' || s.extensions.lsetstat) ? [i] : []));
-  const ok = await touchAll(s, fine.map((i) => ({ path: remotePath(ctx.root, joinRel(parent, (items[i] as AttrItem).name)), mtimeMs: (items[i] as AttrItem).mtimeMs as number })))
+  if (!ctx.exec.caps.fineTimes) return results;
+  const fine = items.flatMap((it, i) => (it.mtimeMs !== undefined && results[i]?.status === 'done' && (it.kind !== 'symlink' || ctx.exec.caps.linkTimes) ? [i] : []));
+  const ok = await setFineTimes(ctx.exec, fine.map((i) => {
+    const it = items[i] as AttrItem;
+    return { path: remotePath(ctx.root, joinRel(parent, it.name)), mtimeMs: it.mtimeMs as number, link: it.kind === 'symlink' };
+  }))
     .catch(() => fine.map(() => false));
   fine.forEach((i, k) => {
     if (!ok[k]) results[i] = failed(mtimeError());

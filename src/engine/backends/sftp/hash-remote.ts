@@ -11,6 +11,7 @@ import type { RelPath } from '../../types.js';
 import { kindOfMode, remotePath } from './entries.js';
 import { closeHandle, lstat, openRead, read } from './remote-fs.js';
 import type { SftpSession } from './session.js';
+import type { RemoteShell } from './remote-shell.js';
 import { shQuote } from './shell.js';
 
 const BEGIN = 'ABSYNC-SUM\0';
@@ -18,9 +19,11 @@ const BEGIN = 'ABSYNC-SUM\0';
 const EXEC_BATCH = 4000;
 const HEX_LENGTH: Record<HashAlgorithm, number> = { md5: 32, sha1: 40, sha256: 64 };
 
-async function hashBatchExec(s: SftpSession, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
-  const command = `cd ${shQuote(root)} && printf '${BEGIN.replace('\0', '\\0')}' && LC_ALL=C xargs -0 -r ${algorithm}sum -z --`;
-  const r = await s.exec(command, Buffer.from(paths.map((p) => `${p}\0`).join('')));
+async function hashBatchExec(shell: RemoteShell, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+  // find keeps regular files only (sha1sum would follow a link); `./` keeps a name that starts with `-` a path.
+  const list = `printf '%s\\0' ${paths.map((p) => shQuote(`./${p}`)).join(' ')}`;
+  const regular = `xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -type f -print0' sh`;
+  const r = await shell.run(`cd ${shQuote(root)} && printf '${BEGIN.replace('\0', '\\0')}' && export LC_ALL=C && ${list} | ${regular} | xargs -0 -r ${algorithm}sum -z --`);
   const start = r.stdout.indexOf(BEGIN);
   const found = new Map<string, string>();
   if (start >= 0) {
@@ -29,9 +32,9 @@ async function hashBatchExec(s: SftpSession, root: string, paths: readonly RelPa
     while (p < r.stdout.length) {
       const end = r.stdout.indexOf(0, p);
       if (end < 0) break;
-      // `<hex>  <name>`: the name exactly as given, since -z turns off sha1sum's escaping.
+      // `<hex>  ./<name>`: the name exactly as given, since -z turns off sha1sum's escaping.
       const hex = r.stdout.toString('latin1', p, p + len);
-      found.set(r.stdout.toString('utf8', p + len + 2, end), hex);
+      found.set(r.stdout.toString('utf8', p + len + 4, end), hex);
       p = end + 1;
     }
   }
@@ -90,14 +93,14 @@ async function hashOneSftp(s: SftpSession, abs: string, algorithm: HashAlgorithm
 
 /** Hex digests in the order of `paths`; undefined where a file could not be read or is not a regular file. */
 export async function hashRemote(
-  s: SftpSession, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm, viaExec: boolean, inFlight: number,
+  s: SftpSession, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm, shell: RemoteShell | undefined, inFlight: number,
 ): Promise<(string | undefined)[]> {
-  if (viaExec) {
+  if (shell) {
     const out: (string | undefined)[] = [];
     const batches: RelPath[][] = [];
     for (let i = 0; i < paths.length; i += EXEC_BATCH) batches.push(paths.slice(i, i + EXEC_BATCH));
-    const limit = pLimit(2);
-    const results = await Promise.all(batches.map((b) => limit(() => hashBatchExec(s, root, b, algorithm))));
+    // The shell runs one script at a time: the batches queue there.
+    const results = await Promise.all(batches.map((b) => hashBatchExec(shell, root, b, algorithm)));
     for (const r of results) out.push(...r);
     return out;
   }

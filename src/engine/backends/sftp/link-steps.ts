@@ -10,7 +10,7 @@ import { backUpRemote } from './backup-remote.js';
 import { type RemoteContext, remoteTempName, stillExpected } from './context.js';
 import { remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, posixRename, renameNoReplace, symlink, unlink } from './remote-fs.js';
-import { touchAll } from './remote-times.js';
+import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
 import { CHANGED, DONE, failed, VANISHED } from './steps.js';
 
@@ -34,12 +34,12 @@ export async function symlinks(ctx: RemoteContext, parent: RelPath, items: reado
     }
   }));
   const ready = made.flatMap((m, i) => ('tmp' in m ? [i] : []));
-  if (ctx.exec.fineTimes && ready.length > 0) {
-    const ok = await touchAll(s, ready.map((i) => ({ path: (made[i] as { tmp: string }).tmp, mtimeMs: (items[i] as LinkItem).mtimeMs }))).catch(() => ready.map(() => false));
+  if (ctx.exec.caps.fineTimes && ctx.exec.caps.linkTimes && ready.length > 0) {
+    const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (made[i] as { tmp: string }).tmp, mtimeMs: (items[i] as LinkItem).mtimeMs, link: true }))).catch(() => ready.map(() => false));
     ready.forEach((i, k) => {
       if (ok[k]) return;
       unlink(s, (made[i] as { tmp: string }).tmp).catch(() => undefined);
-      made[i] = failed(Object.assign(new Error('cannot set the sub-second mtime (touch failed)'), { code: 'EIO' }));
+      made[i] = failed(Object.assign(new Error("cannot set the link's sub-second mtime"), { code: 'EIO' }));
     });
   }
   return Promise.all(items.map(async (item, i): Promise<StepResult> => {

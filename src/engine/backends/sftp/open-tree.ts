@@ -8,7 +8,7 @@ import { AbsyncError, describeError } from '../../errors.js';
 import { connect } from './connect.js';
 import { resolveEndpoint } from './endpoint.js';
 import { kindOfMode } from './entries.js';
-import { NO_EXEC, probeExec } from './probe.js';
+import { NO_EXEC, probeExec, type RemoteExec } from './probe.js';
 import { lstatOrGone, realpath } from './remote-fs.js';
 import { formatRemote, parseRemote, type RemoteSpec } from './remote-spec.js';
 import { SftpSession } from './session.js';
@@ -82,8 +82,8 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   try {
     const root = await findRoot(session, spec, formatRemote(who, spec.path));
     const label = formatRemote(who, root);
-    const exec = options.scanMode === 'sftp' ? NO_EXEC : await probeExec(session);
-    if (options.scanMode === 'exec' && !exec.find) {
+    const exec: RemoteExec = options.scanMode === 'sftp' ? { caps: NO_EXEC } : await probeExec(session);
+    if (options.scanMode === 'exec' && !exec.caps.find) {
       throw new AbsyncError('E_OPTIONS', `scanMode 'exec' needs GNU find on ${spec.host}, and an account that may run commands`, spec.host);
     }
     const backup = options.backupDir === undefined ? undefined : posix.resolve(root, options.backupDir);

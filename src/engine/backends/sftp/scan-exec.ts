@@ -11,7 +11,7 @@ import { isTempName, LOCK_NAME } from '../../reserved.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot, SpecialEntry } from '../../types.js';
 import type { ScanRequest } from '../tree.js';
 import { shQuote } from './shell.js';
-import type { SftpSession } from './session.js';
+import type { RemoteShell } from './remote-shell.js';
 
 /** Marks where find's output starts (a login shell's startup files may print before it). */
 const BEGIN = 'ABSYNC-FIND\0';
@@ -22,12 +22,12 @@ const PRINT_BEGIN = `printf '${BEGIN.replace('\0', '\\0')}'`;
 
 /** The whole tree below `root`, the root itself first. */
 export function findCommand(root: string): string {
-  return `${PRINT_BEGIN}; LC_ALL=C exec find ${shQuote(root)} \\( -type d \\( ! -readable -o ! -executable \\) -printf ${UNREADABLE} -prune \\) -o -printf ${RECORD}`;
+  return `${PRINT_BEGIN}; LC_ALL=C find ${shQuote(root)} \\( -type d \\( ! -readable -o ! -executable \\) -printf ${UNREADABLE} -prune \\) -o -printf ${RECORD}`;
 }
 
 /** The root folder alone (its sub-second mtime). */
 export function findRootCommand(root: string): string {
-  return `${PRINT_BEGIN}; LC_ALL=C exec find ${shQuote(root)} -maxdepth 0 -printf ${RECORD}`;
+  return `${PRINT_BEGIN}; LC_ALL=C find ${shQuote(root)} -maxdepth 0 -printf ${RECORD}`;
 }
 
 /** The records after the marker, or undefined when the marker is missing. */
@@ -50,9 +50,9 @@ export function parseFindTime(text: string): number {
 /** Why the output cannot be used, or the snapshot. */
 export type ExecScanResult = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly why: string };
 
-export async function scanExec(session: SftpSession, root: string, label: string, request: ScanRequest): Promise<ExecScanResult> {
-  const r = await session.exec(findCommand(root));
-  if (r.code !== 0) return { ok: false, why: `find exited with ${r.code}: ${r.stderr.split('\n')[0] ?? ''}` };
+export async function scanExec(shell: RemoteShell, root: string, label: string, request: ScanRequest): Promise<ExecScanResult> {
+  const r = await shell.run(findCommand(root));
+  if (r.code !== 0) return { ok: false, why: `find exited with ${r.code}` };
   const records = findRecords(r.stdout);
   if (!records) return { ok: false, why: 'no output from find' };
   return parseFindOutput(records, label, request);

@@ -31,13 +31,6 @@ export interface Limits {
   readonly handles: number | undefined;
 }
 
-/** What an exec channel gave back. */
-export interface ExecResult {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
 export class SftpSession {
   private failure: Error | undefined;
   private pending = 0;
@@ -145,43 +138,39 @@ export class SftpSession {
     });
   }
 
-  /** Runs a command over an exec channel with `stdin`, collecting stdout and stderr. */
-  exec(command: string, stdin?: Buffer | string): Promise<ExecResult> {
+  /**
+   * Counts `start`'s operation as pending until it settles (so the watchdog sees it), and fails it at once if the
+   * session fails first. `start` gets `settle` and a `progress` callback for streamed data.
+   */
+  track<T>(start: (settle: (err: Error | undefined, value?: T) => void, progress: () => void) => void): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     this.pending++;
-    return new Promise<ExecResult>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: Error | undefined, result?: ExecResult): void => {
-        if (settled) return;
-        settled = true;
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const settle = (err: Error | undefined, value?: T): void => {
+        if (done) return;
+        done = true;
         this.pending--;
         this.lastProgress = Date.now();
-        this.waiters.delete(onFail);
+        this.waiters.delete(settle);
         if (this.failure) reject(this.failure);
         else if (err) reject(err);
-        else resolve(result as ExecResult);
+        else resolve(value as T);
       };
-      const onFail = (err: Error): void => finish(err);
-      this.waiters.add(onFail);
-      this.client.exec(command, (err, stream) => {
-        if (err) return finish(err);
-        const out: Buffer[] = [];
-        let errText = '';
-        let code: number | null = null;
-        stream.on('data', (d: Buffer) => {
+      this.waiters.add(settle);
+      try {
+        start(settle, () => {
           this.lastProgress = Date.now();
-          out.push(d);
         });
-        stream.stderr.on('data', (d: Buffer) => {
-          if (errText.length < 64 * 1024) errText += d.toString('utf8');
-        });
-        stream.on('exit', (c: number | null) => {
-          code = c;
-        });
-        stream.on('close', () => finish(undefined, { code, stdout: Buffer.concat(out), stderr: errText }));
-        stream.end(stdin ?? '');
-      });
+      } catch (err) {
+        settle(err as Error);
+      }
     });
+  }
+
+  /** Starts a command on a new exec channel (the account's login shell runs it). */
+  openExec(command: string): Promise<ssh2.ClientChannel> {
+    return this.track<ssh2.ClientChannel>((settle) => this.client.exec(command, (err, stream) => settle(err, stream)));
   }
 
   /** Closes the channels and the connection. */

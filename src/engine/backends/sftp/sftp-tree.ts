@@ -18,7 +18,7 @@ import { makeDirs, setAttrs } from './dir-steps.js';
 import { dirEntryOf, kindOfMode, remotePath } from './entries.js';
 import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
-import type { ExecCaps } from './probe.js';
+import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
 import { acquireRemoteLock, treeLock } from './remote-lock.js';
@@ -36,7 +36,7 @@ export interface SftpTreeInit {
   readonly root: string;
   /** `user@host:/path` */
   readonly label: string;
-  readonly exec: ExecCaps;
+  readonly exec: RemoteExec;
   readonly tuning: SftpTuning;
   /** Absolute remote backup folder, if any. */
   readonly backup?: string;
@@ -47,7 +47,7 @@ export class SftpTree implements DestinationTree {
   readonly root: string;
   /** The remote root folder as an absolute path on the server. */
   readonly remoteRoot: string;
-  private exec: ExecCaps;
+  private exec: RemoteExec;
   private readonly ctx: RemoteContext;
 
   constructor(private readonly init: SftpTreeInit) {
@@ -74,26 +74,26 @@ export class SftpTree implements DestinationTree {
 
   /** Whole seconds with SFTP alone (v3 carries no more); microseconds where exec sets and reads them. */
   get caps(): TreeCaps {
-    return { mtimeStepUs: this.exec.fineTimes && this.exec.find ? 1 : 1e6, modes: true, symlinks: true, caseInsensitive: false };
+    return { mtimeStepUs: this.exec.caps.fineTimes && this.exec.caps.find ? 1 : 1e6, modes: true, symlinks: true, caseInsensitive: false };
   }
 
   /** Which scan this tree uses: 'exec' (find) or 'sftp'. */
   get scanMode(): 'exec' | 'sftp' {
-    return this.exec.find && this.init.tuning.scanMode !== 'sftp' ? 'exec' : 'sftp';
+    return this.exec.caps.find && this.exec.shell && this.init.tuning.scanMode !== 'sftp' ? 'exec' : 'sftp';
   }
 
   /** What the exec probe found (for --version, traces and tests). */
   get execCaps(): ExecCaps {
-    return this.exec;
+    return this.exec.caps;
   }
 
   async scan(request: ScanRequest): Promise<Snapshot> {
-    if (this.scanMode === 'exec' && !request.scope) {
-      const r = await scanExec(this.init.session, this.remoteRoot, this.root, request);
+    if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
+      const r = await scanExec(this.exec.shell, this.remoteRoot, this.root, request);
       if (r.ok) return r.snapshot;
       if (tracing()) traceLine(`sftp: exec scan of ${this.root} not usable (${r.why}); listing over SFTP`);
       // The SFTP scan reads whole seconds: compare at that precision from now on, so nothing looks changed.
-      this.exec = { ...this.exec, find: false, fineTimes: false };
+      this.exec = { ...this.exec, caps: { ...this.exec.caps, find: false, fineTimes: false } };
     }
     return scanSftp({
       session: this.init.session,
@@ -105,8 +105,8 @@ export class SftpTree implements DestinationTree {
   }
 
   async rootEntry(): Promise<DirEntry | undefined> {
-    if (this.exec.find && this.exec.fineTimes) {
-      const r = await this.init.session.exec(findRootCommand(this.remoteRoot)).catch(() => undefined);
+    if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
+      const r = await this.exec.shell.run(findRootCommand(this.remoteRoot)).catch(() => undefined);
       const records = r && r.code === 0 ? findRecords(r.stdout) : undefined;
       const parsed = records && parseFindOutput(records, this.root, { side: 'destination', filter: NO_FILTER });
       if (parsed?.ok) return parsed.snapshot.rootEntry;
@@ -116,11 +116,14 @@ export class SftpTree implements DestinationTree {
   }
 
   hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
-    const viaExec = this.exec.sums.has(algorithm) && this.init.tuning.scanMode !== 'sftp';
-    return hashRemote(this.init.session, this.remoteRoot, paths, algorithm, viaExec, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
+    const shell = this.exec.caps.sums.has(algorithm) ? this.exec.shell : undefined;
+    return hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
   }
 
   async close(): Promise<void> {
+    this.exec.shell?.close();
+    this.exec.stamper?.close();
+    this.exec = { caps: NO_EXEC };
     this.init.session.close();
   }
 

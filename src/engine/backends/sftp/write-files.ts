@@ -15,7 +15,7 @@ import { type RemoteContext, remoteTempName, stillExpected } from './context.js'
 import { remotePath } from './entries.js';
 import { openContent } from './local-content.js';
 import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, renameNoReplace, unlink, write } from './remote-fs.js';
-import { touchAll } from './remote-times.js';
+import { setFineTimes } from './remote-times.js';
 import { CHANGED, DONE, failed, TornCopyError, TRIES, VANISHED } from './steps.js';
 
 /** Writes in flight for one big file. */
@@ -124,10 +124,10 @@ export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: rea
     return results;
   }
   let placeable = ready;
-  if (ctx.exec.fineTimes) {
-    // SFTP set the whole second; touch sets the microsecond, still under the temporary name.
-    const ok = await touchAll(s, ready.map((i) => ({ path: (staged[i] as Staged).tmp, mtimeMs: (staged[i] as Staged).entry.mtimeMs }))).catch(() => ready.map(() => false));
-    placeable = ready.filter((i, k) => ok[k] || (drop(i, failed(Object.assign(new Error('cannot set the sub-second mtime (touch failed)'), { code: 'EIO' }))), false));
+  if (ctx.exec.caps.fineTimes) {
+    // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name.
+    const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (staged[i] as Staged).tmp, mtimeMs: (staged[i] as Staged).entry.mtimeMs, link: false }))).catch(() => ready.map(() => false));
+    placeable = ready.filter((i, k) => ok[k] || (drop(i, failed(Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' }))), false));
   }
   await Promise.all(placeable.map(async (i) => {
     try {

@@ -1,0 +1,54 @@
+/** Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan. */
+import { after, before } from 'node:test';
+import { openSftpTree, type SftpTree, type SftpTreeOptions } from '../../src/engine/backends/sftp/index.js';
+import { NO_FILTER } from '../../src/engine/scan/filter.js';
+import { scanTree } from '../../src/engine/scan/scan-tree.js';
+import type { Entry, Snapshot } from '../../src/engine/types.js';
+import { startSshd, sshdUnavailable, type SshdOptions, type SshServer } from './sshd.js';
+
+/** Why the remote tests skip here, or undefined. */
+export const skipReason = sshdUnavailable();
+
+/** Starts a server before the file's tests and stops it after; `get()` returns it. */
+export function useServer(opts: SshdOptions = {}): () => SshServer {
+  let srv: SshServer | undefined;
+  before(async () => {
+    if (!skipReason) srv = await startSshd(opts);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+  return () => {
+    if (!srv) throw new Error('no server');
+    return srv;
+  };
+}
+
+/** Options that trust the test server and log in with its key. */
+export function trust(srv: SshServer, extra: SftpTreeOptions = {}): SftpTreeOptions {
+  return { identity: srv.key, knownHosts: srv.knownHosts, sshConfig: false, agent: false, sshPort: srv.port, ...extra };
+}
+
+export function openTree(srv: SshServer, dir: string, extra: SftpTreeOptions = {}): Promise<SftpTree> {
+  return openSftpTree(`${srv.user}@127.0.0.1:${dir}`, trust(srv, extra));
+}
+
+export function scanRemote(tree: SftpTree): Promise<Snapshot> {
+  return tree.scan({ side: 'destination', filter: NO_FILTER });
+}
+
+/** Entries as sorted lines; `seconds` truncates mtimes and drops inodes (what SFTP v3 carries). */
+export function entryLines(entries: ReadonlyMap<string, Entry>, seconds = false): string[] {
+  return [...entries].map(([path, e]) => {
+    const x: Record<string, unknown> = { ...e };
+    if (seconds) {
+      if ('mtimeMs' in x) x.mtimeMs = Math.floor((x.mtimeMs as number) / 1000) * 1000;
+      delete x.ino;
+    }
+    return `${JSON.stringify(path)} ${JSON.stringify(x, Object.keys(x).sort())}`;
+  }).sort();
+}
+
+export function localEntries(dir: string): ReadonlyMap<string, Entry> {
+  return scanTree(dir, 'destination', NO_FILTER).entries;
+}
