@@ -1,24 +1,48 @@
-/* The addon's entry point: scan (scan.c), scanPair (pair.c), copy (copy.c), dirs (dirs.c) and hash (hash.c). Loaded by src/engine/native.ts. */
+/*
+ * The addon's entry point, loaded by src/engine/backends/local-native/addon.ts: scan (scan.c), scanPair (pair.c),
+ * copy (copy.c), dirs and openDir (dirs.c), remove (remove.c), links (links.c), rename (rename.c), hash (hash.c), and
+ * the result codes by name (results.h), which the JavaScript side decodes by name.
+ */
 #include "common.h"
 
-/* Bumped whenever a function's arguments or results change: src/engine/native.ts ignores an addon built from other
+/* Bumped whenever a function's arguments or results change: the JavaScript side ignores an addon built from other
  * sources (a checkout updated without `npm install`) instead of calling it wrongly. */
-#define ABSYNC_NATIVE_VERSION 3
+#define ABSYNC_NATIVE_VERSION 4
+
+static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
+static void export_int(napi_env env, napi_value obj, const char *name, int value) {
+  napi_value v;
+  napi_create_int32(env, value, &v);
+  napi_set_named_property(env, obj, name, v);
+}
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn, version;
-  napi_create_int32(env, ABSYNC_NATIVE_VERSION, &version);
-  napi_set_named_property(env, exports, "version", version);
-  napi_create_function(env, "scan", NAPI_AUTO_LENGTH, absync_scan, NULL, &fn);
-  napi_set_named_property(env, exports, "scan", fn);
-  napi_create_function(env, "scanPair", NAPI_AUTO_LENGTH, absync_scan_pair, NULL, &fn);
-  napi_set_named_property(env, exports, "scanPair", fn);
-  napi_create_function(env, "copy", NAPI_AUTO_LENGTH, absync_copy, NULL, &fn);
-  napi_set_named_property(env, exports, "copy", fn);
-  napi_create_function(env, "dirs", NAPI_AUTO_LENGTH, absync_dirs, NULL, &fn);
-  napi_set_named_property(env, exports, "dirs", fn);
-  napi_create_function(env, "hash", NAPI_AUTO_LENGTH, absync_hash, NULL, &fn);
-  napi_set_named_property(env, exports, "hash", fn);
+  export_int(env, exports, "version", ABSYNC_NATIVE_VERSION);
+  napi_value results;
+  napi_create_object(env, &results);
+  export_int(env, results, "done", R_DONE);
+  export_int(env, results, "vanished", R_GONE);
+  export_int(env, results, "changed", R_CHANGED);
+  export_int(env, results, "unsafe", R_UNSAFE);
+  export_int(env, results, "error", R_ERROR);
+  export_int(env, results, "torn", R_TORN);
+  napi_set_named_property(env, exports, "results", results);
+  export_fn(env, exports, "scan", absync_scan);
+  export_fn(env, exports, "scanPair", absync_scan_pair);
+  export_fn(env, exports, "copy", absync_copy);
+  export_fn(env, exports, "dirs", absync_dirs);
+  export_fn(env, exports, "openDir", absync_open_dir);
+  export_fn(env, exports, "openFile", absync_open_file);
+  export_fn(env, exports, "setTimes", absync_set_times);
+  export_fn(env, exports, "remove", absync_remove);
+  export_fn(env, exports, "links", absync_links);
+  export_fn(env, exports, "rename", absync_rename);
+  export_fn(env, exports, "hash", absync_hash);
   return exports;
 }
 

@@ -1,281 +1,316 @@
 /*
- * File writes of the apply phase, a batch of files of one folder per trip to a libuv pool thread, where Node needs four
- * trips per file (copyFile, lstat, utimes, rename) plus a synchronous lstat of the parent on the main thread. Same
- * steps and the same guarantees as src/engine/apply/write-file.ts, which stays the path for in-memory contents and
- * builds without the addon. For each batch, then for each file:
+ * File writes of the apply phase, a batch of files of one destination folder per trip to a libuv pool thread. For each
+ * batch the destination folder is opened below the root without following any symlink (absync_open_beneath), and,
+ * for files of the source tree, the source folder likewise below the source root. Then for each file:
  *
- *   1. (once per batch) open the destination folder below the root without following any symlink (openat2
- *      RESOLVE_NO_SYMLINKS, or one O_NOFOLLOW component at a time): nothing is ever written through a link, and
- *      there is no window between that check and the writes;
- *   2. open the source with O_NOFOLLOW and fstat it; create a temporary name in that folder with O_EXCL;
- *   3. copy (FICLONE, then copy_file_range, then read/write), set mode and the mtime floored to the microsecond
- *      (times.ts), close;
- *   4. lstat the source path again: if it changed while being copied, copy again (3 tries), then report it torn;
- *   5. rename into place (copy actions; an update returns first, for its expectation check and backup in JS).
+ *   1. open the source read-only with O_NOFOLLOW | O_NONBLOCK (a FIFO never blocks, a link is never followed) and
+ *      fstat it: it must be a regular file, and the very file the scan saw (same inode);
+ *   2. create the temporary name (unpredictable, chosen by JavaScript) with O_CREAT | O_EXCL | O_NOFOLLOW;
+ *   3. copy (FICLONE, copy_file_range, read/write), fstat the source again: inode, size, mtime and ctime must be as
+ *      before (a rewrite in place that puts the mtime back still moves the ctime) and the source name must still be
+ *      that file, else copy again (3 tries) and then report it torn; mode and mtime are stamped from what was read;
+ *   4. put it in place: a new file only where nothing is (RENAME_NOREPLACE); an update by exchanging it with the old
+ *      file (RENAME_EXCHANGE), then checking that what came out is the file the scan saw (else exchanging back: nothing
+ *      of someone else's is destroyed), then moving the old file to the backup tree or removing it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "common.h"
 
-enum { R_DONE = 0, R_GONE = 1, R_TORN = 2, R_UNSAFE = 3, R_ERROR = 4, R_CHANGED = 5 };
 #define TRIES 3
+enum { SRC_TREE = 0, SRC_PATH = 1, SRC_BYTES = 2 };
 
-/* One file of a batch; all files of a batch go to the same destination folder. */
 typedef struct {
-  char *src, *tmp, *final;
-  /* An update's expectation of what it replaces (size, mtime in ms, inode); has_expect = 0 for new files. */
-  int has_expect;
-  double expect[3];
-  int result;
-  int err;
-  const char *syscall;
-  const char *err_path; /* points into this item's strings */
+  int kind;
+  char *src; /* a name in the source folder (SRC_TREE) or an absolute path (SRC_PATH) */
+  char *tmp, *final, *where;
+  napi_ref bytes_ref;
+  const uint8_t *bytes;
+  size_t n_bytes;
+  double mode;      /* -1: the source's, as read */
+  double src_ino;   /* -1: any */
+  double mtime_us;  /* not SRC_TREE: the mtime to give (a tree's files are stamped from what was read) */
+  Expect replace;   /* kind -1: a new file */
 } Item;
 
 typedef struct {
-  char *root, *parent;
-  int do_rename;
+  int rootfd, srcfd, backupfd;
+  char *parent;
   Item *items;
+  ItemResult *res;
+  char **where;
   uint32_t n;
   napi_async_work work;
   napi_deferred deferred;
 } CopyJob;
 
-static int copy_bytes(int in, int out, off_t size) {
-  if (ioctl(out, FICLONE, in) == 0) return 0;
-  off_t done = 0;
-  int use_range = 1;
-  while (done < size) {
-    ssize_t n = -1;
-    if (use_range) {
-      n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
-      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-        use_range = 0;
-        continue;
-      }
-    } else {
-      char buf[65536];
-      ssize_t r = read(in, buf, sizeof buf);
-      if (r < 0) return -1;
-      if (r == 0) break;
-      for (ssize_t w = 0; w < r;) {
-        ssize_t k = write(out, buf + w, (size_t)(r - w));
-        if (k < 0) return -1;
-        w += k;
-      }
-      n = r;
+static int same_state(const struct stat *a, const struct stat *b) {
+  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int open_source(const Item *it, int srcdir) {
+  if (it->kind == SRC_PATH) return open(it->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  return openat(srcdir, it->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+}
+
+/* The source name still names the file that was read. */
+static int still_named(const Item *it, int srcdir, const struct stat *st) {
+  struct stat now;
+  int r = it->kind == SRC_PATH ? lstat(it->src, &now) : fstatat(srcdir, it->src, &now, AT_SYMLINK_NOFOLLOW);
+  return r == 0 && now.st_ino == st->st_ino && now.st_dev == st->st_dev;
+}
+
+static int write_bytes(int out, const uint8_t *p, size_t n) {
+  for (size_t w = 0; w < n;) {
+    ssize_t k = write(out, p + w, n - w);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return -1;
     }
-    if (n < 0) return -1;
-    if (n == 0) break; /* the source shrank while being copied: the lstat after the copy notices */
-    done += n;
+    w += (size_t)k;
   }
   return 0;
 }
 
-static int same_state(const struct stat *a, const struct stat *b) {
-  return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/* The mtime as the scan sees it: truncated to the microsecond (times.ts). */
-static struct timespec micro_time(const struct timespec *t) {
-  return absync_us_to_timespec(((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1000);
-}
-
-static int fail(Item *j, const char *syscall, const char *path) {
-  j->result = R_ERROR;
-  j->err = errno;
-  j->syscall = syscall;
-  j->err_path = path;
-  return R_ERROR;
-}
-
-/* One attempt: 0 when the temporary file holds a consistent copy, else an R_ code. */
-static int copy_once(Item *j, int dirfd) {
-  int in = open(j->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (in < 0) return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? R_GONE : fail(j, "open", j->src);
-  struct stat before, after;
-  if (fstat(in, &before) != 0) {
-    int e = errno;
-    close(in);
-    errno = e;
-    return fail(j, "fstat", j->src);
+/* One attempt: R_DONE when the temporary file holds one whole version of the source, stamped from it. */
+static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir) {
+  struct stat before = {0}, after;
+  int in = -1;
+  if (it->kind != SRC_BYTES) {
+    in = open_source(it, srcdir);
+    if (in < 0) return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? R_GONE : absync_fail(r, "open");
+    if (fstat(in, &before) != 0 || !S_ISREG(before.st_mode) || (it->src_ino >= 0 && (double)before.st_ino != it->src_ino)) {
+      close(in);
+      return R_GONE;
+    }
   }
-  if (!S_ISREG(before.st_mode)) {
-    close(in);
-    return R_GONE;
-  }
-  int out = openat(dirfd, j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int out = openat(dfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0) {
     int e = errno;
-    close(in);
+    if (in >= 0) close(in);
     errno = e;
-    return fail(j, "open", j->tmp);
+    return absync_fail(r, "open");
   }
-  struct timespec times[2] = {{.tv_sec = 0, .tv_nsec = UTIME_NOW}, micro_time(&before.st_mtim)};
   const char *step = NULL;
-  if (copy_bytes(in, out, before.st_size) != 0) step = "copyfile";
-  else if (fchmod(out, before.st_mode & 07777) != 0) step = "fchmod";
-  else if (futimens(out, times) != 0) step = "futime";
+  if (it->kind == SRC_BYTES) {
+    if (write_bytes(out, it->bytes, it->n_bytes) != 0) step = "write";
+  } else if (absync_copy_fd(in, out, before.st_size) != 0) step = "copyfile";
+  mode_t mode = it->mode >= 0 ? (mode_t)it->mode : before.st_mode & 07777;
+  /* A tree's file is stamped from what was read; other contents (a vinyl file) from the entry they stand for. */
+  if (!step && fchmod(out, mode) != 0) step = "fchmod";
+  if (!step) {
+    int64_t us = it->kind != SRC_TREE ? (int64_t)it->mtime_us : absync_micros(&before.st_mtim);
+    struct timespec times[2] = {{.tv_sec = 0, .tv_nsec = UTIME_NOW}, absync_us_to_timespec(us)};
+    if (futimens(out, times) != 0) step = "futime";
+  }
   int e = errno;
-  close(in);
+  int torn = 0;
+  if (!step && in >= 0) torn = fstat(in, &after) != 0 || !same_state(&before, &after) || !still_named(it, srcdir, &before);
+  if (in >= 0) close(in);
   if (close(out) != 0 && !step) {
     e = errno;
     step = "close";
   }
-  if (step) {
-    unlinkat(dirfd, j->tmp, 0);
+  if (step || torn) {
+    unlinkat(dfd, it->tmp, 0);
+    if (torn) return R_TORN;
     errno = e;
-    return fail(j, step, j->src);
-  }
-  if (lstat(j->src, &after) != 0 || !S_ISREG(after.st_mode)) {
-    unlinkat(dirfd, j->tmp, 0);
-    return R_GONE;
-  }
-  if (!same_state(&before, &after)) {
-    unlinkat(dirfd, j->tmp, 0);
-    return R_TORN;
+    return absync_fail(r, step);
   }
   return R_DONE;
 }
 
-/* An update replaces only the file the scan saw (apply/expect.ts): same kind, inode, size and mtime. */
-static int as_expected(int dirfd, const Item *j) {
-  struct stat st;
-  if (fstatat(dirfd, j->final, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return 0;
-  int64_t us = ((int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec) / 1000;
-  return (double)st.st_ino == j->expect[2] && (double)st.st_size == j->expect[0] && llround(j->expect[1] * 1000.0) == us;
+/* Drops what we made at `name` when placing it failed; entries that are not ours (a rename's source) stay. */
+static void drop(int ours, int fd, const char *name) {
+  if (ours) unlinkat(fd, name, 0);
+}
+
+int absync_place(int ofd, const char *oname, int nfd, const char *nname, const Expect *replace, int backupfd, const char *bparent,
+                 ItemResult *r, int ours) {
+  if (replace->kind < 0) {
+    if (absync_rename_noreplace(ofd, oname, nfd, nname) == 0) return R_DONE;
+    int e = errno;
+    drop(ours, ofd, oname);
+    if (e == EEXIST || e == ENOTEMPTY) return R_CHANGED;
+    errno = e;
+    return e == ENOENT && !ours ? R_GONE : absync_fail(r, "rename");
+  }
+  if (absync_rename_exchange(ofd, oname, nfd, nname) != 0) {
+    if (errno == ENOENT) {
+      struct stat st;
+      if (fstatat(ofd, oname, &st, AT_SYMLINK_NOFOLLOW) != 0) return ours ? absync_fail(r, "rename") : R_GONE;
+      /* The old entry went away since the scan: nothing of anyone's is replaced by putting ours there. */
+      const Expect none = {.kind = -1, .size = -1, .mtime_us = NAN, .ino = -1};
+      return absync_place(ofd, oname, nfd, nname, &none, backupfd, bparent, r, ours);
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+      int e = errno;
+      drop(ours, ofd, oname);
+      errno = e;
+      return absync_fail(r, "rename");
+    }
+    /* No RENAME_EXCHANGE on this file system: check, then replace (one system call's window, as any path-based tool). */
+    int c = absync_check(nfd, nname, replace);
+    if (c != R_DONE) {
+      int e = errno;
+      drop(ours, ofd, oname);
+      errno = e;
+      return c == R_ERROR ? absync_fail(r, "lstat") : R_CHANGED;
+    }
+    if (backupfd >= 0 && absync_retire(nfd, nname, backupfd, bparent, nname) != 0) {
+      int e = errno;
+      drop(ours, ofd, oname);
+      errno = e;
+      return absync_fail(r, "backup");
+    }
+    if (renameat(ofd, oname, nfd, nname) == 0) return R_DONE;
+    int e = errno;
+    drop(ours, ofd, oname);
+    errno = e;
+    return absync_fail(r, "rename");
+  }
+  /* Ours is in place; the old entry is at `oname` now. Unless it is what the scan saw, swap back: nothing is lost. */
+  if (absync_check(ofd, oname, replace) != R_DONE) {
+    absync_rename_exchange(ofd, oname, nfd, nname);
+    drop(ours, ofd, oname);
+    return R_CHANGED;
+  }
+  if (backupfd >= 0) {
+    if (absync_retire(ofd, oname, backupfd, bparent, nname) == 0) return R_DONE;
+    int e = errno;
+    absync_rename_exchange(ofd, oname, nfd, nname);
+    drop(ours, ofd, oname);
+    errno = e;
+    return absync_fail(r, "backup");
+  }
+  if (unlinkat(ofd, oname, 0) != 0 && errno != ENOENT) return absync_fail(r, "unlink");
+  return R_DONE;
 }
 
 static void execute(napi_env env, void *data) {
   (void)env;
   CopyJob *job = (CopyJob *)data;
-  int dirfd = -1, unsafe = 0, open_err = 0;
-  int rootfd = open(job->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) open_err = errno;
-  else {
-    dirfd = absync_open_beneath(rootfd, job->parent);
-    if (dirfd < 0) {
-      if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) unsafe = 1;
-      else open_err = errno;
-    }
-    close(rootfd);
+  int dfd = absync_batch_parent(job->rootfd, job->parent, job->res, job->n);
+  if (dfd < 0) return;
+  int srcdir = -1, src_err = 0;
+  if (job->srcfd >= 0) {
+    srcdir = absync_open_beneath(job->srcfd, job->parent);
+    if (srcdir < 0) src_err = errno;
   }
   for (uint32_t i = 0; i < job->n; i++) {
-    Item *j = &job->items[i];
-    if (unsafe) {
-      j->result = R_UNSAFE;
+    Item *it = &job->items[i];
+    ItemResult *r = &job->res[i];
+    if (it->kind == SRC_TREE && srcdir < 0) {
+      /* The source folder is gone, or is not a real folder any more: its files are not read through a link. */
+      r->result = src_err == ENOENT || absync_unsafe_errno(src_err) ? R_GONE : (errno = src_err, absync_fail(r, "open"));
       continue;
     }
-    if (open_err) {
-      errno = open_err;
-      fail(j, "open", rootfd < 0 ? job->root : job->parent);
-      continue;
-    }
-    int r = R_TORN;
-    for (int attempt = 0; attempt < TRIES && r == R_TORN; attempt++) r = copy_once(j, dirfd);
-    if (r == R_DONE && job->do_rename && j->has_expect && !as_expected(dirfd, j)) {
-      unlinkat(dirfd, j->tmp, 0);
-      r = R_CHANGED;
-    }
-    if (r == R_DONE && job->do_rename && renameat(dirfd, j->tmp, dirfd, j->final) != 0) {
-      int e = errno;
-      unlinkat(dirfd, j->tmp, 0);
-      errno = e;
-      r = fail(j, "rename", j->final);
-    }
-    j->result = r;
+    int res = R_TORN;
+    for (int attempt = 0; attempt < TRIES && res == R_TORN; attempt++) res = copy_once(it, r, dfd, srcdir);
+    if (res == R_DONE) res = absync_place(dfd, it->tmp, dfd, it->final, &it->replace, job->backupfd, job->parent, r, 1);
+    r->result = res;
   }
-  if (dirfd >= 0) close(dirfd);
+  if (srcdir >= 0) close(srcdir);
+  close(dfd);
 }
 
-static void free_job(CopyJob *j) {
+static void free_job(napi_env env, CopyJob *j) {
   for (uint32_t i = 0; i < j->n; i++) {
-    free(j->items[i].src);
-    free(j->items[i].tmp);
-    free(j->items[i].final);
+    Item *it = &j->items[i];
+    free(it->src);
+    free(it->tmp);
+    free(it->final);
+    free(j->where[i]);
+    if (it->bytes_ref) napi_delete_reference(env, it->bytes_ref);
   }
   free(j->items);
-  free(j->root);
+  free(j->res);
+  free(j->where);
   free(j->parent);
   free(j);
 }
 
-static int item_result(void *job, uint32_t i) { return ((CopyJob *)job)->items[i].result; }
-
-static void item_error(void *job, uint32_t i, char *buf, size_t size) {
-  const Item *j = &((CopyJob *)job)->items[i];
-  const char *code = absync_errno_code(j->err);
-  snprintf(buf, size, "%s\n%s: %s, %s '%s'", code, code, strerror(j->err), j->syscall ? j->syscall : "copy", j->err_path ? j->err_path : j->src);
-}
-
-static const AbsyncBatchView VIEW = {item_result, item_error, R_ERROR, "copy cancelled"};
-
 static void complete(napi_env env, napi_status status, void *data) {
   CopyJob *job = (CopyJob *)data;
-  absync_settle_batch(env, job->deferred, status, job, job->n, &VIEW);
+  absync_settle(env, job->deferred, status, job->res, job->where, job->n, "copy cancelled");
   napi_delete_async_work(env, job->work);
-  free_job(job);
+  free_job(env, job);
 }
 
 /*
- * copy(root, parent, sources: string[], tmpNames: string[], finalNames: string[], rename: boolean, expect: number[]):
- * Promise<{ results: Int32Array (0 done | 1 gone | 2 torn | 3 unsafe parent | 4 error | 5 changed), errors }>.
- * `expect` holds (size, mtime ms, inode) per file, NaN for a new file: an update is put in place only over that.
- * `parent` is the folder relative to `root` ('' for the root), opened once for the whole batch; tmpNames and
- * finalNames are names in it. With `rename` false the copies stay under their temporary names.
+ * copy(rootfd, parent, srcfd, kinds: number[] (0 tree | 1 path | 2 bytes), sources: (string | Buffer)[],
+ *      tmpNames: string[], finalNames: string[], numbers: number[] (7 per file: mode (-1: as read), source inode (-1: any),
+ *      mtime us (for bytes), then the replaced file's kind, size, mtime us, inode (kind NaN: a new file)), backupfd (-1: none)):
+ * Promise<{ results: Int32Array, errors }>. `parent` is the folder relative to both roots; names are in it.
  */
 napi_value absync_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t n = 0, n2 = 0, n3 = 0, n4 = 0;
-  if (argc < 7 || napi_get_array_length(env, argv[2], &n) != napi_ok || napi_get_array_length(env, argv[3], &n2) != napi_ok ||
-      napi_get_array_length(env, argv[4], &n3) != napi_ok || n != n2 || n != n3 ||
-      napi_get_array_length(env, argv[6], &n4) != napi_ok || n4 != 3 * n) {
-    napi_throw_type_error(env, NULL, "copy(root, parent, sources[], tmpNames[], finalNames[], rename, expect[])");
+  int64_t n64 = argc == 9 ? absync_arg_length(env, argv[3]) : -1;
+  int32_t rootfd = -1, srcfd = -1, backupfd = -1;
+  if (n64 < 0 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_value_int32(env, argv[2], &srcfd) != napi_ok ||
+      napi_get_value_int32(env, argv[8], &backupfd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "copy(rootfd, parent, srcfd, kinds[], sources[], tmpNames[], finalNames[], numbers[], backupfd)");
     return NULL;
   }
+  uint32_t n = (uint32_t)n64;
   CopyJob *job = calloc(1, sizeof(CopyJob));
-  if (!job || !(job->items = calloc(n ? n : 1, sizeof(Item)))) {
-    free(job);
+  if (!job) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
   job->n = n;
-  job->root = absync_arg_string(env, argv[0]);
-  job->parent = absync_arg_string(env, argv[1]);
-  bool rn = false;
-  napi_get_value_bool(env, argv[5], &rn);
-  job->do_rename = rn;
-  int ok = job->root && job->parent;
+  job->rootfd = rootfd;
+  job->srcfd = srcfd;
+  job->backupfd = backupfd;
+  job->items = calloc(n ? n : 1, sizeof(Item));
+  job->res = calloc(n ? n : 1, sizeof(ItemResult));
+  job->where = calloc(n ? n : 1, sizeof(char *));
+  double *kinds = malloc((n ? n : 1) * sizeof(double));
+  double *nums = malloc((n ? n : 1) * 7 * sizeof(double));
+  char **tmps = calloc(n ? n : 1, sizeof(char *)), **finals = calloc(n ? n : 1, sizeof(char *));
+  int ok = job->items && job->res && job->where && kinds && nums && tmps && finals && (job->parent = absync_arg_string(env, argv[1])) &&
+           absync_arg_numbers(env, argv[3], n, kinds) && absync_arg_strings(env, argv[5], n, tmps) &&
+           absync_arg_strings(env, argv[6], n, finals) && absync_arg_numbers(env, argv[7], 7 * n, nums);
   for (uint32_t i = 0; ok && i < n; i++) {
-    napi_value a, b, c;
-    napi_get_element(env, argv[2], i, &a);
-    napi_get_element(env, argv[3], i, &b);
-    napi_get_element(env, argv[4], i, &c);
-    Item *j = &job->items[i];
-    ok = (j->src = absync_arg_string(env, a)) && (j->tmp = absync_arg_string(env, b)) && (j->final = absync_arg_string(env, c));
-    for (uint32_t k = 0; ok && k < 3; k++) {
-      napi_value e;
-      ok = napi_get_element(env, argv[6], 3 * i + k, &e) == napi_ok && napi_get_value_double(env, e, &j->expect[k]) == napi_ok;
-    }
-    j->has_expect = ok && !isnan(j->expect[0]);
+    Item *it = &job->items[i];
+    it->kind = (int)kinds[i];
+    it->tmp = tmps[i];
+    it->final = finals[i];
+    tmps[i] = finals[i] = NULL;
+    it->mode = nums[7 * i];
+    it->src_ino = nums[7 * i + 1];
+    it->mtime_us = nums[7 * i + 2];
+    it->replace = absync_expect_at(nums, 7 * i + 3);
+    napi_value v;
+    ok = napi_get_element(env, argv[4], i, &v) == napi_ok;
+    if (ok && it->kind == SRC_BYTES) {
+      void *p;
+      ok = napi_get_buffer_info(env, v, &p, &it->n_bytes) == napi_ok && napi_create_reference(env, v, 1, &it->bytes_ref) == napi_ok;
+      it->bytes = p;
+    } else if (ok) ok = (it->src = absync_arg_string(env, v)) != NULL;
+    size_t len = strlen(job->parent) + strlen(it->final) + 2;
+    if (ok && (job->where[i] = malloc(len))) snprintf(job->where[i], len, "%s%s%s", job->parent, job->parent[0] ? "/" : "", it->final);
   }
+  for (uint32_t i = 0; tmps && finals && i < n; i++) {
+    free(tmps[i]);
+    free(finals[i]);
+  }
+  free(tmps);
+  free(finals);
+  free(kinds);
+  free(nums);
   if (!ok) {
-    free_job(job);
-    napi_throw_type_error(env, NULL, "copy: paths must be strings");
+    if (job->items && job->res && job->where) free_job(env, job);
+    napi_throw_type_error(env, NULL, "copy: bad arguments");
     return NULL;
   }
   return absync_queue(env, "absync.copy", execute, complete, job, &job->work, &job->deferred);

@@ -4,6 +4,9 @@
  * open, an fstat, reads and a close from JavaScript plus a Hash object; confirming a renamed folder of 6,900 files
  * (13,800 hashed, 110 MB) spent ~0.5 s there, mostly in those calls and garbage collection. Same digests as
  * src/engine/hash.ts (hex), which stays the path for vinyl contents and builds without the addon.
+ *
+ * Files are opened below their tree's root without following any link, with O_NONBLOCK (a FIFO put where a file was
+ * never blocks), and hashed only if they are regular files.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include "common.h"
 
 typedef struct {
+  int rootfd; /* -1: the paths are absolute (files outside any tree) */
   char **paths;
   char (*hex)[EVP_MAX_MD_SIZE * 2 + 1]; /* "" where the file could not be read */
   uint32_t n;
@@ -24,9 +28,14 @@ typedef struct {
   napi_deferred deferred;
 } HashJob;
 
-static int hash_file(const EVP_MD *md, const char *path, unsigned char *buf, size_t size, char *hex) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+static int hash_file(const EVP_MD *md, int rootfd, const char *path, unsigned char *buf, size_t size, char *hex) {
+  int fd = rootfd < 0 ? open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : absync_open_file_beneath(rootfd, path);
   if (fd < 0) return 0;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL);
   for (ssize_t r; ok && (r = read(fd, buf, size)) != 0;) {
@@ -58,7 +67,7 @@ static void execute(napi_env env, void *data) {
   unsigned char *buf = malloc(size);
   for (uint32_t i = 0; i < job->n; i++) {
     job->hex[i][0] = 0;
-    if (md && buf) hash_file(md, job->paths[i], buf, size, job->hex[i]);
+    if (md && buf) hash_file(md, job->rootfd, job->paths[i], buf, size, job->hex[i]);
   }
   free(buf);
 }
@@ -91,14 +100,15 @@ static void complete(napi_env env, napi_status status, void *data) {
   free_job(job);
 }
 
-/* hash(paths: string[], algorithm: 'md5' | 'sha1' | 'sha256'): Promise<(string | undefined)[]> */
+/* hash(rootfd (-1: absolute paths), paths: string[], algorithm: 'md5' | 'sha1' | 'sha256'): Promise<(string | undefined)[]> */
 napi_value absync_hash(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint32_t n = 0;
-  if (argc < 2 || napi_get_array_length(env, argv[0], &n) != napi_ok) {
-    napi_throw_type_error(env, NULL, "hash(paths[], algorithm)");
+  int32_t rootfd = -1;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_array_length(env, argv[1], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "hash(rootfd, paths[], algorithm)");
     return NULL;
   }
   HashJob *job = calloc(1, sizeof(HashJob));
@@ -109,10 +119,11 @@ napi_value absync_hash(napi_env env, napi_callback_info info) {
     return NULL;
   }
   job->n = n;
-  int ok = (job->algorithm = absync_arg_string(env, argv[1])) != NULL;
+  job->rootfd = rootfd;
+  int ok = (job->algorithm = absync_arg_string(env, argv[2])) != NULL;
   for (uint32_t i = 0; ok && i < n; i++) {
     napi_value v;
-    napi_get_element(env, argv[0], i, &v);
+    napi_get_element(env, argv[1], i, &v);
     ok = (job->paths[i] = absync_arg_string(env, v)) != NULL;
   }
   if (!ok) {

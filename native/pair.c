@@ -12,7 +12,7 @@
 
 typedef struct {
   Job *src, *dst;
-  int omit;
+  int omit, modes;
   uint32_t omitted;
   uint8_t *skip_src, *skip_dst;
   int failed_alloc;
@@ -29,10 +29,11 @@ static uint64_t hash_bytes(const char *s, size_t n) {
 static const char *path_of(const Job *j, const Row *r) { return j->paths.data + r->path_off; }
 static const char *text_of(const Job *j, const Row *r) { return j->texts.data + j->text_off[r->text]; }
 
-/* Same size, mtime and mode for files; same target and mtime for links (both mtimes come from mtime_ms()). */
-static int unchanged(const Job *s, const Row *a, const Job *d, const Row *b) {
+/* Same size, mtime and (when modes count) mode for files; same target and mtime for links (mtimes from mtime_ms()). */
+static int unchanged(const PairJob *p, const Row *a, const Row *b) {
+  const Job *s = p->src, *d = p->dst;
   if (a->kind != b->kind || a->num[1] != b->num[1]) return 0;
-  if (a->kind == K_FILE) return a->num[0] == b->num[0] && a->num[2] == b->num[2];
+  if (a->kind == K_FILE) return a->num[0] == b->num[0] && (!p->modes || a->num[2] == b->num[2]);
   return a->text >= 0 && b->text >= 0 && strcmp(text_of(s, a), text_of(d, b)) == 0;
 }
 
@@ -62,7 +63,7 @@ static int pair(PairJob *p) {
     for (; table[h] >= 0; h = (h + 1) & (cap - 1)) {
       const Row *b = &d->rows[table[h]];
       if (b->path_len != a->path_len || memcmp(path_of(d, b), path_of(s, a), a->path_len) != 0) continue;
-      if (unchanged(s, a, d, b)) {
+      if (unchanged(p, a, b)) {
         p->skip_src[i] = 1;
         p->skip_dst[table[h]] = 1;
         p->omitted++;
@@ -118,7 +119,7 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 /*
- * scanPair(source, destination, tmpPrefix, lockName, omitUnchanged):
+ * scanPair(source, destination, lockName, omitUnchanged, compareModes):
  * Promise<{ source: NativeColumns, destination: NativeColumns, omitted: number }>.
  */
 napi_value absync_scan_pair(napi_env env, napi_callback_info info) {
@@ -126,7 +127,7 @@ napi_value absync_scan_pair(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 5) {
-    napi_throw_type_error(env, NULL, "scanPair(source, destination, tmpPrefix, lockName, omitUnchanged)");
+    napi_throw_type_error(env, NULL, "scanPair(source, destination, lockName, omitUnchanged, compareModes)");
     return NULL;
   }
   PairJob *p = calloc(1, sizeof(PairJob));
@@ -134,11 +135,13 @@ napi_value absync_scan_pair(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  bool omit = false;
-  napi_get_value_bool(env, argv[4], &omit);
+  bool omit = false, modes = true;
+  napi_get_value_bool(env, argv[3], &omit);
+  napi_get_value_bool(env, argv[4], &modes);
   p->omit = omit;
-  p->src = absync_new_scan(env, argv[0], false, argv[2], argv[3]);
-  p->dst = p->src ? absync_new_scan(env, argv[1], true, argv[2], argv[3]) : NULL;
+  p->modes = modes;
+  p->src = absync_new_scan(env, argv[0], false, argv[2]);
+  p->dst = p->src ? absync_new_scan(env, argv[1], true, argv[2]) : NULL;
   if (!p->src || !p->dst) {
     if (p->src) absync_free_scan(p->src);
     free(p);

@@ -124,7 +124,6 @@ static const char *special_type(mode_t m) {
 
 /* One entry of folder `dfd`, whose path relative to the root is rows[dir] (or the root when dir < 0). */
 static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, long **stack, size_t *n_stack, size_t *cap_stack) {
-  size_t tmp_len = strlen(j->tmp_prefix);
   int at_root = dir < 0;
   uint32_t off = (uint32_t)j->paths.len;
   if (!at_root) {
@@ -137,12 +136,13 @@ static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, l
   if (!put_bytes(&j->paths, name, name_len)) return 0;
   uint32_t len = (uint32_t)(j->paths.len - off);
 
-  if (name_len >= tmp_len && memcmp(name, j->tmp_prefix, tmp_len) == 0) {
-    if (j->is_destination) return add_row(j, K_LEFTOVER, off, len) != NULL;
-    j->paths.len = off;
-    return 1;
-  }
-  if (at_root && strcmp(name, j->lock_name) == 0) {
+  int temp = absync_is_temp_name(name, name_len);
+  size_t lock_len = strlen(j->lock_name);
+  /* The lock, and the second name a taker of a stale lock links it to (src/engine/backends/local/lock.ts). */
+  int lock = at_root && strncmp(name, j->lock_name, lock_len) == 0 && (name[lock_len] == 0 || strcmp(name + lock_len, ".takeover") == 0);
+  /* The engine's own names: in the destination its lock and leftovers; in the source, names it cannot mirror (a warning). */
+  if (lock || (temp && !j->is_destination)) {
+    if (!j->is_destination) return add_row(j, K_RESERVED, off, len) != NULL;
     j->paths.len = off;
     return 1;
   }
@@ -152,6 +152,11 @@ static int visit(Job *j, int dfd, long dir, const char *name, size_t name_len, l
   if (!r) return 0;
   struct stat st;
   if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return gone_or_problem(j, r, off, errno);
+  /* A leftover is a file or link with an engine-made name; anything else by that name is the user's. */
+  if (temp && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+    r->kind = K_LEFTOVER;
+    return 1;
+  }
   if (S_ISREG(st.st_mode)) {
     r->num[0] = (double)st.st_size;
     r->num[1] = mtime_ms(&st);
@@ -203,8 +208,8 @@ void absync_walk(Job *j) {
       if (!grow((void **)&rel, &rel_cap, d->path_len + 1, 1)) goto oom;
       memcpy(rel, j->paths.data + d->path_off, d->path_len);
       rel[d->path_len] = 0;
-      /* O_NOFOLLOW: a folder swapped for a symlink since its lstat is not followed out of the tree. */
-      fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      /* No link anywhere on the way: a folder swapped for a symlink since its lstat is never followed out of the tree. */
+      fd = absync_open_beneath(rootfd, rel);
     }
     DIR *dp = fd < 0 ? NULL : fdopendir(fd);
     if (!dp) {
@@ -216,7 +221,8 @@ void absync_walk(Job *j) {
       }
       Row *r = &j->rows[dir];
       if (e == ENOENT || e == ENOTDIR) r->kind = K_GONE;
-      else if (!add_problem(j, r, e)) goto oom;
+      /* It (or a folder above it) became a link during the scan: unreadable now, so nothing below it is deleted. */
+      else if (!add_problem(j, r, e == EXDEV ? ELOOP : e)) goto oom;
       continue;
     }
     struct dirent *de;
@@ -258,7 +264,6 @@ static void execute(napi_env env, void *data) {
 
 void absync_free_scan(Job *j) {
   free(j->root);
-  free(j->tmp_prefix);
   free(j->lock_name);
   free(j->rows);
   free(j->paths.data);
@@ -346,7 +351,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   absync_free_scan(j);
 }
 
-Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_value tmp_prefix, napi_value lock_name) {
+Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_value lock_name) {
   Job *j = calloc(1, sizeof(Job));
   if (!j) {
     napi_throw_error(env, NULL, "out of memory");
@@ -354,28 +359,27 @@ Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_va
   }
   j->is_destination = is_destination;
   j->root = absync_arg_string(env, root);
-  j->tmp_prefix = absync_arg_string(env, tmp_prefix);
   j->lock_name = absync_arg_string(env, lock_name);
-  if (!j->root || !j->tmp_prefix || !j->lock_name) {
+  if (!j->root || !j->lock_name) {
     absync_free_scan(j);
-    napi_throw_type_error(env, NULL, "scan: root, tmpPrefix and lockName must be strings");
+    napi_throw_type_error(env, NULL, "scan: root and lockName must be strings");
     return NULL;
   }
   return j;
 }
 
-/* scan(root: string, isDestination: boolean, tmpPrefix: string, lockName: string): Promise<NativeColumns> */
+/* scan(root: string, isDestination: boolean, lockName: string): Promise<NativeColumns> */
 napi_value absync_scan(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "scan(root, isDestination, tmpPrefix, lockName)");
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "scan(root, isDestination, lockName)");
     return NULL;
   }
   bool dest = false;
   napi_get_value_bool(env, argv[1], &dest);
-  Job *j = absync_new_scan(env, argv[0], dest, argv[2], argv[3]);
+  Job *j = absync_new_scan(env, argv[0], dest, argv[2]);
   if (!j) return NULL;
   return absync_queue(env, "absync.scan", execute, complete, j, &j->work, &j->deferred);
 }

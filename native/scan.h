@@ -6,8 +6,6 @@
 #include <stdint.h>
 #include "common.h"
 
-/* Entry kinds; the first five are pack.ts's KINDS order. */
-enum { K_FILE, K_DIR, K_SYMLINK, K_SPECIAL, K_PROBLEM, K_LEFTOVER, K_BADNAME, K_GONE };
 
 typedef struct {
   char *data;
@@ -24,7 +22,6 @@ typedef struct {
 typedef struct {
   /* in */
   char *root;
-  char *tmp_prefix;
   char *lock_name;
   int is_destination;
   /* out */
@@ -43,7 +40,7 @@ typedef struct {
 
 void absync_walk(Job *j);
 void absync_free_scan(Job *j);
-Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_value tmp_prefix, napi_value lock_name);
+Job *absync_new_scan(napi_env env, napi_value root, bool is_destination, napi_value lock_name);
 napi_value absync_scan_error(napi_env env, Job *j);
 napi_value absync_columns(napi_env env, Job *j, const uint8_t *skip);
 

@@ -44,7 +44,8 @@ async function runOnce(args: CliArgs, options: ResolvedOptions, log: LogFile | u
     if ((options.dryRun && !args.quiet) || (args.verbose && !options.dryRun)) {
       const done = options.dryRun ? undefined : new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.action));
       for (const a of result.plan.actions) {
-        if ((a.op !== 'move' || a.step !== 'stage') && (!done || done.has(a))) process.stdout.write(`${describeAction(a)}\n`);
+        const line = describeAction(a);
+        if (line !== undefined && (!done || done.has(a))) process.stdout.write(`${line}\n`);
       }
     }
     return report(args, result.summary, log);

@@ -1,10 +1,36 @@
-/** Names the engine itself writes into a destination: never mirrored, never treated as user data. */
+/**
+ * Names the engine itself writes into a destination: its lock in the root, and temporary files. A temporary name is
+ * `.absync-tmp.` followed by 20 random characters of [a-z2-7] (100 bits): unpredictable, so nobody can plant a link
+ * where the next one will be, and exact, so a user's `.absync-tmp.report.pdf` is never mistaken for a leftover.
+ * native/common.c recognises the same pattern.
+ */
+import { randomBytes } from 'node:crypto';
 
-/** Prefix of every temporary file or folder the engine creates; leftovers of a killed run are removed. */
+/** Prefix of every temporary name. */
 export const TMP_PREFIX = '.absync-tmp.';
 /** The lock file in the destination root. */
 export const LOCK_NAME = '.absync.lock';
 
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const RANDOM_LENGTH = 20;
+const TEMP = /^\.absync-tmp\.[a-z2-7]{20}$/;
+
+/** True for a name only the engine makes (a leftover temporary when a run was killed). */
 export function isTempName(name: string): boolean {
-  return name.startsWith(TMP_PREFIX);
+  return name.length === TMP_PREFIX.length + RANDOM_LENGTH && TEMP.test(name);
+}
+
+/** A fresh temporary name. */
+export function newTempName(): string {
+  const bytes = randomBytes(RANDOM_LENGTH);
+  let out = TMP_PREFIX;
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+/** Why a source entry with one of these names is not mirrored (a warning, never a silent skip). */
+export function reservedReason(name: string): string {
+  return name === LOCK_NAME
+    ? `${LOCK_NAME} is the name of absync's lock in a destination root; not mirrored`
+    : 'the name is one absync uses for its temporary files; not mirrored';
 }

@@ -79,3 +79,26 @@ export async function resolveRoots(source: string, destination: string): Promise
   checkNesting(src, dst.path);
   return { source: src, destination: dst.path, destinationExists: dst.exists };
 }
+
+/**
+ * The backup folder's real path (undefined for none), compared with the other roots by real paths: it must not be the
+ * destination, nor lie inside the source, nor hold the source or the destination (its relative paths would then land
+ * in them). Inside the destination it is fine: the run leaves it out of the mirror.
+ */
+export async function checkBackupDir(backupDir: string, source: string, destination: string): Promise<string | undefined> {
+  if (backupDir === '') return undefined;
+  let real: string;
+  try {
+    real = (await realpathLoose(backupDir)).path;
+  } catch (err) {
+    throw new AbsyncError('E_NESTED', `cannot use backup folder ${backupDir}: ${describeError(err).message}`, backupDir);
+  }
+  const bad =
+    real === destination ? 'is the destination'
+    : isInsideAbs(real, source) ? `is inside the source ${source}`
+    : isInsideAbs(source, real) ? `holds the source ${source}`
+    : isInsideAbs(destination, real) ? `holds the destination ${destination}`
+    : '';
+  if (bad) throw new AbsyncError('E_NESTED', `backup folder ${backupDir}${real !== backupDir ? ` (${real})` : ''} ${bad}; choose another`, backupDir);
+  return real;
+}

@@ -1,34 +1,8 @@
 /** Folds a plan and its outcomes into the Summary every face reports. */
+import { type Counter, counterOf, moveOf } from './action-kinds.js';
 import type { Action, Failure, Outcome, Plan, Summary } from './types.js';
 
-type Counts = { -readonly [K in 'copied' | 'updated' | 'deleted' | 'moved' | 'created' | 'attrs']: number };
-
-function count(c: Counts, a: Action): void {
-  switch (a.op) {
-    case 'copy':
-      c.copied++;
-      break;
-    case 'update':
-      c.updated++;
-      break;
-    case 'delete':
-      c.deleted++;
-      break;
-    case 'move':
-      if (a.step !== 'stage') c.moved++;
-      break;
-    case 'mkdir':
-      c.created++;
-      break;
-    case 'symlink':
-      if (a.expect) c.updated++;
-      else c.copied++;
-      break;
-    case 'setAttrs':
-      c.attrs++;
-      break;
-  }
-}
+type Counts = { -readonly [K in Counter]: number };
 
 export interface SummaryInput {
   readonly source: string;
@@ -66,8 +40,10 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now 
   }
   const moves: { from: string; to: string }[] = [];
   for (const a of done) {
-    count(c, a);
-    if (a.op === 'move' && a.step !== 'stage') moves.push({ from: a.origin ?? a.from, to: a.path });
+    const counter = counterOf(a);
+    if (counter) c[counter]++;
+    const move = moveOf(a);
+    if (move) moves.push(move);
   }
   return {
     source,

@@ -1,28 +1,28 @@
 /**
- * One run: refuse -> lock -> scan both trees -> hash what the planner asks -> plan -> guards -> apply -> summary.
- * Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about gulp, terminals or logs.
+ * One run: refuse -> open the trees (chosen once) -> lock -> scan both -> hash what the planner asks -> plan ->
+ * guards -> apply -> summary. Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about
+ * gulp, terminals or logs, and nothing here touches a tree except through backends/tree.ts.
  */
-import { mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { acquireLock, type Release } from './lock.js';
+import { openTrees, localEngine } from './backends/choose.js';
+import type { DestinationTree, SourceTree, TreeLock } from './backends/tree.js';
+import { AbsyncError, describeError } from './errors.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
-import type { PlanRules } from './plan/plan-mirror.js';
-import { AbsyncError, describeError, isGone } from './errors.js';
-import { nativeAddonMissing } from './native.js';
-import { traceLine, tracing } from './trace.js';
-import { isInsideAbs, toAbs } from './paths.js';
-import { checkDestination, resolveRoots } from './roots.js';
-import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
-import { scanBoth, scanDestination } from './scan/scan-both.js';
+import { isInsideAbs } from './paths.js';
+import type { PlanRules } from './plan/rules.js';
+import { checkBackupDir, checkDestination, resolveRoots } from './roots.js';
+import { createMatcher, type FilterRules } from './scan/filter.js';
+import { scanTrees } from './scan/scan-trees.js';
+import { readIgnoreFile } from './scan/ignore-file.js';
 import { summarize } from './summary.js';
-import type { Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
-import { mtimeOf, sameMtime, toUtimes } from './times.js';
+import { traceLine, tracing } from './trace.js';
+import type { Failure, Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
 
 export interface RunHooks {
   /** A source snapshot built elsewhere (the gulp plugin's vinyl files) instead of scanning `options.source`. */
   readonly source?: Snapshot;
   readonly onOutcome?: (outcome: Outcome) => void;
-  /** Stops between actions; the action in flight finishes, so no temporary file is left behind. */
+  /** Stops between actions; the actions in flight finish, so no temporary file is left behind. */
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
   readonly paths?: readonly RelPath[];
@@ -35,8 +35,6 @@ export interface SyncResult {
   readonly outcomes: readonly Outcome[];
 }
 
-const EMPTY: Snapshot = { root: '', entries: new Map() };
-
 /** The planner's modules, loaded once; runSync starts loading them while the scan runs on other threads. */
 let planner: Promise<[typeof import('./plan/hash-needs.js'), typeof import('./plan/plan-mirror.js'), typeof import('./plan/guards.js')]> | undefined;
 function loadPlanner(): NonNullable<typeof planner> {
@@ -44,146 +42,155 @@ function loadPlanner(): NonNullable<typeof planner> {
   return planner;
 }
 
-/** Builds the plan exactly as a real run would; a dry run stops here. */
-export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot): Promise<Plan> {
-  const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
-  const rules: PlanRules = {
+/** What the destination can store, as the planner's comparison rules. */
+export interface StoreRules {
+  readonly mtimeStepUs: number;
+  readonly mtimeSlopUs: number;
+}
+
+function planRules(options: ResolvedOptions, store: StoreRules | undefined): PlanRules {
+  const protect = createMatcher(options.protect);
+  return {
     checksum: options.checksum,
     delete: options.delete,
     detectRenames: options.detectRenames,
-    ...(options.protect.length > 0 ? { isProtected: createMatcher(options.protect) } : {}),
+    ...(protect ? { isProtected: protect } : {}),
+    ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
+    ...(store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
   };
+}
+
+/** The trees of a run, for digests; tests that plan without trees leave them out (then nothing can be hashed). */
+export interface PlanTrees {
+  readonly source: SourceTree;
+  readonly destination: DestinationTree;
+}
+
+/** Builds the plan exactly as a real run would; a dry run stops here. */
+export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, trees?: PlanTrees): Promise<Plan> {
+  const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
+  const rules = planRules(options, trees?.destination.caps);
   const needs = hashNeeds(source, destination, rules);
-  // Hashing and applying are loaded when needed: a run that finds nothing to do starts faster without them.
   // Without --checksum, digests only confirm renames: SHA-1 runs at 2.4x the speed of MD5 here (CPU extensions).
   const algorithm = options.checksum ? options.hashAlgorithm : 'sha1';
-  const digests = needs.size === 0 ? new Map() : await (await import('./hash.js')).computeDigests(needs, source, destination, algorithm);
+  let digests: import('./types.js').Digests = new Map();
+  if (needs.size > 0) {
+    const { computeDigests } = await import('./hash.js');
+    const { openTrees: open } = await import('./backends/choose.js');
+    const t = trees ?? open({ source: source.root, destination: destination.root });
+    digests = await computeDigests(needs, { snapshot: source, tree: t.source }, { snapshot: destination, tree: t.destination }, algorithm);
+    if (!trees) await Promise.all([t.source.close(), t.destination.close()]);
+  }
   const plan = planMirror({ source, destination, digests }, rules);
   guardPlan(plan, source, destination, options);
   return plan;
 }
 
-async function fixRootTimes(destination: string, source: Snapshot): Promise<void> {
-  const want = source.rootEntry;
-  if (!want) return;
-  const st = await stat(destination, { bigint: true }).catch(() => undefined);
-  if (st && !sameMtime(mtimeOf(st), want.mtimeMs)) await utimes(destination, Date.now() / 1000, toUtimes(want.mtimeMs));
-}
-
-/** The only writer, loaded when there is something to write. */
-async function apply(plan: Plan, source: Snapshot, root: string, options: ResolvedOptions, hooks: RunHooks): Promise<Outcome[]> {
-  const { applyPlan } = await import('./apply/apply-plan.js');
-  const { ParentGuard } = await import('./apply/safe-parent.js');
-  const ctx = { root, source, parents: new ParentGuard(root), ...(options.backupDir ? { backup: options.backupDir } : {}) };
-  return applyPlan(ctx, plan, options.concurrency, {
-    ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
-}
-
 /** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
-async function filterRules(options: ResolvedOptions, sourceRoot: string, destRoot: string, hasSourceDir: boolean): Promise<FilterRules> {
+async function filterRules(options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined): Promise<FilterRules> {
   const exclude = [...options.exclude];
-  if (options.backupDir !== '' && isInsideAbs(options.backupDir, destRoot) && options.backupDir !== destRoot) {
-    exclude.push(`/${relative(destRoot, options.backupDir).split('\\').join('/')}`);
+  if (backup !== undefined && isInsideAbs(backup, destRoot) && backup !== destRoot) {
+    exclude.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
   }
-  let ignoreText: string | undefined;
-  if (options.ignoreFile !== false && hasSourceDir) {
-    ignoreText = await readFile(toAbs(sourceRoot, options.ignoreFile), 'utf8').catch((err: unknown) => {
-      if (isGone(err)) return undefined;
-      throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot read ignore file ${toAbs(sourceRoot, options.ignoreFile as string)}: ${(err as Error).message}`);
-    });
-  }
+  const ignoreText = source && options.ignoreFile !== false ? await readIgnoreFile(source, options.ignoreFile) : undefined;
   return { exclude, include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
 }
 
-function checkBackupDir(options: ResolvedOptions, sourceRoot: string, destRoot: string): void {
-  if (options.backupDir === '') return;
-  if (isInsideAbs(options.backupDir, sourceRoot) || options.backupDir === destRoot) {
-    throw new AbsyncError('E_NESTED', `backup folder ${options.backupDir} must not be the destination or inside the source`, options.backupDir);
-  }
+/** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
+function tracer(startedAt: number, trees: PlanTrees): (phase: string) => void {
+  if (!tracing()) return () => undefined;
+  const engine = localEngine();
+  traceLine(`engine ${trees.destination.kind === 'native' ? 'native (build/Release/absync_native.node)' : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
+  return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
-/** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
-function tracer(startedAt: number): (phase: string) => void {
-  if (!tracing()) return () => undefined;
-  const missing = nativeAddonMissing();
-  traceLine(`engine ${missing === '' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${missing})`}`);
-  return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
+/** Sets the destination root's mtime to the source root's after the run (the lock file in it changed it). */
+async function fixRootTimes(destination: DestinationTree, source: Snapshot): Promise<Failure | undefined> {
+  const want = source.rootEntry;
+  if (!want) return undefined;
+  const now = await destination.rootEntry();
+  if (!now || Math.round(now.mtimeMs * 1000) === Math.round(want.mtimeMs * 1000)) return undefined;
+  const [r] = await destination.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: want.mtimeMs }]);
+  if (r?.status !== 'failed') return undefined;
+  return { path: '', op: 'setAttrs', code: r.error?.code ?? 'EUNKNOWN', message: r.error?.message ?? 'failed' };
 }
 
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
   const startedAt = performance.now();
-  const trace = tracer(startedAt);
   let sourceRoot: string;
   let destRoot: string;
-  let destExists: boolean;
   if (hooks.source) {
-    const dst = await checkDestination(options.destination);
     sourceRoot = hooks.source.root;
-    destRoot = dst.path;
-    destExists = dst.exists;
+    destRoot = (await checkDestination(options.destination)).path;
   } else {
     const roots = await resolveRoots(options.source, options.destination);
     sourceRoot = roots.source;
     destRoot = roots.destination;
-    destExists = roots.destinationExists;
   }
-  checkBackupDir(options, sourceRoot, destRoot);
-  const rules = await filterRules(options, sourceRoot, destRoot, !hooks.source);
-
-  trace('roots');
-  let release: Release | undefined;
-  if (!options.dryRun) {
-    try {
-      if (!destExists) await mkdir(destRoot, { recursive: true });
-      release = await acquireLock(destRoot, options.lockTimeout);
-      trace('lock');
-    } catch (err) {
-      if (err instanceof AbsyncError) throw err;
-      throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${destRoot}: ${describeError(err).message}`, destRoot);
-    }
-    destExists = true;
-  }
+  const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot);
+  const trees = openTrees({ source: sourceRoot, destination: destRoot, ...(backup !== undefined ? { backup } : {}) });
+  const trace = tracer(startedAt, trees);
+  let lock: TreeLock | undefined;
   try {
+    const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
+    trace('roots');
+    if (!options.dryRun) {
+      lock = await trees.destination.lock(options.lockTimeout, true);
+      trace('lock');
+    }
     // Loaded (read and compiled on this thread) while the scan runs on others.
     loadPlanner().catch(() => undefined);
+    const applying = options.dryRun ? undefined : import('./apply/apply-plan.js');
+    applying?.catch(() => undefined);
     let source: Snapshot;
     let destination: Snapshot;
-    if (hooks.source) {
-      source = hooks.source;
-      destination = destExists ? await scanDestination(destRoot, rules) : { ...EMPTY, root: destRoot };
-    } else if (hooks.paths && destExists) {
-      const { scanTree } = await import('./scan/scan-tree.js');
-      const filter = createFilter(rules);
-      source = scanTree(sourceRoot, 'source', filter, hooks.paths);
-      destination = scanTree(destRoot, 'destination', filter, hooks.paths);
-    } else {
-      const both = await scanBoth({ source: sourceRoot, destination: destExists ? destRoot : '', rules, omitUnchanged: !options.checksum }).catch((err: unknown) => {
-        // Only a root that cannot be listed throws (anything below it becomes a problem entry).
-        throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
-      });
-      source = both.source;
-      destination = both.destination ?? { ...EMPTY, root: destRoot };
+    try {
+      if (hooks.source) {
+        source = hooks.source;
+        destination = await trees.destination.scan({ side: 'destination', rules });
+      } else {
+        ({ source, destination } = await scanTrees(trees.source, trees.destination, {
+          rules, omitUnchanged: !options.checksum, compareModes: true, ...(hooks.paths ? { scope: hooks.paths } : {}),
+        }));
+      }
+    } catch (err) {
+      // Only a root that cannot be listed throws (anything below it becomes a problem entry).
+      if (err instanceof AbsyncError) throw err;
+      throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
     }
     trace('scan');
-    const plan = await makePlan(options, source, destination);
+    const plan = await makePlan(options, source, destination, trees);
     trace('plan');
     if (options.dryRun) {
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
     }
-    await Promise.all((destination.leftovers ?? []).map((p) => unlink(p).catch(() => undefined)));
-    const outcomes = plan.actions.length === 0 ? [] : await apply(plan, source, destRoot, options, hooks);
+    await trees.destination.removeLeftovers(destination.leftovers ?? []);
+    let outcomes: Outcome[] = [];
+    if (plan.actions.length > 0) {
+      const { applyPlan } = await (applying as Promise<typeof import('./apply/apply-plan.js')>);
+      outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, options.concurrency, {
+        ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      });
+    }
     trace('apply');
-    await release?.();
-    release = undefined;
-    await fixRootTimes(destRoot, source);
+    await lock?.release();
+    lock = undefined;
+    const rootFailure = await fixRootTimes(trees.destination, source);
     trace('done');
     const warnings = source.warnings ?? [];
-    const withWarnings: Plan = warnings.length > 0 ? { ...plan, skipped: [...plan.skipped, ...warnings] } : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withWarnings, outcomes, startedAt, now: performance.now() }) };
+    const withExtras: Plan = warnings.length > 0 || rootFailure
+      ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...(rootFailure ? [rootFailure] : [])] }
+      : plan;
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now() }) };
+  } catch (err) {
+    // A refusal changed nothing: the root is put back as it was found (its mtime; removed if this run made it).
+    await lock?.release({ refused: err instanceof AbsyncError });
+    lock = undefined;
+    throw err;
   } finally {
-    await release?.();
+    await lock?.release();
+    await Promise.all([trees.source.close(), trees.destination.close()]);
   }
 }
 

@@ -2,7 +2,6 @@
  * The data that flows between the engine's phases: scan -> plan -> apply -> summary.
  * Everything here is plain data, created once and never mutated.
  */
-import type { Readable } from 'node:stream';
 
 /** A `/`-separated path relative to a root; `''` is the root itself. Names are kept exactly as readdir gave them. */
 export type RelPath = string;
@@ -58,9 +57,9 @@ export type EntryKind = Entry['kind'];
 
 /** Where a source file's bytes come from when they are not simply `<root>/<path>` on disk (the gulp plugin). */
 export type ContentSource =
+  /** A local file outside the tree (a vinyl file read: false, or a spooled stream), opened like a tree's file. */
   | { readonly type: 'path'; readonly path: string }
-  | { readonly type: 'buffer'; readonly data: Uint8Array }
-  | { readonly type: 'stream'; readonly open: () => Readable };
+  | { readonly type: 'buffer'; readonly data: Uint8Array };
 
 /** One side of a sync, as scanned. */
 export interface Snapshot {
@@ -84,8 +83,8 @@ export interface Snapshot {
   readonly scope?: readonly RelPath[];
   /** Paths the filters left out; the planner never deletes a folder that holds one. */
   readonly excluded?: readonly RelPath[];
-  /** Destination only: leftover temporary files of an earlier, killed run (absolute paths). */
-  readonly leftovers?: readonly string[];
+  /** Destination only: leftover temporary files of an earlier, killed run (relative paths). */
+  readonly leftovers?: readonly RelPath[];
   /** Paths skipped by filters that the planner must leave alone on the other side. */
   readonly warnings?: readonly ScanWarning[];
 }
@@ -132,26 +131,46 @@ interface ActionBase {
 /** Create a folder (attributes are set later by a setAttrs action). */
 export interface MkdirAction extends ActionBase { readonly op: 'mkdir'; readonly mode: number }
 /** Write a file that does not exist in the destination. */
-export interface CopyAction extends ActionBase { readonly op: 'copy'; readonly source: FileEntry }
+export interface CopyAction extends ActionBase {
+  readonly op: 'copy';
+  readonly source: FileEntry;
+  /** The permission bits to give it when they are not the source's (`perms: false`); otherwise as read. */
+  readonly mode?: number;
+}
 /** Overwrite a destination file whose content differs. */
 export interface UpdateAction extends ActionBase {
   readonly op: 'update';
   readonly source: FileEntry;
   readonly expect: Fingerprint;
+  /** As CopyAction's: with `perms: false`, the destination file's own mode. */
+  readonly mode?: number;
+}
+/** Rename a whole destination folder from `from` to `path` in one step (`path` must not exist). */
+export interface RenameAction extends ActionBase {
+  readonly op: 'rename';
+  readonly from: RelPath;
+  /** What must be at `from`. */
+  readonly expect: Fingerprint;
 }
 /**
- * Rename a destination entry (file or whole folder) from `from` to `path`. File moves go in two steps through a
- * temporary name in the destination root ('stage' before any delete, 'unstage' after folders exist), so that swaps
- * and chains (A->B, B->C, A<->B) never overwrite what is still to be moved; folder renames are one step.
+ * File moves go in two steps through a temporary name, so that swaps and chains (A->B, B->C, A<->B) never overwrite
+ * what is still to be moved: first the file at `path` is staged (before any delete) into temporary slot `slot` in the
+ * destination root; apply picks the slot's unpredictable name.
  */
-export interface MoveAction extends ActionBase {
-  readonly op: 'move';
-  readonly from: RelPath;
-  /** What must be at `from` (stage, folder rename) or at `path` if it is replaced (unstage). */
+export interface StageAction extends ActionBase {
+  readonly op: 'stage';
+  readonly slot: number;
+  /** What must be at `path`. */
+  readonly expect: Fingerprint;
+}
+/** ...then, once folders exist, the staged file goes from its slot to `path`. */
+export interface UnstageAction extends ActionBase {
+  readonly op: 'unstage';
+  readonly slot: number;
+  /** Where the content was in the destination (reported as `origin -> path`). */
+  readonly origin: RelPath;
+  /** What is at `path` and is replaced, if anything. */
   readonly expect?: Fingerprint;
-  readonly step?: 'stage' | 'unstage';
-  /** For 'unstage': the destination path the content came from (reported as `from -> to`). */
-  readonly origin?: RelPath;
 }
 /** Remove a destination entry (a folder only once empty). */
 export interface DeleteAction extends ActionBase { readonly op: 'delete'; readonly expect: Fingerprint }
@@ -175,7 +194,9 @@ export type Action =
   | MkdirAction
   | CopyAction
   | UpdateAction
-  | MoveAction
+  | RenameAction
+  | StageAction
+  | UnstageAction
   | DeleteAction
   | SymlinkAction
   | SetAttrsAction;

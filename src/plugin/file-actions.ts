@@ -1,30 +1,13 @@
 /** A run's plan and outcomes folded into one FileAction per destination path, for tagging the files passed on. */
-import { parentOf, type Action, type Outcome, type Plan, type RelPath, type Summary } from '../engine/index.js';
+import { parentOf, tagOf, type Action, type Outcome, type Plan, type RelPath, type Summary } from '../engine/index.js';
 import type { FileAction } from './vinyl-file.js';
 
 const RANK: Record<FileAction, number> = {
   unchanged: 0, excluded: 0, skipped: 1, attrs: 2, created: 3, copied: 4, updated: 4, moved: 4, vanished: 5, failed: 6,
 };
 
-function actionOf(a: Action): FileAction | undefined {
-  switch (a.op) {
-    case 'copy':
-      return 'copied';
-    case 'update':
-      return 'updated';
-    case 'move':
-      return a.step === 'stage' ? undefined : 'moved';
-    case 'symlink':
-      return a.expect ? 'updated' : 'copied';
-    case 'mkdir':
-      return 'created';
-    case 'setAttrs':
-      return 'attrs';
-    case 'delete':
-      // A delete at a path the source still has only clears the way for what replaces it.
-      return undefined;
-  }
-}
+/** The engine's table says what each action means on the path it writes (action-kinds.ts). */
+const actionOf = (a: Action): FileAction | undefined => tagOf(a);
 
 export interface FileActions {
   /** What happened at `path` (a path below a renamed folder counts as moved). */
@@ -42,7 +25,7 @@ export function fileActions(plan: Plan, outcomes: readonly Outcome[] | undefined
   };
   const done = (a: Action): void => {
     note(a.path, actionOf(a));
-    if (a.op === 'move' && a.step === undefined) movedFolders.add(a.path);
+    if (a.op === 'rename') movedFolders.add(a.path);
   };
   if (outcomes === undefined) plan.actions.forEach(done);
   else {

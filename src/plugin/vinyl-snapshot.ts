@@ -3,7 +3,6 @@
  * described by a ContentSource: the file on disk (`read: false`), its Buffer, or its stream spooled to a
  * temporary file. Folders the stream implies (parents of its files) become folder entries.
  */
-import { createReadStream } from 'node:fs';
 import { readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -94,7 +93,8 @@ async function fromStream(file: VinylFile, spool: SpoolDir, now: number): Promis
   const mtimeMs = await mtimeOfVinyl(file, now, true);
   return {
     entry: { kind: 'file', size: spooled.size, mtimeMs, mode: modeOf(st, FILE_MODE), ino: 0 },
-    content: { type: 'stream', open: () => createReadStream(path) },
+    // The spooled copy is a file of our own: the engine reads it like any file on disk.
+    content: { type: 'path', path },
     spooledAt: path,
     ...(looksDecoded(spooled.replacement, spooled.size, st?.size) ? { warning: decodedWarning(file) } : {}),
   };
@@ -160,7 +160,7 @@ export async function buildVinylSnapshot(received: readonly Received[], spool: S
     entries.set(path, b.entry);
     if (b.content) {
       contents.set(path, b.content);
-      if (b.content.type !== 'path') byContent = true;
+      if (b.content.type !== 'path' || b.spooledAt !== undefined) byContent = true;
     }
     if (b.warning) warnings.set(path, b.warning);
     if (b.spooledAt !== undefined) spooled.set((byPath.get(path) as Received).file, b.spooledAt);

@@ -8,9 +8,9 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
-import { nativeAddon } from '../../src/engine/native.js';
-import { scanPairNative, scanTreeNative } from '../../src/engine/scan/native-scan.js';
-import { scanTree, type Side } from '../../src/engine/scan/scan-tree.js';
+import { nativeAddon } from '../../src/engine/backends/local-native/addon.js';
+import { scanPairNative, scanTreeNative } from '../../src/engine/backends/local-native/scan.js';
+import { scanTree, type Side } from '../../src/engine/backends/local-js/scan-tree.js';
 import type { Snapshot } from '../../src/engine/types.js';
 import { tmp } from '../helpers/tree.js';
 
@@ -55,9 +55,14 @@ function hostileTree(root: string): Promise<void> {
   writeFileSync(Buffer.from(`${root}/dir-\xfe/inside`, 'latin1'), 'inside');
   symlinkSync(Buffer.from('target-\xff', 'latin1'), join(root, 'bad-target'));
   // The engine's own names: temporary files (leftovers in a destination) and the lock (reserved at the root only).
-  writeFileSync(join(root, '.absync-tmp.123.0'), 'left over');
-  writeFileSync(join(root, 'a/b/.absync-tmp.9.mv'), 'left over');
+  writeFileSync(join(root, '.absync-tmp.abcdefghijklmnopqrst'), 'left over');
+  writeFileSync(join(root, 'a/b/.absync-tmp.zzzzzzzzzz2222277777'), 'left over');
+  symlinkSync('gone', join(root, 'a/.absync-tmp.linkslinkslinkslinks'));
+  // Only engine-made names are leftovers: a user's file and a folder that merely look like them are data.
+  writeFileSync(join(root, '.absync-tmp.report.pdf'), 'a user file');
+  mkdirSync(join(root, '.absync-tmp.dirdirdirdirdirdirdir'));
   writeFileSync(join(root, '.absync.lock'), '1');
+  writeFileSync(join(root, '.absync.lock.takeover'), '1');
   writeFileSync(join(root, 'a/.absync.lock'), 'a user file');
   execFileSync('mkfifo', [join(root, 'fifo')]);
   // Times: nanoseconds, before 1970, far future.
@@ -84,15 +89,21 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     assert.deepEqual(snap.entries.get('fifo'), { kind: 'special', type: 'fifo' });
     assert.deepEqual(snap.entries.get('sock'), { kind: 'special', type: 'socket' });
     assert.deepEqual(snap.entries.get('long-link'), { kind: 'symlink', target: 'x'.repeat(3000), mtimeMs: (snap.entries.get('long-link') as { mtimeMs: number }).mtimeMs, ino: Number(lstatSync(join(root, 'long-link')).ino) });
-    assert.ok(!snap.entries.has('.absync.lock') && snap.entries.has('a/.absync.lock'));
-    assert.deepEqual(snap.leftovers?.map((p) => p.slice(root.length)).sort(), ['/.absync-tmp.123.0', '/a/b/.absync-tmp.9.mv']);
+    assert.ok(!snap.entries.has('.absync.lock') && !snap.entries.has('.absync.lock.takeover') && snap.entries.has('a/.absync.lock'));
+    assert.deepEqual([...(snap.leftovers ?? [])].sort(), ['.absync-tmp.abcdefghijklmnopqrst', 'a/.absync-tmp.linkslinkslinkslinks', 'a/b/.absync-tmp.zzzzzzzzzz2222277777']);
+    assert.ok(snap.entries.has('.absync-tmp.report.pdf') && snap.entries.has('.absync-tmp.dirdirdirdirdirdirdir'));
     assert.deepEqual(snap.warnings?.map((w) => w.path).sort(), ['bad-\uFFFD.txt', 'dir-\uFFFD']);
     assert.ok(![...snap.entries.keys()].some((p) => p.startsWith('dir-')), 'a folder with a bad name is not entered');
-    assert.ok(!(await scanTreeNative(native!, root, 'source')).leftovers?.length, 'a source has no leftovers to clean');
+    const source = await scanTreeNative(native!, root, 'source');
+    assert.ok(!source.leftovers?.length, 'a source has no leftovers to clean');
+    // In a source, the engine's names are reported, never silently dropped.
+    assert.deepEqual(source.warnings?.map((w) => w.path).sort(), [
+      '.absync-tmp.abcdefghijklmnopqrst', '.absync.lock', '.absync.lock.takeover', 'a/.absync-tmp.linkslinkslinkslinks', 'a/b/.absync-tmp.zzzzzzzzzz2222277777', 'bad-\uFFFD.txt', 'dir-\uFFFD',
+    ]);
   });
 
   it('matches scanTree on random trees, and leaves out the same identical pairs as omitUnchanged', async () => {
-    const names = ['a', 'b', 'ç', '.absync-tmp.x', '.absync.lock', 'a b'];
+    const names = ['a', 'b', 'ç', '.absync-tmp.x', '.absync-tmp.abcdefghijklmnopqrst', '.absync.lock', 'a b'];
     const step = fc.record({
       path: fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 4 }),
       kind: fc.constantFrom('file', 'dir', 'link', 'chmod', 'touch', 'relink'),
@@ -135,7 +146,7 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
         const existing = (readdirSync(dst, { recursive: true }) as string[]).map((p) => p.split('/'));
         apply(dst, edits.map(([i, e]) => (existing.length > 0 && i % 4 !== 0 ? { ...e, path: existing[i % existing.length] as string[] } : e)));
         for (const side of ['source', 'destination'] as const) await assertSameScan(src, side);
-        const pair = await scanPairNative(native!, src, dst, true);
+        const pair = await scanPairNative(native!, src, dst, true, true);
         const reference = omitUnchanged(scanTree(src, 'source'), scanTree(dst, 'destination'));
         assert.deepEqual(plain(pair.source), plain(reference.source));
         assert.deepEqual(plain(pair.destination), plain(reference.destination));
@@ -156,11 +167,11 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     chmodSync(join(root, 'ok/locked'), 0o000);
     chmodSync(join(root, 'ok/unreadable-file'), 0o000);
     // Both scanners, in a process running as nobody (root reads everything).
-    const dist = fileURLToPath(new URL('../../src/engine/scan/', import.meta.url));
+    const dist = fileURLToPath(new URL('../../src/engine/backends/', import.meta.url));
     const script = `
-      const { nativeAddon } = await import(${JSON.stringify(join(dist, '..', 'native.js'))});
-      const { scanTreeNative } = await import(${JSON.stringify(join(dist, 'native-scan.js'))});
-      const { scanTree } = await import(${JSON.stringify(join(dist, 'scan-tree.js'))});
+      const { nativeAddon } = await import(${JSON.stringify(join(dist, 'local-native', 'addon.js'))});
+      const { scanTreeNative } = await import(${JSON.stringify(join(dist, 'local-native', 'scan.js'))});
+      const { scanTree } = await import(${JSON.stringify(join(dist, 'local-js', 'scan-tree.js'))});
       const sort = (s) => [...s.entries].sort(([a], [b]) => (a < b ? -1 : 1));
       const n = await scanTreeNative(nativeAddon(), ${JSON.stringify(root)}, 'source');
       console.log(JSON.stringify({ native: sort(n), js: sort(scanTree(${JSON.stringify(root)}, 'source')) }));

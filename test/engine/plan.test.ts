@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hashNeeds } from '../../src/engine/plan/hash-needs.js';
 import { planMirror, type PlanRules } from '../../src/engine/plan/plan-mirror.js';
-import { simulate } from '../../src/engine/plan/simulate.js';
+import { simulate } from '../helpers/simulate.js';
 import { entryCount, omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
 import { depthOf } from '../../src/engine/paths.js';
 import type { Action, DigestPair, RelPath, Snapshot } from '../../src/engine/types.js';
@@ -45,7 +45,12 @@ function plan(src: Map<RelPath, GenNode>, dst: Map<RelPath, GenNode>, rules: Pla
 }
 
 const ops = (actions: readonly Action[]): string[] =>
-  actions.filter((a) => a.op !== 'setAttrs').map((a) => (a.op === 'move' ? `move ${a.from}>${a.path}` : `${a.op} ${a.path}`));
+  actions.filter((a) => a.op !== 'setAttrs').map((a) => {
+    if (a.op === 'rename') return `rename ${a.from}>${a.path}`;
+    if (a.op === 'stage') return `stage ${a.path}#${a.slot}`;
+    if (a.op === 'unstage') return `unstage #${a.slot}>${a.path}`;
+    return `${a.op} ${a.path}`;
+  });
 
 describe('planMirror: named cases', () => {
   const cases: { name: string; src: Spec; dst: Spec; rules?: PlanRules; ops: string[] }[] = [
@@ -61,19 +66,19 @@ describe('planMirror: named cases', () => {
     { name: 'folder replaced by a file: children first', src: { a: {} }, dst: { a: { kind: 'dir' }, 'a/b': { token: 'q' }, 'a/c': { kind: 'dir' } }, ops: ['delete a/b', 'delete a/c', 'delete a', 'copy a'] },
     { name: 'symlink where the source has a folder is replaced, not written through', src: { a: { kind: 'dir' }, 'a/f': {} }, dst: { a: { kind: 'symlink', target: '/etc' } }, ops: ['delete a', 'mkdir a', 'copy a/f'] },
     { name: 'changed link target', src: { l: { kind: 'symlink', target: 'x' } }, dst: { l: { kind: 'symlink', target: 'y' } }, ops: ['symlink l'] },
-    { name: 'renamed file becomes a move', src: { b: { token: 'vvv' } }, dst: { a: { token: 'vvv' } }, ops: ['move a>.absync-tmp.mv.0', 'move .absync-tmp.mv.0>b'] },
+    { name: 'renamed file becomes a move', src: { b: { token: 'vvv' } }, dst: { a: { token: 'vvv' } }, ops: ['stage a#0', 'unstage #0>b'] },
     { name: 'renamed file with other content is copied', src: { b: { token: 'vvv' } }, dst: { a: { token: 'www' } }, rules: CHECKSUM, ops: ['delete a', 'copy b'] },
     {
       name: 'swapped files are staged through temporary names',
       src: { a: { token: 'www', mtime: 2000 }, b: { token: 'vvv', mtime: 3000 } },
       dst: { a: { token: 'vvv', mtime: 3000 }, b: { token: 'www', mtime: 2000 } },
-      ops: ['move b>.absync-tmp.mv.0', 'move a>.absync-tmp.mv.1', 'move .absync-tmp.mv.0>a', 'move .absync-tmp.mv.1>b'],
+      ops: ['stage b#0', 'stage a#1', 'unstage #0>a', 'unstage #1>b'],
     },
     {
       name: 'renamed folder is one move',
       src: { n: { kind: 'dir' }, 'n/f1': { token: 'abc' }, 'n/f2': { token: 'defg' }, 'n/s': { kind: 'dir' }, 'n/s/f3': { token: 'hij' } },
       dst: { o: { kind: 'dir' }, 'o/f1': { token: 'abc' }, 'o/f2': { token: 'defg' }, 'o/s': { kind: 'dir' }, 'o/s/f3': { token: 'hij' } },
-      ops: ['move o>n'],
+      ops: ['rename o>n'],
     },
     { name: 'no delete when delete is off', src: {}, dst: { a: {} }, rules: { ...QUICK, delete: false }, ops: [] },
   ];
@@ -196,6 +201,10 @@ describe('planMirror: generated trees', () => {
     ['no renames', { ...QUICK, detectRenames: false }],
     ['no deletes', { ...QUICK, delete: false }],
     ['protected paths', { ...QUICK, isProtected: (path: RelPath) => path.startsWith('b') }],
+    ['size only', { ...QUICK, sizeOnly: true }],
+    ['no perms', { ...QUICK, perms: false, umask: 0o022 }],
+    ['a modify window', { ...QUICK, mtimeWindowUs: 1_000_000 }],
+    ['ignore existing, update', { ...QUICK, ignoreExisting: true, update: true }],
   ] as [string, PlanRules][]) {
     it(`leaving identical pairs out of both snapshots changes nothing in the plan (${name})`, () => {
       fc.assert(
@@ -203,7 +212,7 @@ describe('planMirror: generated trees', () => {
           const s = toSnapshot('/src', src);
           const d = toSnapshot('/dst', dst);
           const { digests } = digestsFor(src, dst, s, d, rules);
-          const small = omitUnchanged(s, d);
+          const small = omitUnchanged(s, d, rules);
           assert.deepEqual(hashNeeds(small.source, small.destination, rules), hashNeeds(s, d, rules));
           const full = planMirror({ source: s, destination: d, digests }, rules);
           assert.deepEqual(planMirror({ source: small.source, destination: small.destination, digests }, rules), full);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveOptions } from '../../src/engine/options.js';
 import { runSync, sync } from '../../src/engine/sync.js';
-import { scanTree } from '../../src/engine/scan/scan-tree.js';
+import { scanTree } from '../../src/engine/backends/local-js/scan-tree.js';
 import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
 
 describe('runs scoped to the changed paths', () => {

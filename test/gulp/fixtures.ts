@@ -1,18 +1,19 @@
 /** Trees that make a run fail in a known way, even as root (where permissions stop nothing). */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * A source whose deepest entries fit in PATH_MAX (4096) but not once placed under `destination`, whose own path
- * is about 250 characters longer: those entries fail with ENAMETOOLONG, the others are mirrored.
+ * A source with entries that no engine can reach (ENAMETOOLONG: their relative path is past PATH_MAX); the other
+ * entries are mirrored. The destination's own path is longer too, so path-based writes fail a level earlier.
  */
 export function tooDeepForDestination(root: string): { source: string; destination: string; deepFile: string } {
   const source = join(root, 's');
-  let dir = source;
-  for (let i = 0; i < 17; i++) dir = join(dir, `${String(i).padStart(2, '0')}${'x'.repeat(229)}`);
-  mkdirSync(dir, { recursive: true });
-  const deepFile = join(dir, 'deep.txt');
-  writeFileSync(deepFile, 'deep');
+  mkdirSync(source, { recursive: true });
+  // 18 levels of 231-byte names: the deepest folder's path relative to the source is past PATH_MAX (4096), so no engine
+  // can reach it (the native one works relative to open folders, which only a relative path that long defeats).
+  const names = Array.from({ length: 18 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(229)}`);
+  execFileSync('bash', ['-c', `cd "$1" && for n in "\${@:2}"; do mkdir "$n" && cd "$n" || exit 1; done; echo deep > deep.txt`, 'bash', source, ...names]);
   writeFileSync(join(source, 'ok.txt'), 'ok');
-  return { source, destination: join(root, 'd'.repeat(250)), deepFile };
+  return { source, destination: join(root, 'd'.repeat(250)), deepFile: join(source, ...names, 'deep.txt') };
 }

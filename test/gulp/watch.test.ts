@@ -103,7 +103,7 @@ test('every run is appended to the log file, timestamped, with each failure; a f
   assert.deepEqual(logged.map((l) => l.replace(/^\S+ /, '')), lines, 'the log file has the same lines');
   for (const l of logged) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
   assert.ok(lines.some((l) => /^synced .* failed [1-9]/.test(l)));
-  assert.ok(lines.some((l) => /^failed: 00x+\/.*: (mkdir|copy): name too long \(ENAMETOOLONG\)$/.test(l)));
+  assert.ok(lines.some((l) => /^failed: 00x+\/.*: (mkdir|copy|scan): (cannot read source: )?name too long \(ENAMETOOLONG\)$/.test(l)));
 
   // A refused run is logged too, and the next one goes ahead.
   const w2 = start(t, { source: join(root, 'not-yet'), destination: join(root, 'dst2'), logFile, watch: false, interval: 3600 }, lines);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { Entry, RelPath, Snapshot } from '../../src/engine/types.js';
-import type { SimTree } from '../../src/engine/plan/simulate.js';
+import type { SimTree } from './simulate.js';
 
 export type Kind = 'file' | 'dir' | 'symlink';
 export interface GenNode {

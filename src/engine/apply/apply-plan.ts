@@ -1,66 +1,142 @@
-/** The only writer: runs a plan's actions in order, neighbours of a parallel batch at once, and records outcomes. */
+/**
+ * The only writer: runs a plan's actions in order through the destination tree. Neighbouring actions of one batch
+ * kind (batches.ts) may run at once; they are grouped by what they do and the folder they do it in, up to BATCH per
+ * tree call (one trip to a thread for the native tree, a pipelined round for a remote one), with `concurrency`
+ * calls in flight, taking folders in turn. Stops between calls when `signal` aborts (the calls in flight finish, so
+ * no temporary file is left).
+ */
 import pLimit from 'p-limit';
-import { parentOf } from '../paths.js';
-import { batchOf } from '../plan/order.js';
-import type { Action, Outcome, Plan } from '../types.js';
-import type { ApplyContext } from './context.js';
-import { makeDir, makeSymlink, moveEntry } from './make-entry.js';
-import { removeEntry } from './remove.js';
-import { setAttrs } from './set-attrs.js';
+import type { DestinationTree, SourceTree, StepResult } from '../backends/tree.js';
+import { baseName, parentOf } from '../paths.js';
 import { traceLine, tracing } from '../trace.js';
-import { nativeBatches, runNativeBatch } from './native-batches.js';
+import type { Action, ContentSource, Outcome, Plan, RelPath, Snapshot } from '../types.js';
+import { batchOf } from './batches.js';
 import { failedOutcome, outcomeOf } from './outcome.js';
-import { type WriteResult, writeFileAction } from './write-file.js';
 
-async function run(ctx: ApplyContext, action: Action): Promise<WriteResult> {
-  switch (action.op) {
-    case 'copy':
-    case 'update':
-      return writeFileAction(ctx, action);
-    case 'delete':
-      return removeEntry(ctx, action);
-    case 'mkdir':
-      return makeDir(ctx, action);
-    case 'symlink':
-      return makeSymlink(ctx, action);
-    case 'move':
-      return moveEntry(ctx, action);
-    case 'setAttrs':
-      await setAttrs(ctx, action);
-      return 'done';
-  }
-}
+/** Entries per tree call: enough to amortise a trip, few enough to keep both cores busy and aborts prompt. */
+const BATCH = 48;
 
-async function runOne(ctx: ApplyContext, action: Action): Promise<Outcome> {
-  try {
-    return outcomeOf(action, await run(ctx, action));
-  } catch (err) {
-    return failedOutcome(action, err);
-  }
+export interface ApplyContext {
+  readonly source: SourceTree;
+  readonly destination: DestinationTree;
+  /** The source snapshot (its `contents` say where a vinyl file's bytes are). */
+  readonly snapshot: Snapshot;
 }
 
 export interface ApplyHooks {
-  /** Called after each action; `signal` aborts between actions (the action in flight finishes). */
+  /** Called after each action; `signal` aborts between calls (the calls in flight finish). */
   readonly onOutcome?: (outcome: Outcome) => void;
   readonly signal?: AbortSignal;
 }
 
-/**
- * Runs of one batch are in folder order; creating files in one folder serialises on that folder's lock in the kernel,
- * so the actions in flight are taken from different folders in turn.
- */
-function spreadByFolder(group: readonly Action[]): Action[] {
-  const byFolder = new Map<string, Action[]>();
-  for (const a of group) {
-    const dir = parentOf(a.path);
-    const list = byFolder.get(dir);
-    if (list) list.push(a);
-    else byFolder.set(dir, [a]);
+/** One tree call: actions of one kind in one folder (renames: any folders). */
+interface Call {
+  readonly kind: Action['op'];
+  readonly parent: RelPath;
+  readonly actions: Action[];
+}
+
+function contentOf(snapshot: Snapshot, path: RelPath): ContentSource | undefined {
+  return snapshot.contents?.get(path);
+}
+
+/** Runs one call; every action gets its outcome, a failure of the whole call included. */
+async function runCall(ctx: ApplyContext, call: Call, slots: Map<number, string>): Promise<Outcome[]> {
+  const tree = ctx.destination;
+  const names = call.actions.map((a) => baseName(a.path));
+  let results: StepResult[];
+  try {
+    results = await dispatch(ctx, tree, call, names, slots);
+  } catch (err) {
+    return call.actions.map((a) => failedOutcome(a, err));
   }
-  if (byFolder.size < 2) return [...group];
+  return call.actions.map((a, i) => outcomeOf(a, results[i] ?? { status: 'failed', error: { code: 'EUNKNOWN', message: 'no result' } }));
+}
+
+function dispatch(ctx: ApplyContext, tree: DestinationTree, call: Call, names: string[], slots: Map<number, string>): Promise<StepResult[]> {
+  const { parent, actions } = call;
+  switch (call.kind) {
+    case 'mkdir':
+      return tree.makeDirs(parent, names.map((name) => ({ name })));
+    case 'copy':
+    case 'update':
+      return tree.writeFiles(parent, actions.map((a, i) => {
+        const w = a as Extract<Action, { op: 'copy' | 'update' }>;
+        const c = contentOf(ctx.snapshot, w.path);
+        return {
+          name: names[i] as string,
+          content: c === undefined ? { type: 'tree' as const, path: w.path } : c.type === 'path' ? { type: 'file' as const, path: c.path } : { type: 'bytes' as const, data: c.data },
+          source: w.source,
+          ...(w.mode !== undefined ? { mode: w.mode } : {}),
+          ...(w.op === 'update' ? { replace: w.expect } : {}),
+        };
+      }), ctx.source);
+    case 'setAttrs':
+      return tree.setAttrs(parent, actions.map((a, i) => {
+        const s = a as Extract<Action, { op: 'setAttrs' }>;
+        return { name: names[i] as string, kind: s.kind, ...(s.mode !== undefined ? { mode: s.mode } : {}), ...(s.mtimeMs !== undefined ? { mtimeMs: s.mtimeMs } : {}) };
+      }));
+    case 'delete':
+      return tree.remove(parent, actions.map((a, i) => ({ name: names[i] as string, expect: (a as Extract<Action, { op: 'delete' }>).expect })));
+    case 'symlink':
+      return tree.symlinks(parent, actions.map((a, i) => {
+        const l = a as Extract<Action, { op: 'symlink' }>;
+        return { name: names[i] as string, target: l.target, mtimeMs: l.mtimeMs, ...(l.expect ? { replace: l.expect } : {}) };
+      }));
+    case 'rename':
+      return tree.rename(actions.map((a) => {
+        const r = a as Extract<Action, { op: 'rename' }>;
+        return { from: r.from, to: r.path, expect: r.expect };
+      }));
+    case 'stage':
+      return tree.rename(actions.map((a) => {
+        const s = a as Extract<Action, { op: 'stage' }>;
+        const tmp = tree.tempName();
+        slots.set(s.slot, tmp);
+        return { from: s.path, to: tmp, expect: s.expect };
+      }));
+    case 'unstage': {
+      const found = actions.map((a) => slots.get((a as Extract<Action, { op: 'unstage' }>).slot));
+      const ready = actions.filter((_, i) => found[i] !== undefined);
+      return tree.rename(ready.map((a) => {
+        const u = a as Extract<Action, { op: 'unstage' }>;
+        return { from: slots.get(u.slot) as string, to: u.path, ...(u.expect ? { replace: u.expect } : {}) };
+      })).then((done) => {
+        // A move whose staging did not happen (its file changed) has nothing to bring back.
+        let k = 0;
+        return found.map((f): StepResult => (f === undefined ? { status: 'vanished' } : (done[k++] as StepResult)));
+      });
+    }
+  }
+}
+
+/** Splits a group of actions that may run at once into calls: one kind, one folder, up to BATCH actions. */
+function callsOf(group: readonly Action[]): Call[] {
+  const open = new Map<string, Call>();
+  const calls: Call[] = [];
+  for (const a of group) {
+    // Renames and moves name two folders: they go in calls of their own kind, whatever their folders.
+    const parent = a.op === 'rename' || a.op === 'stage' || a.op === 'unstage' ? '' : parentOf(a.path);
+    const key = `${a.op}\0${parent}`;
+    let call = open.get(key);
+    if (!call || call.actions.length >= BATCH) {
+      call = { kind: a.op, parent, actions: [] };
+      open.set(key, call);
+      calls.push(call);
+    }
+    call.actions.push(a);
+  }
+  return spreadByFolder(calls);
+}
+
+/** Creating files in one folder serialises on that folder's lock in the kernel: take calls from different folders in turn. */
+function spreadByFolder(calls: Call[]): Call[] {
+  const byFolder = new Map<string, Call[]>();
+  for (const c of calls) byFolder.set(c.parent, [...(byFolder.get(c.parent) ?? []), c]);
+  if (byFolder.size < 2) return calls;
   const lists = [...byFolder.values()];
-  const out: Action[] = [];
-  for (let k = 0; out.length < group.length; k++) for (const list of lists) if (k < list.length) out.push(list[k] as Action);
+  const out: Call[] = [];
+  for (let k = 0; out.length < calls.length; k++) for (const list of lists) if (k < list.length) out.push(list[k] as Call);
   return out;
 }
 
@@ -83,6 +159,7 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
   const steps = tracing() ? new StepTotals() : undefined;
   const outcomes: Outcome[] = [];
   const limit = pLimit(concurrency);
+  const slots = new Map<number, string>();
   const record = (o: Outcome): void => {
     outcomes.push(o);
     hooks.onOutcome?.(o);
@@ -95,21 +172,10 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     const t0 = performance.now();
     let j = i + 1;
     if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
-    if (j - i === 1) {
-      record(await runOne(ctx, actions[i] as Action));
-    } else {
-      const { batches, rest } = nativeBatches(ctx, actions.slice(i, j));
-      await Promise.all([
-        ...batches.map((b) => limit(async () => {
-          if (hooks.signal?.aborted) return;
-          for (const o of await runNativeBatch(ctx, b)) record(o);
-        })),
-        ...spreadByFolder(rest).map((a) => limit(async () => {
-          if (hooks.signal?.aborted) return;
-          record(await runOne(ctx, a));
-        })),
-      ]);
-    }
+    await Promise.all(callsOf(actions.slice(i, j)).map((call) => limit(async () => {
+      if (hooks.signal?.aborted) return;
+      for (const o of await runCall(ctx, call, slots)) record(o);
+    })));
     steps?.add(batch, performance.now() - t0, j - i);
     i = j;
   }

@@ -11,7 +11,7 @@
  * result, in order; one bad item never fails its batch.
  */
 import type { HashAlgorithm } from '../options.js';
-import type { PathFilter } from '../scan/filter.js';
+import type { FilterRules } from '../scan/filter.js';
 import type { DirEntry, FileEntry, Fingerprint, OutcomeStatus, RelPath, Snapshot } from '../types.js';
 
 /** Which implementation a tree is; ABSYNC_TRACE, `--version` and `--json` name it. */
@@ -19,8 +19,13 @@ export type TreeKind = 'native' | 'js' | 'sftp';
 
 /** What a tree can store, so the planner compares only what survives a round trip. */
 export interface TreeCaps {
-  /** The finest mtime step the tree keeps, in microseconds: 1 on Linux and macOS, 2 on Windows, 1e6 on SFTP v3. */
+  /** The mtime grid the tree stores times on, in microseconds (they are truncated to it): 1 locally, 1e6 on SFTP v3. */
   readonly mtimeStepUs: number;
+  /**
+   * How far a stored mtime may land from the one that was set, in microseconds: 0 where it is exact, 2 on Windows
+   * (libuv converts times to 100 ns ticks through a double, which lands on a ~1.6 us grid).
+   */
+  readonly mtimeSlopUs: number;
   /** Permission bits are kept (false on FAT and most Windows file systems, where chmod means little). */
   readonly modes: boolean;
   /** Symlinks can be created (Windows needs a privilege or Developer Mode). */
@@ -38,10 +43,14 @@ export interface StepResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/** A file to hash: a path in the tree, or (local trees only) an absolute local path outside it. */
+export type HashTarget = RelPath | { readonly file: string };
+
 /** What scan is asked for. */
 export interface ScanRequest {
   readonly side: 'source' | 'destination';
-  readonly filter: PathFilter;
+  /** What is left out (exclude/include globs, the ignore file's rules); compiled by the tree. */
+  readonly rules: FilterRules;
   /** Only these paths (and everything below the folders among them), plus their parent folders: an incremental run. */
   readonly scope?: readonly RelPath[];
 }
@@ -79,8 +88,11 @@ export interface Tree {
   scan(request: ScanRequest): Promise<Snapshot>;
   /** The root folder's own attributes, or undefined when it does not exist. */
   rootEntry(): Promise<DirEntry | undefined>;
-  /** Hex digests of regular files; undefined where a file could not be read or is not a regular file any more. */
-  hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]>;
+  /**
+   * Hex digests of regular files of the tree (or, for a local tree, of local files outside it, named `{ file }`: a
+   * vinyl file's bytes on disk); undefined where a file could not be read or is not a regular file any more.
+   */
+  hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]>;
   /** Closes handles and connections; the tree is not used after. */
   close(): Promise<void>;
 }
@@ -97,6 +109,8 @@ export interface WriteItem {
   readonly content: Content;
   /** The source file as scanned; the copy is checked against what was actually read, and stamped from that. */
   readonly source: FileEntry;
+  /** Permission bits to give instead of the source's (`perms: false`). */
+  readonly mode?: number;
   /** For an update: the destination file the scan saw, the only thing it may replace (moved to the backup first). */
   readonly replace?: Fingerprint;
 }
@@ -160,4 +174,18 @@ export interface DestinationTree extends Tree {
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]>;
   symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]>;
   rename(items: readonly RenameItem[]): Promise<StepResult[]>;
+  /**
+   * Both trees in one call when this tree knows a faster way for this source (the native addon walks both on two
+   * threads and leaves identical pairs out); undefined when it does not, and the scan phase scans each tree.
+   */
+  scanPair?(source: SourceTree, request: PairScanRequest): Promise<{ source: Snapshot; destination: Snapshot }> | undefined;
+}
+
+/** What a pair scan is asked for. */
+export interface PairScanRequest {
+  readonly rules: FilterRules;
+  /** Leave identical file/symlink pairs out of both snapshots (plan/omit-unchanged.ts): the quick check's resync. */
+  readonly omitUnchanged: boolean;
+  /** Whether a mode difference makes a pair differ (false with `perms: false`). */
+  readonly compareModes: boolean;
 }

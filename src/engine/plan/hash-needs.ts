@@ -5,7 +5,8 @@
  *   equals that of a destination file that would be deleted or overwritten. The hash then confirms the match.
  */
 import type { FileEntry, RelPath, Snapshot } from '../types.js';
-import { compareFiles } from './compare.js';
+import { compareFiles, type SameTime, sameTimeFor } from './compare.js';
+import type { PlanRules } from './rules.js';
 
 /** Which side(s) of a path to hash. */
 export interface HashWant {
@@ -14,10 +15,7 @@ export interface HashWant {
 }
 export type HashNeeds = Map<RelPath, HashWant>;
 
-export interface HashNeedRules {
-  readonly checksum: boolean;
-  readonly detectRenames: boolean;
-}
+export type HashNeedRules = Pick<PlanRules, 'checksum' | 'detectRenames' | 'sizeOnly' | 'mtimeWindowUs' | 'mtimeStepUs'>;
 
 function want(needs: HashNeeds, path: RelPath, side: keyof HashWant): void {
   const w = needs.get(path);
@@ -25,13 +23,21 @@ function want(needs: HashNeeds, path: RelPath, side: keyof HashWant): void {
   else needs.set(path, { source: side === 'source', destination: side === 'destination' });
 }
 
-/** Candidate key: size, plus the exact mtime (microseconds) with the quick check; a rename keeps both. */
-function keyOf(f: FileEntry, checksum: boolean): string {
-  return checksum ? `${f.size}` : `${f.size}:${Math.round(f.mtimeMs * 1000)}`;
+/**
+ * Candidate key: size, plus the mtime with the quick check (a rename keeps both), to the destination's precision. With
+ * a tolerance (modify window) times cannot be keyed exactly, so size alone.
+ */
+function keyer(rules: HashNeedRules): (f: FileEntry) => string {
+  if (rules.checksum || rules.sizeOnly || (rules.mtimeWindowUs ?? 0) > 0) return (f) => `${f.size}`;
+  const step = rules.mtimeStepUs ?? 1;
+  return (f) => `${f.size}:${Math.floor(Math.round(f.mtimeMs * 1000) / step)}`;
 }
 
 export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNeedRules): HashNeeds {
   const needs: HashNeeds = new Map();
+  const sameTime: SameTime = sameTimeFor(rules);
+  const keyOf = keyer(rules);
+  const quick = { checksum: false, sizeOnly: rules.sizeOnly ?? false };
   const src = source.entries;
   const dst = destination.entries;
 
@@ -42,8 +48,8 @@ export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNe
     for (const [path, d] of dst) {
       if (d.kind !== 'file' || d.size === 0) continue;
       const s = src.get(path);
-      if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, false) === 'same')) continue;
-      const key = keyOf(d, rules.checksum);
+      if (s?.kind === 'file' && s.size === d.size && (rules.checksum || compareFiles(s, d, quick, sameTime) === 'same')) continue;
+      const key = keyOf(d);
       const list = donors.get(key);
       if (list) list.push(path);
       else donors.set(key, [path]);
@@ -63,10 +69,10 @@ export function hashNeeds(source: Snapshot, destination: Snapshot, rules: HashNe
         }
         continue;
       }
-      if (compareFiles(s, d, false) === 'same') continue;
+      if (compareFiles(s, d, quick, sameTime) === 'same') continue;
     }
     if (donors.size > 0 && s.size > 0) {
-      const key = keyOf(s, rules.checksum);
+      const key = keyOf(s);
       if (!donors.has(key)) continue;
       met.add(key);
       want(needs, path, 'source');

@@ -8,23 +8,29 @@
  * native-scan.ts applies the same rule to the scanner's columns before it builds any entry.
  */
 import type { Entry, RelPath, Snapshot } from '../types.js';
-import { sameMtime } from './compare.js';
+import { type SameTime, sameTimeFor } from './compare.js';
+import type { PlanRules } from './rules.js';
+
+/** The rules that decide whether a pair is identical (the mtime comparison, and whether modes count). */
+export type OmitRules = Pick<PlanRules, 'perms' | 'mtimeWindowUs' | 'mtimeStepUs'>;
 
 /** True when neither the planner nor apply has anything to do for this pair. */
-export function unchangedPair(s: Entry, d: Entry): boolean {
-  if (s.kind === 'file') return d.kind === 'file' && s.size === d.size && s.mode === d.mode && sameMtime(s.mtimeMs, d.mtimeMs);
-  if (s.kind === 'symlink') return d.kind === 'symlink' && s.target === d.target && sameMtime(s.mtimeMs, d.mtimeMs);
+export function unchangedPair(s: Entry, d: Entry, sameTime: SameTime, perms = true): boolean {
+  if (s.kind === 'file') return d.kind === 'file' && s.size === d.size && (!perms || s.mode === d.mode) && sameTime(s.mtimeMs, d.mtimeMs);
+  if (s.kind === 'symlink') return d.kind === 'symlink' && s.target === d.target && sameTime(s.mtimeMs, d.mtimeMs);
   return false;
 }
 
 /** Both snapshots without their identical file and symlink pairs, with `omitted` counting them. */
-export function omitUnchanged(source: Snapshot, destination: Snapshot): { source: Snapshot; destination: Snapshot } {
+export function omitUnchanged(source: Snapshot, destination: Snapshot, rules: OmitRules = {}): { source: Snapshot; destination: Snapshot } {
+  const sameTime = sameTimeFor(rules);
+  const perms = rules.perms !== false;
   const src = new Map<RelPath, Entry>();
   const dst = new Map(destination.entries);
   let omitted = 0;
   for (const [path, s] of source.entries) {
     const d = dst.get(path);
-    if (d !== undefined && unchangedPair(s, d)) {
+    if (d !== undefined && unchangedPair(s, d, sameTime, perms)) {
       dst.delete(path);
       omitted++;
     } else {

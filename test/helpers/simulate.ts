@@ -2,8 +2,8 @@
  * Applies a plan to an in-memory tree, for tests: the planner's promise is that simulate(plan, destination)
  * equals the source. Contents are tracked as opaque tokens; a copy takes the source token of its path.
  */
-import { isAtOrBelow, parentOf } from '../paths.js';
-import type { Action, Entry, Plan, RelPath } from '../types.js';
+import { isAtOrBelow, parentOf } from '../../src/engine/paths.js';
+import type { Action, Entry, Plan, RelPath } from '../../src/engine/types.js';
 
 export interface SimEntry {
   readonly entry: Entry;
@@ -19,6 +19,21 @@ function fail(action: Action, why: string): never {
 function requireParent(tree: SimTree, action: Action, path: RelPath): void {
   const parent = parentOf(path);
   if (parent !== '' && tree.get(parent)?.entry.kind !== 'dir') fail(action, `parent ${JSON.stringify(parent)} is not a folder`);
+}
+
+/** Where the simulated tree keeps a staged file (apply picks a random name; any name outside the tree's paths will do). */
+const slotName = (slot: number): RelPath => `\0slot${slot}`;
+
+function moveTree(tree: SimTree, a: Action, fromPath: RelPath, to: RelPath): void {
+  const from = tree.get(fromPath);
+  if (!from) fail(a, `nothing at ${JSON.stringify(fromPath)}`);
+  const here = tree.get(to);
+  if (here && (here.entry.kind === 'dir' || from.entry.kind === 'dir')) fail(a, 'target taken');
+  if (!to.startsWith('\0')) requireParent(tree, a, to);
+  const moved: [RelPath, SimEntry][] = [];
+  for (const [p, e] of tree) if (isAtOrBelow(p, fromPath)) moved.push([to + p.slice(fromPath.length), e]);
+  for (const p of [...tree.keys()]) if (isAtOrBelow(p, fromPath)) tree.delete(p);
+  for (const [p, e] of moved) tree.set(p, e);
 }
 
 /** `sourceContent(path)` gives the content token a copy or update writes. Throws on an impossible step. */
@@ -52,17 +67,15 @@ export function simulate(plan: Plan, start: SimTree, sourceContent: (path: RelPa
         tree.delete(a.path);
         break;
       }
-      case 'move': {
-        const from = tree.get(a.from);
-        if (!from) fail(a, `nothing at ${JSON.stringify(a.from)}`);
-        if (here && (here.entry.kind === 'dir' || from.entry.kind === 'dir')) fail(a, 'target taken');
-        requireParent(tree, a, a.path);
-        const moved: [RelPath, SimEntry][] = [];
-        for (const [p, e] of tree) if (isAtOrBelow(p, a.from)) moved.push([a.path + p.slice(a.from.length), e]);
-        for (const p of [...tree.keys()]) if (isAtOrBelow(p, a.from)) tree.delete(p);
-        for (const [p, e] of moved) tree.set(p, e);
+      case 'rename':
+        moveTree(tree, a, a.from, a.path);
         break;
-      }
+      case 'stage':
+        moveTree(tree, a, a.path, slotName(a.slot));
+        break;
+      case 'unstage':
+        moveTree(tree, a, slotName(a.slot), a.path);
+        break;
       case 'setAttrs': {
         if (a.path === '') break;
         if (!here) fail(a, 'nothing to set');

@@ -1,7 +1,7 @@
 /** Worker-thread entry: scans one tree and posts the Snapshot back (see scan-both.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createFilter, type FilterRules } from './filter.js';
-import { packSnapshot } from './pack.js';
+import { createFilter, type FilterRules } from '../../scan/filter.js';
+import { packSnapshot } from '../../scan/pack.js';
 import { scanTree, type Side } from './scan-tree.js';
 
 interface Job {

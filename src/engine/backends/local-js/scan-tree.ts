@@ -2,17 +2,29 @@
  * Lists a tree with lstat, never following symlinks and never expanding globs. Synchronous on purpose: on this
  * machine a sync readdir + lstat loop is about twice as fast as a promise pool (see shared/PERFORMANCE.md), and the
  * two sides can be scanned in parallel on two threads (scan-both.ts).
+ *
+ * Node cannot list a folder relative to an open handle, so a folder swapped for a link between its lstat and its
+ * listing would be listed through the link: after listing, each folder is looked at again, and one that is no longer
+ * the same folder becomes a problem entry (nothing below it is trusted, nothing below it deleted). Names are read as
+ * bytes, so a name that is not valid UTF-8 is reported, never confused with its U+FFFD twin.
  */
 import { lstatSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
-import { describeError, isGone } from '../errors.js';
-import { joinRel, toAbs } from '../paths.js';
-import type { Entry, RelPath, ScanWarning, Snapshot } from '../types.js';
-import { NO_FILTER, type PathFilter } from './filter.js';
-import { isTempName, LOCK_NAME } from '../reserved.js';
-import { toEntry } from './to-entry.js';
+import { describeError, isGone } from '../../errors.js';
+import { joinRel, toAbs } from '../../paths.js';
+import { isTempName, LOCK_NAME, reservedReason } from '../../reserved.js';
+import { NO_FILTER, type PathFilter } from '../../scan/filter.js';
+import { toEntry } from '../../scan/to-entry.js';
+import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot } from '../../types.js';
+import { TAKEOVER_NAME } from '../local/lock.js';
 
 export type Side = 'source' | 'destination';
 
+/** The name as a string, or undefined when its bytes are not valid UTF-8 (decoding would change them). */
+function decodeName(raw: Buffer): string | undefined {
+  const name = raw.toString('utf8');
+  if (!name.includes('\uFFFD')) return name;
+  return Buffer.from(name, 'utf8').equals(raw) ? name : undefined;
+}
 
 /**
  * Scans `root` (which must be a readable folder; the caller checks) and returns every entry below it. With `scope`,
@@ -23,35 +35,39 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
   const scope = only && !only.includes('') ? topmost(only) : undefined;
   const entries = new Map<RelPath, Entry>();
   const excluded: RelPath[] = [];
-  const leftovers: string[] = [];
+  const leftovers: RelPath[] = [];
   const warnings: ScanWarning[] = [];
   const rootEntry = toEntry(lstatSync(root, { bigint: true }), () => '');
   const stack: RelPath[] = scope ? [] : [''];
 
   /** Adds one entry (unless filtered, reserved or gone); returns it. */
   const visit = (dir: RelPath, name: string, isDir: boolean): Entry | undefined => {
-    const dirAbs = toAbs(root, dir);
-    if (isTempName(name)) {
-      if (side === 'destination') leftovers.push(toAbs(dirAbs, name));
+    const path = joinRel(dir, name);
+    const temp = isTempName(name);
+    if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
+      if (side === 'source') warnings.push({ path, message: reservedReason(name) });
       return undefined;
     }
-    if (dir === '' && name === LOCK_NAME) return undefined;
-    const path = joinRel(dir, name);
+    if (temp && side === 'source') {
+      warnings.push({ path, message: reservedReason(name) });
+      return undefined;
+    }
     if (filter.active && filter.excludes(path, isDir)) {
       excluded.push(path);
       return undefined;
     }
-    const abs = toAbs(dirAbs, name);
+    const abs = toAbs(root, path);
     let entry: Entry;
     try {
       entry = toEntry(lstatSync(abs, { bigint: true }), () => readlinkSync(abs));
     } catch (err) {
-      if (isGone(err)) {
-        // U+FFFD in a name that lstat cannot find: the name on disk is not valid UTF-8.
-        if (name.includes('\uFFFD')) warnings.push({ path, message: 'name is not valid UTF-8; skipped' });
-        return undefined;
-      }
+      if (isGone(err)) return undefined;
       entry = { kind: 'problem', ...describeError(err) };
+    }
+    // A leftover is a file or link with an engine-made name; anything else by that name is the user's.
+    if (temp && (entry.kind === 'file' || entry.kind === 'symlink')) {
+      leftovers.push(path);
+      return undefined;
     }
     entries.set(path, entry);
     if (entry.kind === 'dir') stack.push(path);
@@ -76,18 +92,40 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
     return e;
   }
 
+  /** Still the folder the scan saw (or the root): a folder swapped for a link while it was listed is not. */
+  const sameFolder = (dir: RelPath): boolean => {
+    const was = dir === '' ? rootEntry : entries.get(dir);
+    try {
+      const st = lstatSync(toAbs(root, dir), { bigint: true });
+      return st.isDirectory() && (was?.kind !== 'dir' || BigInt((was as DirEntry).ino) === st.ino || (was as DirEntry).ino === 0);
+    } catch {
+      return false;
+    }
+  };
+
   while (stack.length > 0) {
     const dir = stack.pop() as RelPath;
-    let list: Dirent[];
+    let list: Dirent<Buffer>[];
     try {
-      list = readdirSync(toAbs(root, dir), { withFileTypes: true });
+      list = readdirSync(toAbs(root, dir), { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
       if (dir === '') throw err;
       if (isGone(err)) entries.delete(dir);
       else entries.set(dir, { kind: 'problem', ...describeError(err) });
       continue;
     }
-    for (const dirent of list) visit(dir, dirent.name, dirent.isDirectory());
+    if (dir !== '' && !sameFolder(dir)) {
+      entries.set(dir, { kind: 'problem', code: 'ELOOP', message: 'the folder was replaced while it was scanned; skipped until the next run' });
+      continue;
+    }
+    for (const dirent of list) {
+      const name = decodeName(dirent.name);
+      if (name === undefined) {
+        warnings.push({ path: joinRel(dir, dirent.name.toString('utf8')), message: 'name is not valid UTF-8; skipped' });
+        continue;
+      }
+      visit(dir, name, dirent.isDirectory());
+    }
   }
   return {
     root, entries, excluded, leftovers, warnings,

@@ -1,0 +1,30 @@
+/**
+ * The scan phase: both trees of a run, read-only. A tree that knows a faster way for the pair (the native addon walks
+ * both on two threads and leaves identical pairs out; the JavaScript tree scans the destination on a worker) does it;
+ * otherwise each tree is scanned on its own. An incremental run (a watcher's changed paths) scans just those.
+ */
+import type { DestinationTree, SourceTree } from '../backends/tree.js';
+import type { RelPath, Snapshot } from '../types.js';
+import type { FilterRules } from './filter.js';
+
+export interface ScanJob {
+  readonly rules: FilterRules;
+  /** Only these paths (a watcher's changes), or everything. */
+  readonly scope?: readonly RelPath[];
+  /** Leave identical file/symlink pairs out of both snapshots (the quick check; plan/omit-unchanged.ts). */
+  readonly omitUnchanged: boolean;
+  readonly compareModes: boolean;
+}
+
+export async function scanTrees(source: SourceTree, destination: DestinationTree, job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot }> {
+  const scope = job.scope ? { scope: job.scope } : {};
+  if (!job.scope && (await destination.rootEntry())) {
+    const pair = destination.scanPair?.(source, { rules: job.rules, omitUnchanged: job.omitUnchanged, compareModes: job.compareModes });
+    if (pair) return pair;
+  }
+  const [src, dst] = await Promise.all([
+    source.scan({ side: 'source', rules: job.rules, ...scope }),
+    destination.scan({ side: 'destination', rules: job.rules, ...scope }),
+  ]);
+  return { source: src, destination: dst };
+}
