@@ -1,8 +1,8 @@
 /** Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan. */
 import { after, before } from 'node:test';
 import { openSftpTree, type SftpTree, type SftpTreeOptions } from '../../src/engine/backends/sftp/index.js';
-import { NO_FILTER } from '../../src/engine/scan/filter.js';
-import { scanTree } from '../../src/engine/scan/scan-tree.js';
+import { openTrees } from '../../src/engine/backends/choose.js';
+import type { SourceTree } from '../../src/engine/backends/tree.js';
 import type { Entry, Snapshot } from '../../src/engine/types.js';
 import { startSshd, sshdUnavailable, type SshdOptions, type SshServer } from './sshd.js';
 
@@ -34,7 +34,7 @@ export function openTree(srv: SshServer, dir: string, extra: SftpTreeOptions = {
 }
 
 export function scanRemote(tree: SftpTree): Promise<Snapshot> {
-  return tree.scan({ side: 'destination', filter: NO_FILTER });
+  return tree.scan({ side: 'destination', rules: NO_RULES });
 }
 
 /** Entries as sorted lines; `seconds` truncates mtimes and drops inodes (what SFTP v3 carries). */
@@ -49,6 +49,19 @@ export function entryLines(entries: ReadonlyMap<string, Entry>, seconds = false)
   }).sort();
 }
 
-export function localEntries(dir: string): ReadonlyMap<string, Entry> {
-  return scanTree(dir, 'destination', NO_FILTER).entries;
+export const NO_RULES = { exclude: [], include: [] } as const;
+
+/** A local folder as a tree (the engine's own choice: the native addon where it is built). */
+export function localTree(dir: string): SourceTree {
+  return openTrees({ source: dir, destination: dir }).source;
+}
+
+/** What the local tree's scan of `dir` gives, as a destination. */
+export async function localEntries(dir: string): Promise<ReadonlyMap<string, Entry>> {
+  const tree = localTree(dir);
+  try {
+    return (await tree.scan({ side: 'destination', rules: NO_RULES })).entries;
+  } finally {
+    await tree.close();
+  }
 }

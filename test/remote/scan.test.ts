@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createFilter } from '../../src/engine/scan/filter.js';
 import { entryLines, localEntries, openTree, scanRemote, skipReason, useServer } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
@@ -42,7 +41,7 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
       assert.equal(tree.scanMode, 'exec');
       assert.equal(tree.caps.mtimeStepUs, 1);
       const snap = await scanRemote(tree);
-      assert.deepEqual(entryLines(snap.entries), entryLines(localEntries(dir)));
+      assert.deepEqual(entryLines(snap.entries), entryLines(await localEntries(dir)));
       assert.ok(snap.entries.has('new\nline'));
       assert.equal(snap.rootEntry?.kind, 'dir');
     } finally {
@@ -57,8 +56,8 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
       assert.equal(tree.scanMode, 'sftp');
       assert.equal(tree.caps.mtimeStepUs, 1e6);
       const snap = await scanRemote(tree);
-      assert.deepEqual(entryLines(snap.entries, true), entryLines(localEntries(dir), true));
-      assert.equal(snap.entries.size, localEntries(dir).size);
+      assert.deepEqual(entryLines(snap.entries, true), entryLines(await localEntries(dir), true));
+      assert.equal(snap.entries.size, (await localEntries(dir)).size);
     } finally {
       await tree.close();
     }
@@ -70,16 +69,17 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
       'cache/big/x': 'x',
       'f.log': 'log',
       '.absync.lock': '{}',
-      'keep/.absync-tmp.leftover': 'half',
+      'keep/.absync-tmp.abcdefghijklmnopqrst': 'half',
+      'keep/.absync-tmp.report.pdf': 'a user file with a name like ours',
     });
-    const filter = createFilter({ exclude: ['cache/', '*.log'], include: [] });
+    const rules = { exclude: ['cache/', '*.log'], include: [] };
     for (const scanMode of ['auto', 'sftp'] as const) {
       const tree = await openTree(server(), dir, { scanMode });
       try {
-        const snap = await tree.scan({ side: 'destination', filter });
-        assert.deepEqual([...snap.entries.keys()].sort(), ['keep', 'keep/a'], scanMode);
+        const snap = await tree.scan({ side: 'destination', rules });
+        assert.deepEqual([...snap.entries.keys()].sort(), ['keep', 'keep/.absync-tmp.report.pdf', 'keep/a'], scanMode);
         assert.deepEqual([...(snap.excluded ?? [])].sort(), ['cache', 'f.log'], scanMode);
-        assert.deepEqual(snap.leftovers, ['keep/.absync-tmp.leftover'], scanMode);
+        assert.deepEqual(snap.leftovers, ['keep/.absync-tmp.abcdefghijklmnopqrst'], scanMode);
       } finally {
         await tree.close();
       }
@@ -90,7 +90,7 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
     const dir = writeTree(tmp(), { 'a/b/c/f': 'f', 'a/b/c/g': 'g', 'a/other': 'o', 'z/y': 'y' });
     const tree = await openTree(server(), dir);
     try {
-      const snap = await tree.scan({ side: 'destination', filter: createFilter({ exclude: [], include: [] }), scope: ['a/b/c'] });
+      const snap = await tree.scan({ side: 'destination', rules: { exclude: [], include: [] }, scope: ['a/b/c'] });
       assert.deepEqual([...snap.entries.keys()].sort(), ['a', 'a/b', 'a/b/c', 'a/b/c/f', 'a/b/c/g']);
       assert.deepEqual(snap.scope, ['a/b/c']);
     } finally {
@@ -124,7 +124,7 @@ describe('remote scan: an account that may not run commands', { skip: skipReason
       assert.equal(tree.caps.mtimeStepUs, 1e6);
       assert.equal(tree.execCaps.sums.size, 0);
       const snap = await scanRemote(tree);
-      assert.deepEqual(entryLines(snap.entries, true), entryLines(localEntries(dir), true));
+      assert.deepEqual(entryLines(snap.entries, true), entryLines(await localEntries(dir), true));
     } finally {
       await tree.close();
     }

@@ -1,7 +1,6 @@
 /** What every remote step needs: the session, where the tree is, what the server can do, and the run's limits. */
-import { randomBytes } from 'node:crypto';
 import type { LimitFunction } from 'p-limit';
-import { TMP_PREFIX } from '../../reserved.js';
+import { newTempName } from '../../reserved.js';
 import type { Fingerprint } from '../../types.js';
 import { kindOfMode } from './entries.js';
 import type { RemoteExec } from './probe.js';
@@ -22,10 +21,8 @@ export interface RemoteContext {
   readonly backup?: string;
 }
 
-/** A fresh temporary name: random, so that no one can plant a link at it in advance (O_EXCL would refuse it anyway). */
-export function remoteTempName(): string {
-  return `${TMP_PREFIX}${randomBytes(6).toString('base64url')}`;
-}
+/** A fresh temporary name (reserved.ts): random, so that no one can plant a link at it in advance (O_EXCL would refuse it anyway). */
+export const remoteTempName = newTempName;
 
 /**
  * Is the entry still what the scan saw? SFTP's LSTAT gives no inode and whole-second times, so kind, size and the

@@ -119,3 +119,8 @@ export function posixRename(s: SftpSession, from: string, to: string, ch?: Sftp)
 export function renameNoReplace(s: SftpSession, from: string, to: string, ch?: Sftp): Promise<void> {
   return s.request<void>(from, (sftp, cb) => sftp.rename(from, to, cb), ch);
 }
+
+/** hardlink@openssh.com: a second name for a file; fails when `to` exists. */
+export function hardlink(s: SftpSession, from: string, to: string, ch?: Sftp): Promise<void> {
+  return s.request<void>(from, (sftp, cb) => sftp.ext_openssh_hardlink(from, to, cb), ch);
+}

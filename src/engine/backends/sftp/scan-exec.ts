@@ -8,6 +8,8 @@
  */
 import { parentOf } from '../../paths.js';
 import { isTempName, LOCK_NAME } from '../../reserved.js';
+import { TAKEOVER_NAME } from '../local/lock.js';
+import { createFilter } from '../../scan/filter.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot, SpecialEntry } from '../../types.js';
 import type { ScanRequest } from '../tree.js';
 import { shQuote } from './shell.js';
@@ -61,7 +63,8 @@ export async function scanExec(shell: RemoteShell, root: string, label: string, 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseFindOutput(out: Buffer, label: string, request: ScanRequest): ExecScanResult {
-  const { filter, side } = request;
+  const { side } = request;
+  const filter = createFilter(request.rules);
   const entries = new Map<RelPath, Entry>();
   const excluded: RelPath[] = [];
   const leftovers: RelPath[] = [];
@@ -112,7 +115,7 @@ export function parseFindOutput(out: Buffer, label: string, request: ScanRequest
       skipped.add(path);
       continue;
     }
-    if (dir === '' && name === LOCK_NAME) {
+    if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
       skipped.add(path);
       continue;
     }

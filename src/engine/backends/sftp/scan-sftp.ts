@@ -7,6 +7,8 @@
 import { describeError } from '../../errors.js';
 import { joinRel } from '../../paths.js';
 import { isTempName, LOCK_NAME } from '../../reserved.js';
+import { createFilter } from '../../scan/filter.js';
+import { TAKEOVER_NAME } from '../local/lock.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot } from '../../types.js';
 import type { ScanRequest } from '../tree.js';
 import { entryOfStats, remotePath } from './entries.js';
@@ -41,7 +43,8 @@ function problemOf(err: unknown): Entry {
 
 export async function scanSftp(input: SftpScanInput): Promise<Snapshot> {
   const { session: s, root, request } = input;
-  const { filter, side } = request;
+  const { side } = request;
+  const filter = createFilter(request.rules);
   const st: ScanState = { entries: new Map(), excluded: [], leftovers: [], warnings: [], links: [] };
   const rootEntry = entryOfStats(await lstat(s, root));
 
@@ -51,7 +54,7 @@ export async function scanSftp(input: SftpScanInput): Promise<Snapshot> {
       if (side === 'destination') st.leftovers.push(joinRel(dir, name));
       return undefined;
     }
-    if (dir === '' && name === LOCK_NAME) return undefined;
+    if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) return undefined;
     const path = joinRel(dir, name);
     const entry = entryOfStats(attrs);
     if (filter.active && filter.excludes(path, entry.kind === 'dir')) {

@@ -7,11 +7,10 @@
 import pLimit from 'p-limit';
 import type { HashAlgorithm } from '../../options.js';
 import { baseName } from '../../paths.js';
-import { NO_FILTER } from '../../scan/filter.js';
 import { isTempName } from '../../reserved.js';
 import { traceLine, tracing } from '../../trace.js';
 import type { DirEntry, RelPath, Snapshot } from '../../types.js';
-import type { AttrItem, DestinationTree, LinkItem, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeKind, TreeLock, WriteItem } from '../tree.js';
+import type { AttrItem, DestinationTree, HashTarget, LinkItem, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeKind, TreeLock, WriteItem } from '../tree.js';
 import { makeRemoteDirs } from './backup-remote.js';
 import { type RemoteContext, remoteTempName } from './context.js';
 import { makeDirs, setAttrs } from './dir-steps.js';
@@ -74,7 +73,7 @@ export class SftpTree implements DestinationTree {
 
   /** Whole seconds with SFTP alone (v3 carries no more); microseconds where exec sets and reads them. */
   get caps(): TreeCaps {
-    return { mtimeStepUs: this.exec.caps.fineTimes && this.exec.caps.find ? 1 : 1e6, modes: true, symlinks: true, caseInsensitive: false };
+    return { mtimeStepUs: this.exec.caps.fineTimes && this.exec.caps.find ? 1 : 1e6, mtimeSlopUs: 0, modes: true, symlinks: true, caseInsensitive: false };
   }
 
   /** Which scan this tree uses: 'exec' (find) or 'sftp'. */
@@ -88,6 +87,7 @@ export class SftpTree implements DestinationTree {
   }
 
   async scan(request: ScanRequest): Promise<Snapshot> {
+    if (!(await lstatOrGone(this.init.session, this.remoteRoot))) return { root: this.root, entries: new Map() };
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
       const r = await scanExec(this.exec.shell, this.remoteRoot, this.root, request);
       if (r.ok) return r.snapshot;
@@ -108,16 +108,20 @@ export class SftpTree implements DestinationTree {
     if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
       const r = await this.exec.shell.run(findRootCommand(this.remoteRoot)).catch(() => undefined);
       const records = r && r.code === 0 ? findRecords(r.stdout) : undefined;
-      const parsed = records && parseFindOutput(records, this.root, { side: 'destination', filter: NO_FILTER });
+      const parsed = records && parseFindOutput(records, this.root, { side: 'destination', rules: { exclude: [], include: [] } });
       if (parsed?.ok) return parsed.snapshot.rootEntry;
     }
     const st = await lstatOrGone(this.init.session, this.remoteRoot);
     return st ? dirEntryOf(st) : undefined;
   }
 
-  hash(paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+  async hash(targets: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+    // A local file outside the tree (`{ file }`) has no meaning on the server: no digest, so the planner copies.
+    const paths = targets.filter((t): t is RelPath => typeof t === 'string');
     const shell = this.exec.caps.sums.has(algorithm) ? this.exec.shell : undefined;
-    return hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
+    const digests = await hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
+    let k = 0;
+    return targets.map((t) => (typeof t === 'string' ? digests[k++] : undefined));
   }
 
   async close(): Promise<void> {

@@ -39,10 +39,10 @@ async function readFully(file: OpenedFile, buf: Buffer, length: number, position
 }
 
 /** Uploads `file` to `tmp`: OPEN, the writes, FSETSTAT (mode, mtime) and CLOSE, pipelined. */
-async function send(ctx: RemoteContext, tmp: string, file: OpenedFile): Promise<void> {
+async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: number): Promise<void> {
   const s = ctx.session;
   const ch = s.channel();
-  const { size, mode, mtimeMs } = file.entry;
+  const { size, mtimeMs } = file.entry;
   const handle = await openNew(s, tmp, 0o600, ch);
   const pending: Promise<void>[] = [];
   const chunk = s.limits.write;
@@ -72,7 +72,7 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
     const file = await openContent(item.content, item.source, from);
     if (file === 'vanished') return VANISHED;
     try {
-      await send(ctx, tmp, file);
+      await send(ctx, tmp, file, item.mode ?? file.entry.mode);
       if (await file.unchanged()) return { tmp, entry: file.entry };
     } catch (err) {
       if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
