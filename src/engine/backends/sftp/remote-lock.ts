@@ -33,10 +33,16 @@ function startOf(pid: number): string | undefined {
   }
 }
 
-/** The same rule as the local lock (backends/local/lock.ts). */
-function alive(info: LockInfo): boolean {
+/**
+ * Locks this process holds now. A lock of this process that is not among them was left by an earlier run whose
+ * connection dropped before it could remove it (a watch goes on after that): stale, like a dead process's.
+ */
+const heldHere = new Set<string>();
+
+/** The same rule as the local lock (backends/local/lock.ts), but for this process's own leftovers. */
+function alive(info: LockInfo, text: string): boolean {
   if (info.host !== hostname()) return true;
-  if (info.pid === process.pid) return true;
+  if (info.pid === process.pid) return heldHere.has(text);
   try {
     process.kill(info.pid, 0);
   } catch (err) {
@@ -122,7 +128,7 @@ async function takeOver(s: SftpSession, path: string, takeoverPath: string, stal
     const key = typeof other === 'object' ? other.text : other;
     const since = seen.get(key) ?? Date.now();
     seen.set(key, since);
-    if (Date.now() - since > TAKEOVER_PATIENCE_MS && (typeof other !== 'object' || !alive(other.info))) {
+    if (Date.now() - since > TAKEOVER_PATIENCE_MS && (typeof other !== 'object' || !alive(other.info, other.text))) {
       if (typeof other === 'object') await unlinkIf(s, takeoverPath, other.text);
       else await unlink(s, takeoverPath).catch(() => undefined);
     }
@@ -151,10 +157,9 @@ export async function acquireRemoteLock(s: SftpSession, root: string, label: str
   for (let unreadable = 0; ; ) {
     const mine = await tryCreate(s, path);
     if (mine !== undefined) {
-      let held = true;
+      heldHere.add(mine);
       return async () => {
-        if (!held) return;
-        held = false;
+        if (!heldHere.delete(mine)) return;
         await unlinkIf(s, path, mine).catch(() => undefined);
       };
     }
@@ -168,7 +173,7 @@ export async function acquireRemoteLock(s: SftpSession, root: string, label: str
       continue;
     }
     if (found === 'gone') continue;
-    if (found === 'unreadable' || !alive(found.info)) {
+    if (found === 'unreadable' || !alive(found.info, found.text)) {
       const text = found === 'unreadable' ? '' : found.text;
       if (found === 'unreadable') await unlink(s, path).catch(() => undefined);
       else if (!(await takeOver(s, path, takeoverPath, text, seen))) await sleep(100);
