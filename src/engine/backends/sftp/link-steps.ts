@@ -29,19 +29,21 @@ export async function symlinks(ctx: RemoteContext, parent: RelPath, items: reado
       if (s.extensions.lsetstat) await lsetstat(s, tmp, { atime: Math.floor(Date.now() / 1000), mtime: Math.floor(item.mtimeMs / 1000) });
       return { tmp };
     } catch (err) {
-      unlink(s, tmp).catch(() => undefined);
+      await unlink(s, tmp).catch(() => undefined);
       return failed(err);
     }
   }));
   const ready = made.flatMap((m, i) => ('tmp' in m ? [i] : []));
+  const removing: Promise<void>[] = [];
   if (ctx.exec.caps.fineTimes && ctx.exec.caps.linkTimes && ready.length > 0) {
     const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (made[i] as { tmp: string }).tmp, mtimeMs: (items[i] as LinkItem).mtimeMs, link: true }))).catch(() => ready.map(() => false));
     ready.forEach((i, k) => {
       if (ok[k]) return;
-      unlink(s, (made[i] as { tmp: string }).tmp).catch(() => undefined);
+      removing.push(unlink(s, (made[i] as { tmp: string }).tmp).catch(() => undefined));
       made[i] = failed(Object.assign(new Error("cannot set the link's sub-second mtime"), { code: 'EIO' }));
     });
   }
+  await Promise.all(removing);
   return Promise.all(items.map(async (item, i): Promise<StepResult> => {
     const m = made[i] as { tmp: string } | StepResult;
     if (!('tmp' in m)) return m;
@@ -59,7 +61,7 @@ export async function symlinks(ctx: RemoteContext, parent: RelPath, items: reado
       await posixRename(s, m.tmp, finalAbs);
       return DONE;
     } catch (err) {
-      unlink(s, m.tmp).catch(() => undefined);
+      await unlink(s, m.tmp).catch(() => undefined);
       return failed(err);
     }
   }));

@@ -110,12 +110,24 @@ export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: rea
   const staged = await Promise.all(items.map((item) => ctx.files(() => stage(ctx, dirAbs, item, from).catch((err: unknown) => failed(err)))));
   const ready = staged.flatMap((r, i) => ('tmp' in r ? [i] : []));
   const results: StepResult[] = staged.map((r) => ('tmp' in r ? DONE : r));
+  // Temporaries of files that are not placed are removed before the batch returns: none is left behind.
+  const removing: Promise<void>[] = [];
   const drop = (i: number, result: StepResult): void => {
     results[i] = result;
-    const r = staged[i] as Staged;
-    unlink(s, r.tmp).catch(() => undefined);
+    removing.push(unlink(s, (staged[i] as Staged).tmp).catch(() => undefined));
   };
   if (ready.length === 0) return results;
+  try {
+    return await placeAll(ctx, parent, items, staged, ready, results, drop);
+  } finally {
+    await Promise.all(removing);
+  }
+}
+
+async function placeAll(
+  ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], staged: readonly (Staged | StepResult)[], ready: readonly number[],
+  results: StepResult[], drop: (i: number, result: StepResult) => void,
+): Promise<StepResult[]> {
   // The folder again, now that the uploads are done: it may have been swapped for a link while they ran.
   try {
     await ctx.guard.check(parent);
@@ -123,11 +135,16 @@ export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: rea
     for (const i of ready) drop(i, failed(err));
     return results;
   }
-  let placeable = ready;
+  let placeable: number[] = [...ready];
   if (ctx.exec.caps.fineTimes) {
     // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name.
-    const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (staged[i] as Staged).tmp, mtimeMs: (staged[i] as Staged).entry.mtimeMs, link: false }))).catch(() => ready.map(() => false));
-    placeable = ready.filter((i, k) => ok[k] || (drop(i, failed(Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' }))), false));
+    const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (staged[i] as Staged).tmp, mtimeMs: (staged[i] as Staged).entry.mtimeMs, link: false })))
+      .catch(() => ready.map(() => false));
+    placeable = [];
+    ready.forEach((i, k) => {
+      if (ok[k]) placeable.push(i);
+      else drop(i, failed(Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' })));
+    });
   }
   await Promise.all(placeable.map(async (i) => {
     try {
