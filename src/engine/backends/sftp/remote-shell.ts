@@ -45,24 +45,32 @@ export class RemoteShell {
   }
 
   private take(d: Buffer): void {
-    const job = this.jobs[0];
-    if (!job) return;
-    job.progress();
-    const before = this.size;
-    const last = this.buffered[this.buffered.length - 1];
     this.buffered.push(d);
     this.size += d.length;
+    this.jobs[0]?.progress();
+    // One chunk may end one script's output and hold the next ones' whole: finish every job it completes.
+    for (let fresh = d.length; this.jobs.length > 0 && this.finish(fresh); fresh = this.size);
+  }
+
+  /** Finishes the current job if its marker and status are in; `fresh` is how many buffered bytes are unsearched. */
+  private finish(fresh: number): boolean {
+    const job = this.jobs[0] as Job;
     if (this.markerAt < 0) {
-      // The marker may straddle two chunks: search the new data with the end of the previous chunk.
-      const tail = last ? last.subarray(Math.max(0, last.length - job.marker.length + 1)) : Buffer.alloc(0);
-      const at = Buffer.concat([tail, d]).indexOf(job.marker);
-      if (at < 0) return;
-      this.markerAt = before - tail.length + at;
+      // Search only the new bytes, with the end of the chunk before (the marker may straddle two chunks): a long
+      // output is not copied chunk after chunk.
+      const last = this.buffered[this.buffered.length - 1];
+      if (!last) return false;
+      const before = fresh >= last.length ? this.buffered[this.buffered.length - 2] : undefined;
+      const tail = before ? before.subarray(Math.max(0, before.length - job.marker.length + 1)) : Buffer.alloc(0);
+      const window = tail.length > 0 ? Buffer.concat([tail, last]) : last;
+      const at = window.indexOf(job.marker, Math.max(0, window.length - fresh - tail.length));
+      if (at < 0) return false;
+      this.markerAt = this.size - window.length + at;
     }
-    const all = this.buffered.length === 1 ? d : Buffer.concat(this.buffered, this.size);
+    const all = this.buffered.length === 1 ? (this.buffered[0] as Buffer) : Buffer.concat(this.buffered, this.size);
     this.buffered = [all];
     const end = all.indexOf(0, this.markerAt + job.marker.length);
-    if (end < 0) return;
+    if (end < 0) return false;
     const code = Number(all.toString('latin1', this.markerAt + job.marker.length, end));
     const stdout = all.subarray(0, this.markerAt);
     const rest = all.subarray(end + 1);
@@ -71,6 +79,7 @@ export class RemoteShell {
     this.markerAt = -1;
     this.jobs.shift();
     job.settle(undefined, { code, stdout });
+    return true;
   }
 
   /** Runs `script`; resolves with its status and stdout. Fails when the shell or the session is gone. */
