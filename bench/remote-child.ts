@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as RemoteJob;
   let reply: RemoteReply;
   try {
+    const t0 = performance.now();
     const tree = await openSftpTree(job.destination, job.options);
+    if (process.env.ABSYNC_TRACE === '1') process.stderr.write(`absync trace: connected and probed in ${(performance.now() - t0).toFixed(1)} ms (${(performance.now()).toFixed(0)} ms since start)\n`);
     try {
       const run = await mirrorRemote(job.source, tree, job.concurrency !== undefined ? { concurrency: job.concurrency } : {});
       const failed = run.summary.failed;

@@ -23,10 +23,14 @@ export async function mirrorRemote(source: string, tree: SftpTree, options: Omit
   const resolved = resolveOptions({ ...options, source, destination: '/nonexistent-remote-placeholder' });
   const src = localTree(source);
   const rules = { exclude: resolved.exclude, include: resolved.include };
+  const trace = process.env.ABSYNC_TRACE === '1' ? (phase: string) => process.stderr.write(`absync trace: ${phase} ${(performance.now() - startedAt).toFixed(1)} ms\n`) : () => undefined;
   const lock = resolved.dryRun ? undefined : await tree.lock(resolved.lockTimeout, true);
+  trace('lock');
   try {
     const scanned = await scanTrees(src, tree, { rules, omitUnchanged: !resolved.checksum, compareModes: true });
+    trace('scan');
     const plan = await makePlan(resolved, scanned.source, scanned.destination, { source: src, destination: tree });
+    trace('plan');
     let outcomes: Outcome[] = [];
     if (!resolved.dryRun) {
       await tree.removeLeftovers(scanned.destination.leftovers ?? []);

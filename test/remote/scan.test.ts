@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { entryLines, localEntries, openTree, scanRemote, skipReason, useServer } from '../helpers/remote.js';
+import { connect } from '../../src/engine/backends/sftp/connect.js';
+import { RemoteShell } from '../../src/engine/backends/sftp/remote-shell.js';
+import { SftpSession } from '../../src/engine/backends/sftp/session.js';
+import { entryLines, localEntries, openTree, scanRemote, skipReason, trust, useServer } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
 const NAMES = {
@@ -109,6 +112,28 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
       } finally {
         await tree.close();
       }
+    }
+  });
+});
+
+describe('remote shell', { skip: skipReason }, () => {
+  const server = useServer();
+
+  it('answers many scripts sent at once, each with exactly its own output and status, binary output included', async () => {
+    const srv = server();
+    const client = await connect({ host: '127.0.0.1', port: srv.port, user: srv.user, alias: '127.0.0.1', identityFiles: [] }, trust(srv));
+    const session = await SftpSession.open(client, 'test', {});
+    const shell = await RemoteShell.start(session);
+    try {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => shell.run(`printf 'out %d\\0\\n' ${i}; head -c ${i * 3000} /dev/zero; exit ${i % 7}`)));
+      results.forEach((r, i) => {
+        assert.equal(r.code, i % 7);
+        assert.equal(r.stdout.length, `out ${i}\0\n`.length + i * 3000);
+        assert.ok(r.stdout.subarray(0, 8).toString('latin1').startsWith(`out ${i}\0`));
+      });
+    } finally {
+      shell.close();
+      session.close();
     }
   });
 });

@@ -3,6 +3,7 @@
  * changed key always), keys offered in ssh's order, keepalives, and a few tries for the connect itself only (a refused
  * or timed-out connection; never a key problem, and never once the session is up).
  */
+import net from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,28 @@ const HOST_KEY_ALGORITHMS = [
 function algorithmsFor(types: readonly string[]): string[] {
   const first = types.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])).filter((a) => HOST_KEY_ALGORITHMS.includes(a));
   return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
+}
+
+/**
+ * ssh2 writes every SSH packet to the socket on its own: with hundreds of SFTP requests in flight that is a system
+ * call and a TCP segment per request on both ends. Corking the socket until the current tick's work is done sends
+ * them together (measured by the prototype: it is part of what brought a first copy to rsync's time).
+ */
+function corkWrites(sock: net.Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as typeof sock.write;
 }
 
 /** Errors worth another try: the server was not there (yet), or the network dropped the handshake. */
@@ -80,7 +103,11 @@ function attempt(endpoint: Endpoint, options: RemoteOptions, known: string, file
       );
     };
     const queue = [...steps];
+    const sock = net.connect({ host: endpoint.host, port: endpoint.port });
+    sock.setNoDelay(true);
+    corkWrites(sock);
     client.connect({
+      sock,
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.user,

@@ -78,15 +78,19 @@ async function readAll(s: SftpSession, abs: string, handle: Buffer, size: number
 }
 
 async function hashOneSftp(s: SftpSession, abs: string, algorithm: HashAlgorithm): Promise<string | undefined> {
-  const st = await lstat(s, abs);
-  if (kindOfMode(st.mode) !== 'file') return undefined;
   const ch = s.channel();
-  const handle = await openRead(s, abs, ch);
+  // OPEN follows a link, so the LSTAT (sent first on the same channel, answered first) must say a regular file.
+  const [st, handle] = await Promise.allSettled([lstat(s, abs, ch), openRead(s, abs, ch)]);
+  if (handle.status === 'rejected') return undefined;
+  if (st.status === 'rejected' || kindOfMode(st.value.mode) !== 'file') {
+    closeHandle(s, abs, handle.value, ch).catch(() => undefined);
+    return undefined;
+  }
   const hash = createHash(algorithm);
   try {
-    if (!(await readAll(s, abs, handle, st.size, ch, (chunk) => hash.update(chunk)))) return undefined;
+    if (!(await readAll(s, abs, handle.value, st.value.size, ch, (chunk) => hash.update(chunk)))) return undefined;
   } finally {
-    closeHandle(s, abs, handle, ch).catch(() => undefined);
+    closeHandle(s, abs, handle.value, ch).catch(() => undefined);
   }
   return hash.digest('hex');
 }

@@ -73,7 +73,15 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
     if (file === 'vanished') return VANISHED;
     try {
       await send(ctx, tmp, file, item.mode ?? file.entry.mode);
-      if (await file.unchanged()) return { tmp, entry: file.entry };
+      if (await file.unchanged()) {
+        // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each
+        // upload ends, so it overlaps the others instead of holding the folder's batch for a round trip.
+        if (ctx.exec.caps.fineTimes) {
+          const [ok] = await setFineTimes(ctx.exec, [{ path: tmp, mtimeMs: file.entry.mtimeMs, link: false }]);
+          if (!ok) throw Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
+        }
+        return { tmp, entry: file.entry };
+      }
     } catch (err) {
       if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
       throw err;
@@ -135,18 +143,7 @@ async function placeAll(
     for (const i of ready) drop(i, failed(err));
     return results;
   }
-  let placeable: number[] = [...ready];
-  if (ctx.exec.caps.fineTimes) {
-    // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name.
-    const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (staged[i] as Staged).tmp, mtimeMs: (staged[i] as Staged).entry.mtimeMs, link: false })))
-      .catch(() => ready.map(() => false));
-    placeable = [];
-    ready.forEach((i, k) => {
-      if (ok[k]) placeable.push(i);
-      else drop(i, failed(Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' })));
-    });
-  }
-  await Promise.all(placeable.map(async (i) => {
+  await Promise.all(ready.map(async (i) => {
     try {
       results[i] = await place(ctx, parent, items[i] as WriteItem, staged[i] as Staged);
       if (results[i]?.status !== 'done') drop(i, results[i] as StepResult);
