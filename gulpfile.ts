@@ -2,9 +2,10 @@
  * gulp tasks over the bundled example (loaded by `npx gulp` through esbuild-register, a devDependency).
  * It uses the compiled package: run `npm run build` once after cloning and after every change to src/.
  *
- *   npx gulp --tasks        list the tasks
- *   npx gulp absync         mirror SOURCE into DESTINATION once
- *   npx gulp absync:watch   mirror now, then on every change and every INTERVAL seconds, until Ctrl-C
+ *   npx gulp --tasks             list the tasks
+ *   npx gulp absync              mirror SOURCE into DESTINATION once
+ *   npx gulp absync --dry-run    print what it would change, and change nothing
+ *   npx gulp absync:watch        mirror now, then on every change and every INTERVAL seconds, until Ctrl-C
  */
 import { absyncTask, absyncWatch, type SyncOptions } from './dist/src/index.js';
 
@@ -19,12 +20,14 @@ const INTERVAL = 60;
 const OPTIONS: SyncOptions = { exclude: ['.DS_Store', '*.swp'] };
 // ----------------------------------------------------------------------------------------------------------------
 
+// gulp passes flags it does not know through to process.argv; `flags` lists them in `gulp --tasks`.
 export const absync = absyncTask({
   ...OPTIONS,
   source: SOURCE,
   destination: DESTINATION,
-  displayName: 'absync',
+  dryRun: process.argv.includes('--dry-run'),
   description: `Mirror ${SOURCE} into ${DESTINATION} once (rsync -a --delete)`,
+  flags: { '--dry-run': 'print what would change, and change nothing' },
 });
 
 /** Resolves when the watch stops (Ctrl-C or SIGTERM), so gulp reports the task as finished. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2. */
 import { readFileSync } from 'node:fs';
-import { isAbsyncError, describeAction, resolveOptions, runSync, type ResolvedOptions, type Summary } from '../engine/index.js';
+import { isAbsyncError, describeAction, resolveOptions, runSync, type AbsyncError, type ResolvedOptions, type Summary } from '../engine/index.js';
 import { parseCli, UsageError, USAGE, type CliArgs } from './cli-args.js';
 import { formatFailure, formatSummary, summaryJson } from '../shared/format.js';
 import { LogFile, withLogExcluded } from '../shared/log-file.js';
@@ -18,6 +18,13 @@ function err(line: string): void {
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/** The engine names options as the API does (`maxDelete: 5`, `allowEmptySource: true`): show the CLI's flags. */
+function withFlags(e: AbsyncError): string {
+  if (e.option === undefined) return e.message;
+  const flag = `--${e.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return e.message.replaceAll(`${e.option}: true`, flag).replaceAll(`${e.option}: `, `${flag} `);
 }
 
 /** Prints one run's result; returns its exit code. */
@@ -51,8 +58,8 @@ async function runOnce(args: CliArgs, options: ResolvedOptions, log: LogFile | u
     return report(args, result.summary, log);
   } catch (e) {
     if (!isAbsyncError(e)) throw e;
-    err(e.message);
-    log?.write(`refused: ${e.message}`);
+    err(withFlags(e));
+    log?.write(`refused: ${withFlags(e)}`);
     return EXIT_REFUSED;
   }
 }

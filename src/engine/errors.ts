@@ -25,11 +25,17 @@ export type RefusalCode =
 export class AbsyncError extends Error {
   readonly code: RefusalCode;
   readonly path: string | undefined;
-  constructor(code: RefusalCode, message: string, path?: string) {
+  /**
+   * The API option that decides this refusal (e.g. `maxDelete`). `message` names it as the API does, `maxDelete: 50`
+   * or `allowEmptySource: true`; a face with other names for its options (the CLI's flags) renders them from this.
+   */
+  readonly option: string | undefined;
+  constructor(code: RefusalCode, message: string, path?: string, option?: string) {
     super(message);
     this.name = 'AbsyncError';
     this.code = code;
     this.path = path;
+    this.option = option;
   }
 }
 

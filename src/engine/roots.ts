@@ -1,6 +1,6 @@
 /** The refusals made before anything is read or written: missing source, nested roots, a file as destination. */
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
+import { access, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs } from './paths.js';
@@ -45,6 +45,25 @@ export async function checkSource(source: string): Promise<string> {
   return realpath(source);
 }
 
+/** Linux pseudo file systems (statfs f_type): files there are kernel interfaces, not data to mirror into. */
+const PSEUDO: Record<number, string> = {
+  0x9fa0: 'proc', 0x62656572: 'sysfs', 0x64626720: 'debugfs', 0x73636673: 'securityfs', 0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2', 0x74726163: 'tracefs', 0x1cd1: 'devpts', 0xcafe4a11: 'bpf', 0x62656570: 'configfs',
+  0x6165676c: 'pstore', 0xde5e81e4: 'efivarfs', 0x42494e4d: 'binfmt_misc',
+};
+
+/** The pseudo file system `path` (or its nearest existing folder) lies on, if any. */
+export async function pseudoFileSystem(path: string): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      return PSEUDO[(await statfs(p)).type];
+    } catch {
+      if (dirname(p) === p) return undefined;
+    }
+  }
+}
+
 export async function checkDestination(destination: string): Promise<{ path: string; exists: boolean }> {
   let real;
   try {
@@ -58,6 +77,8 @@ export async function checkDestination(destination: string): Promise<{ path: str
   if (real.exists && !(await stat(real.path)).isDirectory()) {
     throw new AbsyncError('E_DEST_NOT_DIR', `destination exists and is not a folder: ${destination}`, destination);
   }
+  const pseudo = await pseudoFileSystem(real.path);
+  if (pseudo) throw new AbsyncError('E_DEST_NOT_DIR', `destination ${destination} is on the ${pseudo} pseudo file system (kernel interfaces, not files); refusing to write there`, destination);
   return real;
 }
 

@@ -11,7 +11,7 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import { isInsideAbs } from './paths.js';
 import type { PlanRules } from './plan/rules.js';
 import { checkBackupDir, checkDestination, resolveRoots } from './roots.js';
-import { createMatcher, type FilterRules } from './scan/filter.js';
+import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanTrees } from './scan/scan-trees.js';
 import { readIgnoreFile } from './scan/ignore-file.js';
 import { summarize } from './summary.js';
@@ -26,6 +26,11 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
   readonly paths?: readonly RelPath[];
+  /**
+   * Destination entries to leave as they are, each on its own (not what lies below a folder): never deleted,
+   * overwritten or moved. The gulp plugin's partial streams: entries not carried whose source still exists.
+   */
+  readonly keep?: (path: RelPath, isDir: boolean) => boolean;
 }
 
 export interface SyncResult {
@@ -48,13 +53,14 @@ export interface StoreRules {
   readonly mtimeSlopUs: number;
 }
 
-function planRules(options: ResolvedOptions, store: StoreRules | undefined): PlanRules {
+function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep: RunHooks['keep']): PlanRules {
   const protect = createMatcher(options.protect);
   return {
     checksum: options.checksum,
     delete: options.delete,
     detectRenames: options.detectRenames,
     ...(protect ? { isProtected: protect } : {}),
+    ...(keep ? { isKept: keep } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
     ...(store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
   };
@@ -67,9 +73,9 @@ export interface PlanTrees {
 }
 
 /** Builds the plan exactly as a real run would; a dry run stops here. */
-export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, trees?: PlanTrees): Promise<Plan> {
+export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, keep?: RunHooks['keep'], trees?: PlanTrees): Promise<Plan> {
   const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
-  const rules = planRules(options, trees?.destination.caps);
+  const rules = planRules(options, trees?.destination.caps, keep);
   const needs = hashNeeds(source, destination, rules);
   // Without --checksum, digests only confirm renames: SHA-1 runs at 2.4x the speed of MD5 here (CPU extensions).
   const algorithm = options.checksum ? options.hashAlgorithm : 'sha1';
@@ -82,7 +88,7 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
     if (!trees) await Promise.all([t.source.close(), t.destination.close()]);
   }
   const plan = planMirror({ source, destination, digests }, rules);
-  guardPlan(plan, source, destination, options);
+  guardPlan(plan, source, destination, keep ? { ...options, keep } : options);
   return plan;
 }
 
@@ -133,6 +139,9 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   let lock: TreeLock | undefined;
   try {
     const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
+    // Bad globs refuse the run here, before the destination is created or locked.
+    createFilter(rules);
+    createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
       lock = await trees.destination.lock(options.lockTimeout, true);
@@ -159,7 +168,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
     }
     trace('scan');
-    const plan = await makePlan(options, source, destination, trees);
+    const plan = await makePlan(options, source, destination, hooks.keep, trees);
     trace('plan');
     if (options.dryRun) {
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };

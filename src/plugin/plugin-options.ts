@@ -4,11 +4,26 @@ import { resolveOptions, type ResolvedOptions, type SyncOptions } from '../engin
 export interface PluginOptions extends Omit<SyncOptions, 'source' | 'destination'> {
   /** Pass on only the files that were copied, updated or moved (for a deploy step). Default false: all files. */
   changedOnly?: boolean;
+  /**
+   * The stream is the whole source: delete every destination entry it did not carry, even one whose source file
+   * still exists under the stream's base (a filtered stream into a folder that must hold only what it carries).
+   * Default false: such entries are kept, so that an incremental stream (`since: gulp.lastRun(task)`) never
+   * deletes what merely did not change.
+   */
+  onlyStreamed?: boolean;
 }
 
 export interface ResolvedPluginOptions {
   readonly sync: ResolvedOptions;
   readonly changedOnly: boolean;
+  readonly onlyStreamed: boolean;
+}
+
+function flag(input: Record<string, unknown>, name: string): boolean {
+  const value = input[name] ?? false;
+  if (typeof value !== 'boolean') throw new TypeError(`absync(dest, options): ${name} must be true or false, got ${JSON.stringify(value)}`);
+  delete input[name];
+  return value;
 }
 
 /** Throws on a bad destination or option, naming it. */
@@ -23,8 +38,7 @@ export function resolvePluginOptions(destination: unknown, options: PluginOption
   for (const key of ['source', 'destination']) {
     if (key in input) throw new TypeError(`absync(dest, options): "${key}" is not a plugin option (the stream is the source, dest the destination)`);
   }
-  const changedOnly = input.changedOnly ?? false;
-  if (typeof changedOnly !== 'boolean') throw new TypeError(`absync(dest, options): changedOnly must be true or false, got ${JSON.stringify(changedOnly)}`);
-  delete input.changedOnly;
-  return { sync: resolveOptions({ ...(input as SyncOptions), destination }, false), changedOnly };
+  const changedOnly = flag(input, 'changedOnly');
+  const onlyStreamed = flag(input, 'onlyStreamed');
+  return { sync: resolveOptions({ ...(input as SyncOptions), destination }, false), changedOnly, onlyStreamed };
 }

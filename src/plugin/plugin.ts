@@ -1,8 +1,10 @@
 /**
- * The gulp plugin: `gulp.src(...).pipe(absync(dest))` makes `dest` a mirror of what the stream carried. Files are
- * collected as they come (nothing is written before the stream ends: a file missing from the stream means a
- * delete, so only the whole stream says what to delete), mirrored at flush by the engine, then passed on, each
- * tagged with `file.absync`. Errors are PluginErrors; nothing throws inside the stream.
+ * The gulp plugin: `gulp.src(...).pipe(absync(dest))` makes `dest` a mirror of the stream's base folder, with the
+ * contents the stream carried. Files are collected as they come (nothing is written before the stream ends: only
+ * the whole stream says what to delete), mirrored at flush by the engine, then passed on, each tagged with
+ * `file.absync`. A destination entry the stream did not carry is deleted unless its source still exists under the
+ * base (stream-bases.ts), so an incremental stream never deletes what merely did not change. Errors are
+ * PluginErrors; nothing throws inside the stream.
  */
 import { join } from 'node:path';
 import type { Transform } from 'node:stream';
@@ -19,13 +21,13 @@ import { createExcludes } from '../shared/path-filter.js';
 import { resolvePluginOptions, type PluginOptions, type ResolvedPluginOptions } from './plugin-options.js';
 import { receiveFile, type Received } from './receive-file.js';
 import { SpoolDir } from './spool.js';
+import { StreamBases } from './stream-bases.js';
 import type { FileAction, VinylFile } from './vinyl-file.js';
 import { buildVinylSnapshot, StreamConflictError, type VinylSnapshot } from './vinyl-snapshot.js';
 
 export const PLUGIN_NAME = 'gulp-absync';
 
 const CHANGED: ReadonlySet<FileAction> = new Set(['copied', 'updated', 'moved']);
-const SAME_AS_DESTINATION: ReadonlySet<FileAction> = new Set(['copied', 'updated', 'moved', 'attrs', 'unchanged']);
 const SHOWN_FAILURES = 5;
 
 function isVinyl(file: unknown): file is VinylFile {
@@ -60,8 +62,24 @@ function toPluginError(err: unknown): PluginError {
   return new PluginError(PLUGIN_NAME, err, typeof path === 'string' ? { fileName: path } : {});
 }
 
+/**
+ * An empty stream says nothing about its source (not even which folder it is): nothing changes, unless
+ * `allowEmptySource` asks for an empty stream to empty `dest`.
+ */
+async function mirrorNothing(options: ResolvedPluginOptions, emit: (s: Summary) => void): Promise<VinylFile[]> {
+  if (!options.sync.allowEmptySource) {
+    log(`${PLUGIN_NAME}: the stream carried no files: nothing to mirror, ${options.sync.destination} left as it is (allowEmptySource: true lets an empty stream empty it)`);
+    return [];
+  }
+  const { summary } = await runSync(options.sync, { source: { root: process.cwd(), entries: new Map() } });
+  emit(summary);
+  if (summary.failed > 0) throw failedRun(summary, []);
+  return [];
+}
+
 /** Mirrors the received files; resolves with the files to pass on, tagged. */
-async function mirror(received: readonly Received[], options: ResolvedPluginOptions, emit: (s: Summary) => void): Promise<VinylFile[]> {
+async function mirror(received: readonly Received[], bases: StreamBases, options: ResolvedPluginOptions, emit: (s: Summary) => void): Promise<VinylFile[]> {
+  if (received.length === 0) return mirrorNothing(options, emit);
   const spool = new SpoolDir();
   let keepSpool = false;
   try {
@@ -70,28 +88,30 @@ async function mirror(received: readonly Received[], options: ResolvedPluginOpti
     // A buffer or stream keeps the mtime of the file it was read from, even when a plugin changed its bytes.
     const sync = built.byContent && !options.sync.checksum ? { ...options.sync, checksum: true } : options.sync;
     const outcomes: Outcome[] = [];
-    const { plan, summary } = await runSync(sync, { source: built.snapshot, onOutcome: (o) => outcomes.push(o) });
+    const keep = options.onlyStreamed ? undefined : bases.keeper(new Set(received.map((r) => r.path)));
+    const { plan, summary } = await runSync(sync, { source: built.snapshot, onOutcome: (o) => outcomes.push(o), ...(keep ? { keep } : {}) });
     emit(summary);
     if (summary.failed > 0) throw failedRun(summary, received);
 
     const actions = fileActions(plan, sync.dryRun ? undefined : outcomes, summary);
     const out: VinylFile[] = [];
     for (const r of received) {
-      const action: FileAction = r.ignored ?? actions.of(r.path);
+      const action: FileAction = r.ignored ?? (built.underLinks.has(r.path) ? 'skipped' : actions.of(r.path));
       const warning = built.warnings.get(r.path);
       r.file.absync = { action, path: r.path, ...(sync.dryRun ? { dryRun: true } : {}), ...(warning ? { warning } : {}) };
       const spooledAt = built.spooled.get(r.file);
       if (spooledAt !== undefined) {
-        // Its stream was read to mirror it: give it a fresh one over the same bytes.
-        const same = !sync.dryRun && SAME_AS_DESTINATION.has(action);
-        if (!same) keepSpool = true;
-        r.file.contents = lazyReadStream(same ? join(summary.destination, r.path) : spooledAt);
+        // Its stream was read to mirror it: give it a fresh one over the same bytes, from the spool (a face never
+        // reads the destination itself; every destination access goes through the engine's tree).
+        keepSpool = true;
+        r.file.contents = lazyReadStream(spooledAt);
       }
       if (!options.changedOnly || CHANGED.has(action)) out.push(r.file);
     }
     return out;
   } finally {
-    await (keepSpool ? spool.removeAtExit() : spool.remove());
+    // A spool still to be read by the files passed on stays until the process exits.
+    if (!keepSpool) await spool.remove();
   }
 }
 
@@ -109,17 +129,20 @@ export function absync(destination: string, options?: PluginOptions): Transform 
   }
   const excludes = createExcludes(resolved.sync.exclude, resolved.sync.include);
   const received: Received[] = [];
+  const bases = new StreamBases(resolved.sync.destination);
 
   const stream: Transform = through2.obj(
     function collect(file: unknown, _encoding: BufferEncoding, done: (err?: Error | null) => void) {
       if (!isVinyl(file)) return done(new PluginError(PLUGIN_NAME, 'expected vinyl files (from gulp.src or new Vinyl())'));
       const r = receiveFile(file, resolved.sync.destination, excludes);
       if ('error' in r) return done(new PluginError(PLUGIN_NAME, r.error, { fileName: file.path }));
+      const nested = bases.add(file.base);
+      if (nested !== undefined) return done(new PluginError(PLUGIN_NAME, nested, { fileName: file.path }));
       received.push(r);
       done();
     },
     function mirrorAtEnd(this: Transform, done: (err?: Error | null) => void) {
-      mirror(received, resolved, (summary) => this.emit('summary', summary)).then(
+      mirror(received, bases, resolved, (summary) => this.emit('summary', summary)).then(
         (files) => {
           for (const file of files) this.push(file);
           done();

@@ -2,7 +2,7 @@
  * The plugin's per-file step, run as each vinyl file arrives: check its relative path, classify it, and decide
  * whether it is mirrored at all. Nothing is read or written here.
  */
-import { resolve } from 'node:path';
+import { resolve, sep as platformSep } from 'node:path';
 import { checkRelative, isInsideAbs, type RelPath } from '../engine/index.js';
 import type { Excludes } from '../shared/path-filter.js';
 import { isReservedPath } from '../shared/reserved-names.js';
@@ -29,11 +29,20 @@ function kindOf(file: VinylFile): Received['kind'] {
   return 'file';
 }
 
-export function receiveFile(file: VinylFile, destination: string, excludes: Excludes): Received | Rejected {
+/**
+ * `file.relative` as a `/`-separated path. On Windows vinyl gives `\`-separated paths; elsewhere a `\` is part
+ * of a name (checkRelative still refuses `..\x`, which would escape on Windows).
+ */
+export function toSlashes(relative: string, sep: string = platformSep): string {
+  return sep === '\\' ? relative.split('\\').join('/') : relative;
+}
+
+/** `sep`: the platform's path separator, which `file.relative` uses (a parameter for tests). */
+export function receiveFile(file: VinylFile, destination: string, excludes: Excludes, sep: string = platformSep): Received | Rejected {
   const kind = kindOf(file);
   let raw: string;
   try {
-    raw = file.relative;
+    raw = toSlashes(file.relative, sep);
   } catch (err) {
     return { error: `file has no path: ${(err as Error).message}` };
   }

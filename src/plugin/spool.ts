@@ -1,10 +1,12 @@
 /**
  * A vinyl stream can be read once, but a mirror needs its size before planning, may hash it, and then writes it:
  * so its bytes go to a private temporary file first (never inside the destination, whose temporary names the
- * engine treats as leftovers of a killed run).
+ * engine treats as leftovers of a killed run). The folder goes when the flush ends, or when the process exits
+ * (gulp exits at once when another task of a `parallel` fails).
  */
-import { createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplacementScanner } from './encoding-check.js';
@@ -14,15 +16,33 @@ export interface Spooled {
   readonly size: number;
   /** The bytes contain U+FFFD (see encoding-check.ts). */
   readonly replacement: boolean;
+  /** SHA-1 of the bytes (hex), to compare them with the file they were read from (exact-bytes.ts). */
+  readonly sha1: string;
 }
 
-/** A folder of spooled streams for one flush; removed by `remove()`. */
+/** Spool folders not removed yet: gone at exit, whatever happens to the flush that made them. */
+const atExit = new Set<string>();
+let exitHook = false;
+
+function removeAtExit(dir: string): void {
+  atExit.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const d of atExit) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+/** A folder of spooled streams for one flush; removed by `remove()`, or at exit. */
 export class SpoolDir {
-  private dir: Promise<string> | undefined;
+  private dir: string | undefined;
   private count = 0;
 
-  private folder(): Promise<string> {
-    this.dir ??= mkdtemp(join(tmpdir(), 'absync-spool-'));
+  private folder(): string {
+    if (this.dir === undefined) {
+      this.dir = mkdtempSync(join(tmpdir(), 'absync-spool-'));
+      removeAtExit(this.dir);
+    }
     return this.dir;
   }
 
@@ -31,8 +51,9 @@ export class SpoolDir {
    * duplexes whose async iterator waits for a 'close' that never comes once their readable side has ended.
    */
   async spool(input: NodeJS.ReadableStream): Promise<Spooled> {
-    const path = join(await this.folder(), String(this.count++));
+    const path = join(this.folder(), String(this.count++));
     const scanner = new ReplacementScanner();
+    const hash = createHash('sha1');
     const out = createWriteStream(path, { mode: 0o600 });
     let size = 0;
     try {
@@ -40,6 +61,7 @@ export class SpoolDir {
         input.on('data', (chunk: unknown) => {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
           scanner.push(bytes);
+          hash.update(bytes);
           size += bytes.byteLength;
           if (!out.write(bytes)) {
             input.pause();
@@ -53,20 +75,15 @@ export class SpoolDir {
     } finally {
       out.destroy();
     }
-    return { path, size, replacement: scanner.found };
+    return { path, size, replacement: scanner.found, sha1: hash.digest('hex') };
   }
 
-  /** Keeps the folder until the process exits (its files are still to be read by whoever receives them). */
-  async removeAtExit(): Promise<void> {
-    if (this.dir === undefined) return;
-    const dir = await this.dir.catch(() => undefined);
-    if (dir !== undefined) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    this.dir = undefined;
-  }
-
+  /** Removes the folder now; without this call it stays until the process exits (its files may still be read). */
   async remove(): Promise<void> {
     if (this.dir === undefined) return;
-    const dir = await this.dir.catch(() => undefined);
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    const dir = this.dir;
+    this.dir = undefined;
+    atExit.delete(dir);
+    await rm(dir, { recursive: true, force: true });
   }
 }

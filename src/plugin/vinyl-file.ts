@@ -43,6 +43,8 @@ export interface VinylStat {
   size?: number;
   mtime?: Date;
   mtimeMs?: number;
+  /** Present when a plugin gave bigint stats: exact, and preferred. */
+  mtimeNs?: bigint;
   isDirectory?(): boolean;
   isSymbolicLink?(): boolean;
 }

@@ -1,17 +1,23 @@
 /**
- * The task factory: `gulp.series(build, absyncTask({ source, destination }), deploy)`. Options are checked when the
- * task is made; running it mirrors source -> destination once and resolves with the Summary, or rejects when the
- * run was refused or any entry failed.
+ * The task factory: `gulp.series(build, absyncTask({ source, destination }), deploy)`, or an exported task
+ * (`export const staging = absyncTask(...)`). Options are checked when the task is made; running it mirrors
+ * source -> destination once and resolves with the Summary, or rejects when the run was refused or any entry failed.
  */
 import fancyLog from 'fancy-log';
-import { resolveOptions, runSync, type Summary, type SyncOptions } from '../engine/index.js';
+import { isAbsyncError, resolveOptions, runSync, type Summary, type SyncOptions } from '../engine/index.js';
 import { formatFailure, formatSummary } from '../shared/format.js';
 
 export interface TaskOptions extends SyncOptions {
-  /** The task's name in gulp's output and `gulp --tasks`. Default 'absync'. */
+  /**
+   * The task's name in gulp's output and `gulp --tasks`. Default: none, so that gulp registers an exported task under
+   * its export name (gulp-cli prefers `displayName`); inside `gulp.series` it shows by its function name,
+   * `absync:<destination>`.
+   */
   displayName?: string;
-  /** Shown by `gulp --tasks`. Default "Mirror <source> into <destination>". */
+  /** Shown by `gulp --tasks`. Default "Mirror <source> into <destination>", with the paths as given. */
   description?: string;
+  /** Flags the task reads, shown by `gulp --tasks` (e.g. `{ '--dry-run': 'change nothing' }`). Default: none. */
+  flags?: Readonly<Record<string, string>>;
   /** Where the one-line summary goes; `false` for silence. Default fancy-log. */
   log?: ((line: string) => void) | false;
 }
@@ -19,8 +25,19 @@ export interface TaskOptions extends SyncOptions {
 /** A gulp task function, with the names gulp shows. */
 export interface AbsyncTask {
   (): Promise<Summary>;
-  displayName: string;
+  /** Set only when given: an exported task is then registered under it instead of its export name. */
+  displayName?: string;
   description: string;
+  flags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * gulp-cli prints an error whose `showStack` is a boolean (a PluginError's convention) with `toString()`, one
+ * line, and any other with its stack: a refusal or a failed entry is the user's to fix, not a crash to debug.
+ */
+function withoutStack<E extends Error>(err: E): E {
+  Object.defineProperty(err, 'showStack', { value: false, configurable: true, writable: true });
+  return err;
 }
 
 /** Rejects a task whose run left entries unmirrored; `summary` has the detail. */
@@ -31,6 +48,7 @@ export class SyncFailedError extends Error {
     if (n > 5) lines.push(`... and ${n - 5} more`);
     super(`absync: ${n} ${n === 1 ? 'entry' : 'entries'} could not be mirrored into ${summary.destination}:\n${lines.join('\n')}`);
     this.name = 'SyncFailedError';
+    withoutStack(this);
   }
 }
 
@@ -40,21 +58,38 @@ function text(value: unknown, name: string): string | undefined {
   return value;
 }
 
+function flagsOf(value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+  if (!ok) throw new TypeError('absyncTask: flags must be an object of flag -> description strings');
+  return { ...(value as Record<string, string>) };
+}
+
 export function absyncTask(options: TaskOptions): AbsyncTask {
   if (typeof options !== 'object' || options === null) throw new TypeError('absyncTask(options): options must be an object');
-  const { displayName, description, log, ...syncOptions } = options;
-  const name = text(displayName, 'displayName') ?? 'absync';
+  const { displayName, description, flags, log, ...syncOptions } = options;
+  const name = text(displayName, 'displayName');
+  const shownFlags = flagsOf(flags);
   if (log !== undefined && log !== false && typeof log !== 'function') throw new TypeError('absyncTask: log must be a function or false');
   const resolved = resolveOptions(syncOptions);
   const write = log === undefined ? (line: string) => void fancyLog(line) : log || undefined;
 
   const task = async function absync(): Promise<Summary> {
-    const { summary } = await runSync(resolved);
+    let summary: Summary;
+    try {
+      ({ summary } = await runSync(resolved));
+    } catch (err) {
+      throw isAbsyncError(err) ? withoutStack(err) : err;
+    }
     write?.(formatSummary(summary));
     if (summary.failed > 0) throw new SyncFailedError(summary);
     return summary;
   } as AbsyncTask;
-  task.displayName = name;
-  task.description = text(description, 'description') ?? `Mirror ${resolved.source} into ${resolved.destination}`;
+  // gulp shows a function without displayName by its name (in a series, which records names when it is made):
+  // two mirrors in one series must not both be 'absync'.
+  Object.defineProperty(task, 'name', { value: `absync:${syncOptions.destination}` });
+  if (name !== undefined) task.displayName = name;
+  task.description = text(description, 'description') ?? `Mirror ${syncOptions.source} into ${syncOptions.destination}`;
+  if (shownFlags) task.flags = shownFlags;
   return task;
 }

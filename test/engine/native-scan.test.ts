@@ -5,17 +5,16 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, symlin
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { omitUnchanged } from '../../src/engine/plan/omit-unchanged.js';
 import { nativeAddon } from '../../src/engine/backends/local-native/addon.js';
 import { scanPairNative, scanTreeNative } from '../../src/engine/backends/local-native/scan.js';
 import { scanTree, type Side } from '../../src/engine/backends/local-js/scan-tree.js';
 import type { Snapshot } from '../../src/engine/types.js';
+import { NOBODY, nobodySkip, readableInstall } from '../helpers/readable-install.js';
 import { tmp } from '../helpers/tree.js';
 
 const native = nativeAddon();
-const NOBODY = 65534;
 
 /** A snapshot as plain sorted data, so that two scans (whose entry order may differ) compare with deepEqual. */
 function plain(s: Snapshot): unknown {
@@ -156,7 +155,7 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     );
   });
 
-  it('reports an unreadable folder as a problem and lists the rest, like scanTree (run as an unprivileged user)', () => {
+  it('reports an unreadable folder as a problem and lists the rest, like scanTree (run as an unprivileged user)', { skip: nobodySkip() }, () => {
     const root = tmp();
     chmodSync(root, 0o755);
     mkdirSync(join(root, 'ok/locked/deeper'), { recursive: true });
@@ -167,7 +166,8 @@ describe('native scanner', { skip: native ? false : 'the native addon is not bui
     chmodSync(join(root, 'ok/locked'), 0o000);
     chmodSync(join(root, 'ok/unreadable-file'), 0o000);
     // Both scanners, in a process running as nobody (root reads everything).
-    const dist = fileURLToPath(new URL('../../src/engine/backends/', import.meta.url));
+    // From a readable copy of dist/src: the checkout may lie where that user cannot enter.
+    const dist = join(readableInstall().root as string, 'dist/src/engine/backends/');
     const script = `
       const { nativeAddon } = await import(${JSON.stringify(join(dist, 'local-native', 'addon.js'))});
       const { scanTreeNative } = await import(${JSON.stringify(join(dist, 'local-native', 'scan.js'))});

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../helpers/cli.js';
@@ -75,14 +75,33 @@ test('examples/watch: syncs at once, logs to its file, and stops cleanly on SIGI
   assert.match(log, /^\S+Z watching .*original -> .*mirror \(on changes and every 30 s\)\n\S+Z synced .* copied 5,[^\n]*\n\S+Z synced .* copied 0,[^\n]*\n\S+Z stopping on SIGINT\n\S+Z watch stopped\n$/);
 });
 
+test('examples/incremental: the first run mirrors everything; run again in one process, nothing', () => {
+  const out = outOf('incremental');
+  const r = gulpSync(['--gulpfile', 'examples/incremental/gulpfile.mjs', 'mirror', 'mirror', '--series']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /mirrored: copied 5, updated 0, deleted 0, moved 0[\s\S]*the stream carried no files: nothing to mirror/);
+  assertMirror(ORIGINAL, join(out, 'mirror'));
+});
+
+test('examples/commonjs: require() in a .cjs gulpfile; exported tasks under their own names', () => {
+  const out = outOf('commonjs');
+  const listed = gulpSync(['--gulpfile', 'examples/commonjs/gulpfile.cjs', '--tasks']);
+  assert.equal(listed.code, 0, listed.stdout + listed.stderr);
+  assert.match(listed.stdout, /── staging\s+Mirror \.\.\/original into out\/staging\n/);
+  assert.match(listed.stdout, /── production\s+Mirror \.\.\/original into out\/production\n/);
+  const r = gulpSync(['--gulpfile', 'examples/commonjs/gulpfile.cjs', 'staging', 'production', 'plugin']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const name of ['staging', 'production', 'plugin']) assertMirror(ORIGINAL, join(out, name));
+});
+
 test('gulpfile.ts: `gulp --tasks` lists absync and absync:watch with descriptions', () => {
   const r = gulpSync(['--tasks']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /absync\s+Mirror examples\/original into examples\/copy once/);
+  assert.match(r.stdout, /absync\s+Mirror examples\/original into examples\/copy once.*\n.*--dry-run\s+…print what would change, and change nothing\n/);
   assert.match(r.stdout, /absync:watch\s+Mirror examples\/original into examples\/copy now, on every change and every 60 s, logging to examples\/absync\.log; Ctrl-C stops/);
 });
 
-test('gulpfile.ts: `gulp absync` mirrors once; a missing source fails the task', () => {
+test('gulpfile.ts: `gulp absync` mirrors once, `--dry-run` changes nothing; a missing source fails the task', () => {
   const root = tmp();
   const source = writeTree(join(root, 'src'), { 'a.txt': 'a', 'sub/b.txt': 'b' });
   const destination = join(root, 'dst');
@@ -90,6 +109,12 @@ test('gulpfile.ts: `gulp absync` mirrors once; a missing source fails the task',
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /synced .* copied 2[\s\S]*Finished 'absync'/);
   assertMirror(source, destination);
+
+  writeTree(source, { 'c.txt': 'c' });
+  const dry = gulpSync(['absync', '--dry-run'], { ABSYNC_SOURCE: source, ABSYNC_DESTINATION: destination });
+  assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, /dry run \(nothing changed\): would have .*copied 1,/);
+  assert.ok(!existsSync(join(destination, 'c.txt')), '--dry-run changed nothing');
 
   const missing = gulpSync(['absync'], { ABSYNC_SOURCE: join(root, 'missing'), ABSYNC_DESTINATION: destination });
   assert.equal(missing.code, 1);

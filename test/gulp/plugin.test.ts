@@ -1,6 +1,6 @@
 /** The gulp plugin over real gulp.src streams and hand-made vinyl files, checked on disk. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -39,6 +39,21 @@ function rewrite(changes: Record<string, string>): Transform {
       done(null, file);
     },
   });
+}
+
+async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: { out: T; stdout: string } }> {
+  const original = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const out = await fn();
+    return { result: { out, stdout: text } };
+  } finally {
+    process.stdout.write = original;
+  }
 }
 
 async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {
@@ -115,7 +130,7 @@ test('a Buffer is compared by content: changed bytes with the old mtime are writ
 test('made-up vinyl files: Buffers without stat get mode 644; parents of files become folders', async () => {
   const root = tmp();
   const dst = join(root, 'dst');
-  const out = await mirror([vinyl(root, 'deep/er/file.txt', Buffer.from('made up'))], dst);
+  const out = await mirror([vinyl(join(root, 'in'), 'deep/er/file.txt', Buffer.from('made up'))], dst);
   assert.deepEqual(actions(out), { 'deep/er/file.txt': 'copied' });
   const tree = readTree(dst, { mtimes: false });
   assert.match(tree['deep/er/file.txt'] ?? '', /^file 7 \w+ 644$/);
@@ -142,21 +157,44 @@ test('stream contents (buffer: false) mirror byte-exact and pass on a readable s
   assert.equal(readFileSync(join(dst, 'index.html'), 'utf8'), '<h1>HI</h1>\n');
 });
 
-test('binary files read as utf8 (gulp 5 default, no encoding: false) are detected and warned about', async () => {
+test('gulp 5 defaults (utf8, BOM removed): unchanged contents are mirrored with the file\'s own bytes, no warning', async () => {
   const root = tmp();
-  const dir = writeTree(join(root, 'src'), { 'logo.bin': ALL_BYTES, 'page.txt': 'plain text ü' });
+  const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a;b\n1;2\n')]);
+  const dir = writeTree(join(root, 'src'), { 'logo.bin': ALL_BYTES, 'page.txt': 'plain text ü', 'table.csv': bom });
   for (const buffer of [true, false]) {
     const dst = join(root, `dst-${buffer}`);
-    const { result: out, stderr } = await captureStderr(() =>
-      mirror(gulp.src(join(dir, '**'), { buffer }), dst),
-    );
-    const byName = Object.fromEntries(out.map((f) => [f.relative, f.absync]));
-    assert.match(byName['logo.bin']?.warning ?? '', /encoding: false/, `buffer: ${buffer}`);
-    assert.equal(byName['page.txt']?.warning, undefined, 'valid utf8 is not suspected');
-    assert.match(stderr, /WARNING: 1 file\(s\) look like binary files decoded as utf8.*logo\.bin.*encoding: false/);
-    // What the warning is about: the mirrored bytes are not the file's.
-    assert.notDeepEqual(readFileSync(join(dst, 'logo.bin')), ALL_BYTES);
+    const { result: out, stderr } = await captureStderr(() => mirror(gulp.src(join(dir, '**'), { buffer }), dst));
+    assertMirror(dir, dst);
+    assert.deepEqual(readFileSync(join(dst, 'table.csv')), bom, 'the byte order mark is kept');
+    assert.ok(out.every((f) => f.absync?.warning === undefined), `buffer: ${buffer}`);
+    assert.doesNotMatch(stderr, /WARNING/);
+    // What passes on is what gulp read (the decoded bytes), not the file's.
+    const csv = out.find((f) => f.relative === 'table.csv') as Out;
+    const chunks: Buffer[] = [];
+    if (csv.isStream()) for await (const c of csv.contents as Readable) chunks.push(c as Buffer);
+    const passed = csv.isBuffer() ? (csv.contents as Buffer) : Buffer.concat(chunks);
+    assert.equal(passed.length, bom.length - 3, `buffer: ${buffer}`);
   }
+});
+
+test('a binary file decoded as utf8 and then changed by a plugin is mirrored as changed, with a warning', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'src'), { 'logo.bin': ALL_BYTES, 'page.txt': 'plain text ü' });
+  const dst = join(root, 'dst');
+  const edit = new Transform({
+    objectMode: true,
+    transform(file: Vinyl, _enc, done) {
+      file.contents = Buffer.concat([file.contents as Buffer, Buffer.from('!')]);
+      done(null, file);
+    },
+  });
+  const { result: out, stderr } = await captureStderr(() => mirror(gulp.src(join(dir, '**')).pipe(edit), dst));
+  const byName = Object.fromEntries(out.map((f) => [f.relative, f.absync]));
+  assert.match(byName['logo.bin']?.warning ?? '', /decoded as utf8 by gulp\.src, which lost some of its bytes, then changed by a plugin.*encoding: false/);
+  assert.equal(byName['page.txt']?.warning, undefined, 'valid utf8 changed by a plugin is just changed');
+  assert.match(stderr, /WARNING: 1 file\(s\) look like binary files decoded as utf8.*logo\.bin.*encoding: false/);
+  assert.equal(readFileSync(join(dst, 'page.txt'), 'utf8'), 'plain text ü!');
+  assert.notDeepEqual(readFileSync(join(dst, 'logo.bin')), ALL_BYTES);
 });
 
 test('at the end of the stream, what it did not carry is deleted, except excluded entries', async () => {
@@ -198,7 +236,7 @@ test('changedOnly passes on only the copied, updated and moved files', async () 
 test('a stream nobody reads still finishes: 40 files, no reader', { timeout: 20_000 }, async () => {
   const root = tmp();
   const dst = join(root, 'dst');
-  const files = Array.from({ length: 40 }, (_, i) => vinyl(root, `f${i}.txt`, Buffer.from(`file ${i}`)));
+  const files = Array.from({ length: 40 }, (_, i) => vinyl(join(root, 'in'), `f${i}.txt`, Buffer.from(`file ${i}`)));
   const stream = Readable.from(files, { objectMode: true }).pipe(absync(dst));
   await finished(stream);
   assert.equal(Object.keys(readTree(dst)).length, 40);
@@ -232,12 +270,12 @@ function isPluginError(pattern: RegExp, fileName?: string) {
 test('a path that escapes the destination is a PluginError naming it, and nothing is written', async () => {
   const root = tmp();
   const dst = join(root, 'dst');
-  const good = vinyl(root, 'ok.txt', Buffer.from('ok'));
+  const good = vinyl(join(root, 'in'), 'ok.txt', Buffer.from('ok'));
   const escaping = new Vinyl({ cwd: root, base: join(root, 'sub'), path: join(root, 'x.txt'), contents: Buffer.from('x') });
   await assert.rejects(mirror([good, escaping], dst), isPluginError(/"\.\.\/x\.txt" escapes the destination/, escaping.path));
 
   for (const [relative, why] of [['/etc/passwd', /absolute/], ['C:\\Windows\\x.dll', /absolute/], ['C:/x', /absolute/], ['..\\x', /escapes/]] as const) {
-    const file = vinyl(root, 'y.txt', Buffer.from('y'));
+    const file = vinyl(join(root, 'in'), 'y.txt', Buffer.from('y'));
     Object.defineProperty(file, 'relative', { get: () => relative });
     await assert.rejects(mirror([good, file], dst), isPluginError(why, file.path), relative);
   }
@@ -247,12 +285,12 @@ test('a path that escapes the destination is a PluginError naming it, and nothin
 test('an unwritable destination or entry is a PluginError with the path and the cause', async () => {
   const root = tmp();
   writeTree(root, { 'a-file': 'not a folder' });
-  const good = vinyl(root, 'ok.txt', Buffer.from('ok'));
+  const good = vinyl(join(root, 'in'), 'ok.txt', Buffer.from('ok'));
   const under = join(root, 'a-file', 'dst');
   await assert.rejects(mirror([good], under), isPluginError(/not a (folder|directory)/, under));
 
   const dst = join(root, 'dst');
-  const long = vinyl(root, `${'n'.repeat(300)}.txt`, Buffer.from('too long a name'));
+  const long = vinyl(join(root, 'in'), `${'n'.repeat(300)}.txt`, Buffer.from('too long a name'));
   await assert.rejects(mirror([good, long], dst), isPluginError(/1 entry could not be mirrored.*\n.*nnnn\.txt: copy: name too long \(ENAMETOOLONG\)/, long.path));
   assert.equal(readFileSync(join(dst, 'ok.txt'), 'utf8'), 'ok', 'one bad file does not stop the others');
 });
@@ -261,7 +299,7 @@ test('a file from inside the destination, or a file that is also a folder, is re
   const root = tmp();
   const dst = writeTree(join(root, 'dst'), { 'x.txt': 'x' });
   await assert.rejects(mirror([vinyl(dst, 'x.txt', null)], dst), isPluginError(/inside the destination/));
-  const clash = [vinyl(root, 'a', Buffer.from('file')), vinyl(root, 'a/b.txt', Buffer.from('below a file'))];
+  const clash = [vinyl(join(root, 'in'), 'a', Buffer.from('file')), vinyl(join(root, 'in'), 'a/b.txt', Buffer.from('below a file'))];
   await assert.rejects(mirror(clash, join(root, 'dst2')), isPluginError(/a is a file in the stream but also the folder of a\/b\.txt/));
 });
 
@@ -271,4 +309,51 @@ test('bad arguments throw when absync() is called, not in the stream', () => {
   assert.throws(() => absync('out', { changedOnly: 'yes' } as never), isPluginError(/changedOnly must be true or false/));
   assert.throws(() => absync('out', { source: 'src' } as never), isPluginError(/"source" is not a plugin option/));
   assert.throws(() => absync('out', { concurrency: 0 }), isPluginError(/concurrency must be a whole number >= 1/));
+});
+
+test('a partial stream keeps what still exists under its base; onlyStreamed deletes it; an empty stream changes nothing', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'src'), { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+  const dst = join(root, 'dst');
+  await mirror(src(dir), dst);
+  writeTree(join(dir), { 'a.txt': 'A!' });
+  writeTree(dst, { 'stray.txt': 'not in src' });
+  const partial = await mirror(gulp.src(join(dir, 'a.txt'), { base: dir, encoding: false }), dst);
+  assert.deepEqual(actions(partial), { 'a.txt': 'updated' });
+  assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a.txt', 'b.txt', 'sub', 'sub/c.txt'], 'stray.txt goes, b.txt and sub stay');
+
+  const { stderr: quiet } = await captureStderr(async () => {
+    const { result } = await captureStdout(() => mirror(gulp.src(join(root, 'nothing', '**')), dst));
+    assert.deepEqual(result.out, []);
+    assert.match(result.stdout, /the stream carried no files: nothing to mirror, .*dst left as it is/);
+  });
+  assert.equal(quiet, '');
+  assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a.txt', 'b.txt', 'sub', 'sub/c.txt']);
+
+  await mirror(gulp.src(join(dir, 'a.txt'), { base: dir, encoding: false }), dst, { onlyStreamed: true });
+  assert.deepEqual(Object.keys(readTree(dst)), ['a.txt']);
+  await mirror([], dst, { allowEmptySource: true });
+  assert.deepEqual(readTree(dst), {});
+  assert.throws(() => absync('out', { onlyStreamed: 1 } as never), isPluginError(/onlyStreamed must be true or false/));
+});
+
+test('symlinks keep their text as on disk; files gulp reached through a streamed link are left to it', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'src'), {
+    'index.html': 'home', 'docs/a.txt': 'a', 'link.html': { link: './docs/../index.html' }, latest: { link: 'docs' },
+  });
+  const dst = join(root, 'dst');
+  const out = await mirror(src(dir), dst);
+  assert.equal(readlinkSync(join(dst, 'link.html')), './docs/../index.html');
+  assert.equal(readlinkSync(join(dst, 'latest')), 'docs');
+  assert.equal(actions(out)['latest/a.txt'], 'skipped');
+  assertMirror(dir, dst);
+});
+
+test('a destination inside the stream\'s base is refused at its first file, before anything is written', async () => {
+  const root = tmp();
+  const dir = writeTree(join(root, 'site'), { 'a.txt': 'a' });
+  await assert.rejects(mirror(src(dir), join(dir, 'deploy')), isPluginError(/the destination .*site\/deploy is inside .*site, the folder the stream's files come from/));
+  await assert.rejects(mirror(src(dir), dir), isPluginError(/inside the destination/));
+  assert.ok(!existsSync(join(dir, 'deploy')));
 });

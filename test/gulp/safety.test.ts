@@ -46,7 +46,7 @@ test('the plugin: protect keeps destination-only entries; maxDelete is a PluginE
   const dest = writeTree(join(root, 'www'), { '.well-known/acme': 't', old1: '1', old2: '2' });
   await assert.rejects(
     mirror([vinyl(base, 'index.html', Buffer.from('hi'))], dest, { maxDelete: 1 }),
-    (err: unknown) => err instanceof PluginError && /more than --max-delete 1/.test(err.message),
+    (err: unknown) => err instanceof PluginError && /more than maxDelete: 1$/.test(err.message) && (err as PluginError & { option?: string }).option === 'maxDelete',
   );
   assert.ok(existsSync(join(dest, 'old1')));
   await mirror([vinyl(base, 'index.html', Buffer.from('hi'))], dest, { protect: ['.well-known/'] });

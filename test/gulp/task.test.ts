@@ -35,7 +35,9 @@ test('absyncTask runs between a build and a deploy step in gulp.series', async (
 
   assert.deepEqual(deployed, ['css', 'css/site.css', 'index.html'], 'deploy ran after the mirror was complete');
   assertMirror(source, destination);
-  assert.equal(mirrorTask.displayName, 'absync');
+  // No displayName unless given (gulp would register an exported task under it); gulp.series shows the name.
+  assert.equal(mirrorTask.displayName, undefined);
+  assert.equal(mirrorTask.name, `absync:${destination}`);
   assert.equal(mirrorTask.description, `Mirror ${source} into ${destination}`);
   assert.equal(lines.length, 1);
   assert.match(lines[0] ?? '', /^synced .* copied 2, updated 0, deleted 0/);
@@ -56,6 +58,10 @@ test('names and options are checked when the task is made', () => {
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', interval: 5 } as never), /unknown option "interval"/);
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', displayName: '' }), /displayName must be a non-empty string/);
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', log: 'loud' } as never), /log must be a function or false/);
+  assert.deepEqual(absyncTask({ source: 'a', destination: 'b', flags: { '--dry-run': 'change nothing' } }).flags, { '--dry-run': 'change nothing' });
+  assert.equal(absyncTask({ source: 'a', destination: 'b' }).flags, undefined);
+  assert.throws(() => absyncTask({ source: 'a', destination: 'b', flags: { '--x': 1 } } as never), /flags must be an object of flag -> description strings/);
+  assert.equal(absyncTask({ source: 'site', destination: '../www' }).description, 'Mirror site into ../www', 'paths as given');
 });
 
 test('a refused run rejects the task and stops the series', async () => {

@@ -1,6 +1,7 @@
 /** Runs the real CLI as a child process. */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readableCli } from './readable-install.js';
 
 /** The `absync` bin as installed: dist/cli/cli.js, the CLI bundled by `npm run build` (dist/test/helpers -> ../../cli). */
 export const CLI = fileURLToPath(new URL('../../cli/cli.js', import.meta.url));
@@ -13,10 +14,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Runs the bin; with a uid, as that user, from a readable copy (see readable-install.ts) so the checkout may lie anywhere. */
 export function absync(args: readonly string[], opts: { cwd?: string; uid?: number; gid?: number } = {}): CliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+  const other = opts.uid !== undefined;
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [other ? readableCli() : CLI, ...args], {
     encoding: 'utf8',
-    cwd: opts.cwd ?? REPO,
+    cwd: opts.cwd ?? (other ? '/' : REPO),
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     timeout: 60_000,
   });

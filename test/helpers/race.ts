@@ -13,7 +13,7 @@ export async function planThenApply(src: string, dst: string, mutate: () => void
   const trees = openTrees({ source: src, destination: dst });
   try {
     const { source, destination } = await scanTrees(trees.source, trees.destination, { rules: { exclude: [], include: [] }, omitUnchanged: false, compareModes: true });
-    const plan = await makePlan(options, source, destination, trees);
+    const plan = await makePlan(options, source, destination, undefined, trees);
     mutate();
     const outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, 4);
     return summarize({ source: src, destination: dst, plan, outcomes, startedAt: 0, now: 1 });

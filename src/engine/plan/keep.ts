@@ -17,7 +17,8 @@ export interface Keep {
   readonly pinned: ReadonlySet<RelPath>;
 }
 
-export function keepOf(source: Snapshot, destination: Snapshot, rule: ProtectRule | undefined): Keep {
+/** `kept`: destination entries left alone each on its own, not the entries below them (see PlanRules.isKept). */
+export function keepOf(source: Snapshot, destination: Snapshot, rule: ProtectRule | undefined, kept?: ProtectRule): Keep {
   const folderProtected = new Map<RelPath, boolean>();
   const underProtected = (dir: RelPath): boolean => {
     if (dir === '' || !rule) return false;
@@ -28,7 +29,8 @@ export function keepOf(source: Snapshot, destination: Snapshot, rule: ProtectRul
     }
     return v;
   };
-  const isProtected = (path: RelPath, isDir: boolean): boolean => rule !== undefined && (rule(path, isDir) || underProtected(parentOf(path)));
+  const byRule = (path: RelPath, isDir: boolean): boolean => rule !== undefined && (rule(path, isDir) || underProtected(parentOf(path)));
+  const isProtected = kept === undefined ? byRule : (path: RelPath, isDir: boolean): boolean => byRule(path, isDir) || kept(path, isDir);
 
   const problems = new Set<RelPath>();
   for (const [path, s] of source.entries) if (s.kind === 'problem') problems.add(path);
@@ -48,9 +50,10 @@ export function keepOf(source: Snapshot, destination: Snapshot, rule: ProtectRul
   };
   for (const path of destination.excluded ?? []) pin(path);
   for (const [path, d] of destination.entries) {
-    if (d.kind === 'problem' || (rule && isProtected(path, d.kind === 'dir'))) {
+    if (d.kind === 'problem' || ((rule || kept) && isProtected(path, d.kind === 'dir'))) {
       pin(path);
-      if (d.kind === 'problem') pinned.add(path);
+      // A kept folder stays where it is even when nothing inside it is kept: it must not be renamed away.
+      if (d.kind === 'problem' || (d.kind === 'dir' && kept?.(path, true))) pinned.add(path);
     }
   }
   return { isProtected, blocked, pinned };

@@ -31,7 +31,7 @@ const NO_DIGESTS: Digests = new Map();
 export function planMirror(input: PlanInput, rules: PlanRules): Plan {
   const src = input.source.entries;
   const digests = input.digests ?? NO_DIGESTS;
-  const keep = keepOf(input.source, input.destination, rules.isProtected);
+  const keep = keepOf(input.source, input.destination, rules.isProtected, rules.isKept);
   const dirMoves = rules.detectRenames
     ? findDirMoves({ src, dst: input.destination.entries, digests, pinned: keep.pinned, blocked: keep.blocked })
     : [];

@@ -10,6 +10,11 @@ export interface PlanRules {
   readonly detectRenames: boolean;
   /** Destination entries that are never deleted or overwritten (and the folders that hold them stay). */
   readonly isProtected?: (path: RelPath, isDir: boolean) => boolean;
+  /**
+   * Destination entries to leave as they are, each on its own: unlike `isProtected`, a kept folder does not keep
+   * what lies below it. (The gulp plugin: entries a partial stream did not carry whose source still exists.)
+   */
+  readonly isKept?: (path: RelPath, isDir: boolean) => boolean;
   /** rsync --size-only: a file whose size matches is unchanged, whatever its mtime (its mtime is still set). */
   readonly sizeOnly?: boolean;
   /** rsync --ignore-existing: never touch a destination entry that exists where the source has a non-folder. */

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import type Ignore from 'ignore';
 import type Picomatch from 'picomatch';
+import { AbsyncError } from '../errors.js';
 import type { RelPath } from '../types.js';
 
 /** Decides whether a path is left out of the sync on both sides. */
@@ -19,13 +20,16 @@ const picomatch: typeof Picomatch = ((glob: string, options: Picomatch.Picomatch
   (picomatchFn ??= require('picomatch') as typeof Picomatch)(glob, options)) as typeof Picomatch;
 const ignore = (): ReturnType<typeof Ignore> => (require('ignore') as typeof Ignore)();
 
-function compile(glob: string): Matcher {
+function compile(glob: string, option: string): Matcher {
   // `dir/` matches folders only, as in rsync and gitignore.
   const dirOnly = glob.endsWith('/');
   const pattern = dirOnly ? glob.replace(/\/+$/, '') : glob;
   // A leading `/` anchors at the root; otherwise a pattern without `/` matches a name at any depth.
   const anchored = pattern.startsWith('/');
-  const body = anchored ? pattern.slice(1) : pattern;
+  const body = anchored ? pattern.replace(/^\/+/, '') : pattern;
+  if (body === '') {
+    throw new AbsyncError('E_OPTIONS', `invalid option: ${option} pattern ${JSON.stringify(glob)} names the root itself, which is never mirrored or deleted as an entry; use ${JSON.stringify('/*')} for everything in it`);
+  }
   const match = picomatch(body, { dot: true, basename: !anchored && !body.includes('/') });
   return dirOnly ? (path, isDir) => isDir && match(path) : (path) => match(path);
 }
@@ -41,13 +45,13 @@ export interface FilterRules {
 }
 
 export function createFilter({ exclude, include, ignoreText }: FilterRules): PathFilter {
-  const ex = exclude.map(compile);
+  const ex = exclude.map((g) => compile(g, 'exclude'));
   if (ignoreText !== undefined && ignoreText.trim() !== '') {
     const ig = ignore().add(ignoreText);
     ex.push((path, isDir) => ig.ignores(isDir ? `${path}/` : path));
   }
   if (ex.length === 0) return NO_FILTER;
-  const inc = include.map(compile);
+  const inc = include.map((g) => compile(g, 'include'));
   return {
     active: true,
     excludes(path, isDir) {
@@ -60,6 +64,6 @@ export function createFilter({ exclude, include, ignoreText }: FilterRules): Pat
 /** A predicate for `protect` globs (destination entries never deleted or overwritten). */
 export function createMatcher(globs: readonly string[]): ((path: RelPath, isDir: boolean) => boolean) | undefined {
   if (globs.length === 0) return undefined;
-  const ms = globs.map(compile);
+  const ms = globs.map((g) => compile(g, 'protect'));
   return (path, isDir) => ms.some((m) => m(path, isDir));
 }

@@ -29,7 +29,7 @@ function sameState(a: BigIntStats, b: BigIntStats): boolean {
 
 class JsOpenedFile implements OpenedFile {
   readonly entry: FileEntry;
-  constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats) {
+  constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats, private readonly onClose?: () => void) {
     this.entry = toEntry(st, () => '') as FileEntry;
   }
 
@@ -44,17 +44,25 @@ class JsOpenedFile implements OpenedFile {
     return named !== undefined && named.ino === this.st.ino && named.dev === this.st.dev;
   }
 
-  close(): Promise<void> {
-    return this.fh.close();
+  async close(): Promise<void> {
+    try {
+      await this.fh.close();
+    } finally {
+      this.onClose?.();
+    }
   }
 }
 
-/** Opens a regular file without following a link or blocking; 'vanished' when it is not (or not the inode `ino`). */
-export async function openRegular(abs: string, ino?: number): Promise<JsOpenedFile | 'vanished'> {
+/**
+ * Opens a regular file without following a link or blocking; 'vanished' when it is not (or not the inode `ino`).
+ * `onClose` runs when the returned file is closed, or at once when there is none to return.
+ */
+export async function openRegular(abs: string, ino?: number, onClose?: () => void): Promise<JsOpenedFile | 'vanished'> {
   let fh: FileHandle;
   try {
     fh = await open(abs, READ_FLAGS);
   } catch (err) {
+    onClose?.();
     const code = (err as NodeJS.ErrnoException).code;
     if (isGone(err) || code === 'ELOOP' || code === 'EISDIR') return 'vanished';
     throw err;
@@ -63,11 +71,13 @@ export async function openRegular(abs: string, ino?: number): Promise<JsOpenedFi
     const st = await fh.stat({ bigint: true });
     if (!st.isFile() || (ino !== undefined && ino !== 0 && BigInt(ino) !== st.ino)) {
       await fh.close();
+      onClose?.();
       return 'vanished';
     }
-    return new JsOpenedFile(fh, abs, st);
+    return new JsOpenedFile(fh, abs, st, onClose);
   } catch (err) {
     await fh.close();
+    onClose?.();
     throw err;
   }
 }

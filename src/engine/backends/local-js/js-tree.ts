@@ -1,15 +1,16 @@
 /**
- * A local tree through Node's fs: the portable path (Windows, macOS, Linux without the addon). Every operation checks
- * the folders on its way just before it runs (js-paths.ts), opens files without following links or blocking, writes
- * to unpredictable temporary names created exclusively, and changes attributes through a handle to the entry itself
- * where the platform allows. The one thing it cannot do is work relative to a folder handle: the README says what
- * that leaves open.
+ * A local tree through Node's fs: the portable path (Windows, macOS, Linux without the addon). Each step works in a
+ * folder handle (folders.ts: on Linux a folder opened without following links and reached through /proc/self/fd,
+ * elsewhere a path whose folders were just looked at), opens files without following links or blocking, writes to
+ * unpredictable temporary names created exclusively, and changes attributes through a handle to the entry itself
+ * where the platform allows. The README says what the path-based fallback leaves open.
  */
 import { constants } from 'node:fs';
 import { chmod, lstat, lutimes, mkdir, open, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { joinRel, parentOf, toAbs } from '../../paths.js';
+import { isAbsolute, relative, sep } from 'node:path';
+import { baseName, joinRel, parentOf } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
@@ -22,7 +23,8 @@ import type {
   WriteItem,
 } from '../tree.js';
 import { hashFile, openRegular, writeTemp } from './js-files.js';
-import { checkExpected, checkFolders, exists, retire, stepError, UnsafePathError } from './js-paths.js';
+import { type Folder, FolderOpener, UnsafePathError } from './folders.js';
+import { checkExpected, exists, retire, stepError } from './js-paths.js';
 import { scanBothJs } from './scan-both.js';
 import { scanTree } from './scan-tree.js';
 
@@ -47,11 +49,11 @@ export interface JsTreeOptions {
 export class JsTree implements SourceTree, DestinationTree {
   readonly kind = 'js' as const;
   readonly caps: TreeCaps = localCaps();
+  private readonly folders: FolderOpener;
+  private backupFolders: FolderOpener | undefined;
 
-  constructor(readonly root: string, private readonly options: JsTreeOptions = {}) {}
-
-  private abs(path: RelPath): string {
-    return toAbs(this.root, path);
+  constructor(readonly root: string, private readonly options: JsTreeOptions = {}) {
+    this.folders = new FolderOpener(root);
   }
 
   async rootEntry(): Promise<DirEntry | undefined> {
@@ -72,16 +74,28 @@ export class JsTree implements SourceTree, DestinationTree {
   }
 
   async hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
-    return Promise.all(paths.map((p) => hashFile(typeof p === 'string' ? this.abs(p) : p.file, algorithm)));
+    return Promise.all(paths.map(async (p) => {
+      if (typeof p !== 'string') return hashFile(p.file, algorithm);
+      const r = await this.folders.with(parentOf(p), (f) => hashFile(f.at(baseName(p)), algorithm)).catch(() => undefined);
+      return r === 'vanished' ? undefined : r;
+    }));
   }
 
   async open(path: RelPath): Promise<OpenedFile | 'vanished'> {
-    if ((await checkFolders(this.root, parentOf(path))) === 'vanished') return 'vanished';
-    return openRegular(this.abs(path));
+    let folder: Folder;
+    try {
+      folder = this.folders.open(parentOf(path));
+    } catch (err) {
+      if (isGone(err) || err instanceof UnsafePathError) return 'vanished';
+      throw err;
+    }
+    // The name's own path serves the check after reading: the folder's handle stays open as long as the file is.
+    return openRegular(folder.at(baseName(path)), undefined, () => folder.close());
   }
 
   async close(): Promise<void> {
-    /* nothing held */
+    this.folders.close();
+    this.backupFolders?.close();
   }
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
@@ -94,41 +108,59 @@ export class JsTree implements SourceTree, DestinationTree {
   }
 
   async removeLeftovers(paths: readonly RelPath[]): Promise<void> {
-    await Promise.all(paths.map(async (p) => {
-      try {
-        if ((await checkFolders(this.root, parentOf(p))) !== 'ok') return;
-        const st = await lstat(this.abs(p));
-        if (st.isFile() || st.isSymbolicLink()) await unlink(this.abs(p));
-      } catch {
-        /* gone, or not ours to remove: the next run looks again */
-      }
-    }));
+    for (const p of paths) {
+      await this.folders.with(parentOf(p), async (f) => {
+        const st = await lstat(f.at(baseName(p)));
+        if (st.isFile() || st.isSymbolicLink()) await unlink(f.at(baseName(p)));
+      }).catch(() => undefined);
+    }
   }
 
   /**
-   * Runs `step` for each item in turn (apply runs several calls at once), each after checking the folders to `parent`
-   * again; an error is that item's result.
+   * Runs `step` for each item in turn (apply runs several calls at once) in the folder `parent`, opened once for the
+   * call; an error is that item's result.
    */
-  private async each<T>(parent: RelPath, items: readonly T[], step: (item: T) => Promise<StepResult>): Promise<StepResult[]> {
-    const out: StepResult[] = [];
-    for (const item of items) {
-      try {
-        out.push((await checkFolders(this.root, parent)) === 'vanished' ? vanished : await step(item));
-      } catch (err) {
-        out.push(failure(err));
-      }
+  private async each<T>(parent: RelPath, items: readonly T[], step: (folder: Folder, item: T) => Promise<StepResult>): Promise<StepResult[]> {
+    let folder: Folder;
+    try {
+      folder = this.folders.open(parent);
+    } catch (err) {
+      return items.map(() => failure(err));
     }
-    return out;
+    try {
+      const out: StepResult[] = [];
+      for (const item of items) {
+        try {
+          out.push(await step(folder, item));
+        } catch (err) {
+          out.push(failure(err));
+        }
+      }
+      return out;
+    } finally {
+      folder.close();
+    }
   }
 
-  /** Moves what is at `path` to the backup folder, if there is one. */
-  private async backUp(path: RelPath): Promise<void> {
-    if (this.options.backup) await retire(this.root, this.options.backup, this.abs(path), path);
+  /** Moves the entry at `from` (the path of destination entry `path`) to the backup folder, if there is one. */
+  private async backUp(from: string, path: RelPath): Promise<void> {
+    const backup = this.options.backup;
+    if (backup === undefined) return;
+    const inside = relative(this.root, backup);
+    const within = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+    if (!within) this.backupFolders ??= new FolderOpener(backup, 'backup folder');
+    const opener = within ? this.folders : (this.backupFolders as FolderOpener);
+    const base = within ? inside.split(sep).join('/') : '';
+    const parent = parentOf(path);
+    const rel = base === '' ? parent : parent === '' ? base : `${base}/${parent}`;
+    if (!within) await mkdir(backup, { recursive: true });
+    const r = await opener.with(rel, (folder) => retire(from, folder.at(baseName(path))), true);
+    if (r === 'vanished') throw Object.assign(new Error(`backup folder for ${path} vanished`), { code: 'ENOENT' });
   }
 
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
-    return this.each(parent, items, async ({ name }) => {
-      const abs = this.abs(joinRel(parent, name));
+    return this.each(parent, items, async (folder, { name }) => {
+      const abs = folder.at(name);
       try {
         // Owner-writable until its children are in; the attributes step gives it the source's mode at the end.
         await mkdir(abs, { mode: 0o700 });
@@ -141,12 +173,12 @@ export class JsTree implements SourceTree, DestinationTree {
   }
 
   writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
-    return this.each(parent, items, (item) => this.writeOne(parent, item, from));
+    return this.each(parent, items, (folder, item) => this.writeOne(folder, parent, item, from));
   }
 
-  private async writeOne(parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
+  private async writeOne(folder: Folder, parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
     const path = joinRel(parent, item.name);
-    const tmp = this.abs(joinRel(parent, newTempName()));
+    const tmp = folder.at(newTempName());
     let placed = false;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -172,7 +204,7 @@ export class JsTree implements SourceTree, DestinationTree {
         await unlink(tmp).catch(() => undefined);
         if (attempt >= TRIES) return { status: 'failed', error: { code: 'ETORN', message: `source changed while being copied (${TRIES} tries); will retry next run` } };
       }
-      const r = await this.place(tmp, path, item.replace);
+      const r = await this.place(tmp, folder.at(item.name), path, item.replace);
       placed = r.status === 'done';
       return r;
     } finally {
@@ -180,23 +212,23 @@ export class JsTree implements SourceTree, DestinationTree {
     }
   }
 
-  /** Renames a finished temporary over nothing, or over exactly what `replace` describes (backed up first). */
-  private async place(tmp: string, path: RelPath, replace: Fingerprint | undefined): Promise<StepResult> {
-    const target = this.abs(path);
+  /** Renames `from` over nothing at `target` (entry `path`), or over exactly what `replace` describes (backed up first). */
+  private async place(from: string, target: string, path: RelPath, replace: Fingerprint | undefined): Promise<StepResult> {
     if (replace) {
       const state = await checkExpected(target, replace);
       if (state === 'changed') return changed;
-      if (state === 'ok') await this.backUp(path);
+      if (state === 'ok') await this.backUp(target, path);
     } else if (await exists(target)) {
       return changed;
     }
-    await rename(tmp, target);
+    await rename(from, target);
     return done;
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
-    return this.each(parent, items, async (item) => {
-      const abs = this.abs(joinRel(parent, item.name));
+    return this.each(parent, items, async (folder, item) => {
+      // The root itself is the one folder named by its path (it is held by the run, never swapped under us).
+      const abs = item.name === '' ? this.root : folder.at(item.name);
       if (item.kind === 'symlink') {
         const st = await lstat(abs).catch(() => undefined);
         if (!st) return vanished;
@@ -233,15 +265,15 @@ export class JsTree implements SourceTree, DestinationTree {
   }
 
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {
-    return this.each(parent, items, async (item) => {
-      const path = joinRel(parent, item.name);
-      const state = await checkExpected(this.abs(path), item.expect);
+    return this.each(parent, items, async (folder, item) => {
+      const abs = folder.at(item.name);
+      const state = await checkExpected(abs, item.expect);
       if (state === 'gone') return vanished;
       if (state === 'changed') return changed;
       try {
-        if (item.expect.kind === 'dir') await rmdir(this.abs(path));
-        else if (this.options.backup) await this.backUp(path);
-        else await unlink(this.abs(path));
+        if (item.expect.kind === 'dir') await rmdir(abs);
+        else if (this.options.backup) await this.backUp(abs, joinRel(parent, item.name));
+        else await unlink(abs);
         return done;
       } catch (err) {
         if (isGone(err)) return vanished;
@@ -253,13 +285,13 @@ export class JsTree implements SourceTree, DestinationTree {
   }
 
   symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
-    return this.each(parent, items, async (item) => {
-      const tmp = this.abs(joinRel(parent, newTempName()));
+    return this.each(parent, items, async (folder, item) => {
+      const tmp = folder.at(newTempName());
       let placed = false;
       try {
         await symlink(item.target, tmp);
         await lutimes(tmp, Date.now() / 1000, toUtimes(item.mtimeMs));
-        const r = await this.place(tmp, joinRel(parent, item.name), item.replace);
+        const r = await this.place(tmp, folder.at(item.name), joinRel(parent, item.name), item.replace);
         placed = r.status === 'done';
         return r;
       } finally {
@@ -268,29 +300,34 @@ export class JsTree implements SourceTree, DestinationTree {
     });
   }
 
-  rename(items: readonly RenameItem[]): Promise<StepResult[]> {
-    return Promise.all(items.map(async (item) => {
+  async rename(items: readonly RenameItem[]): Promise<StepResult[]> {
+    const out: StepResult[] = [];
+    for (const item of items) {
+      let from: Folder | undefined;
+      let to: Folder | undefined;
       try {
-        if ((await checkFolders(this.root, parentOf(item.from))) === 'vanished') return vanished;
-        if ((await checkFolders(this.root, parentOf(item.to))) === 'vanished') return vanished;
+        from = this.folders.open(parentOf(item.from));
+        to = this.folders.open(parentOf(item.to));
+        const src = from.at(baseName(item.from));
         if (item.expect) {
-          const state = await checkExpected(this.abs(item.from), item.expect);
-          if (state === 'gone') return vanished;
-          if (state === 'changed') return changed;
+          const state = await checkExpected(src, item.expect);
+          if (state === 'gone') {
+            out.push(vanished);
+            continue;
+          }
+          if (state === 'changed') {
+            out.push(changed);
+            continue;
+          }
         }
-        if (item.replace) {
-          const state = await checkExpected(this.abs(item.to), item.replace);
-          if (state === 'changed') return changed;
-          if (state === 'ok') await this.backUp(item.to);
-        } else if (await exists(this.abs(item.to))) {
-          return changed;
-        }
-        await rename(this.abs(item.from), this.abs(item.to));
-        return done;
+        out.push(await this.place(src, to.at(baseName(item.to)), item.to, item.replace));
       } catch (err) {
-        return failure(err);
+        out.push(failure(err));
+      } finally {
+        from?.close();
+        to?.close();
       }
-    }));
+    }
+    return out;
   }
-
 }

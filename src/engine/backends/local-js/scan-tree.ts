@@ -3,10 +3,11 @@
  * machine a sync readdir + lstat loop is about twice as fast as a promise pool (see shared/PERFORMANCE.md), and the
  * two sides can be scanned in parallel on two threads (scan-both.ts).
  *
- * Node cannot list a folder relative to an open handle, so a folder swapped for a link between its lstat and its
- * listing would be listed through the link: after listing, each folder is looked at again, and one that is no longer
- * the same folder becomes a problem entry (nothing below it is trusted, nothing below it deleted). Names are read as
- * bytes, so a name that is not valid UTF-8 is reported, never confused with its U+FFFD twin.
+ * Each folder is listed through a folder handle (folders.ts): on Linux opened one component at a time without following
+ * links, so a folder swapped for a link is never listed through it (it becomes a problem entry: nothing below it is
+ * trusted, nothing below it deleted). Without /proc, a folder is looked at again after listing, and one that is no
+ * longer the same folder becomes that problem entry. Names are read as bytes, so a name that is not valid UTF-8 is
+ * reported, never confused with its U+FFFD twin.
  */
 import { lstatSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { describeError, isGone } from '../../errors.js';
@@ -16,8 +17,12 @@ import { NO_FILTER, type PathFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot } from '../../types.js';
 import { TAKEOVER_NAME } from '../local/lock.js';
+import { type Folder, FolderOpener, procFolders, UnsafePathError } from './folders.js';
 
 export type Side = 'source' | 'destination';
+
+/** A folder that became a link (or something else) while the scan looked at it. */
+const REPLACED: Entry = { kind: 'problem', code: 'ELOOP', message: 'the folder was replaced while it was scanned; skipped until the next run' };
 
 /** The name as a string, or undefined when its bytes are not valid UTF-8 (decoding would change them). */
 function decodeName(raw: Buffer): string | undefined {
@@ -39,9 +44,23 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
   const warnings: ScanWarning[] = [];
   const rootEntry = toEntry(lstatSync(root, { bigint: true }), () => '');
   const stack: RelPath[] = scope ? [] : [''];
+  const opener = procFolders() ? new FolderOpener(root, `${side} folder`) : undefined;
+  /** The folder `dir` opened for listing, or a problem (it is not a real folder any more), or undefined (gone). */
+  const openFolder = (dir: RelPath): Folder | Entry | undefined => {
+    if (!opener) return { at: (name: string) => toAbs(root, joinRel(dir, name)), close: () => undefined };
+    // The root itself: an error there is the run's (the caller reports that the root cannot be listed).
+    if (dir === '') return opener.open('');
+    try {
+      return opener.open(dir);
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      if (err instanceof UnsafePathError) return REPLACED;
+      return { kind: 'problem', ...describeError(err) };
+    }
+  };
 
   /** Adds one entry (unless filtered, reserved or gone); returns it. */
-  const visit = (dir: RelPath, name: string, isDir: boolean): Entry | undefined => {
+  const visit = (dir: RelPath, name: string, isDir: boolean, folder: Folder): Entry | undefined => {
     const path = joinRel(dir, name);
     const temp = isTempName(name);
     if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
@@ -56,7 +75,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
       excluded.push(path);
       return undefined;
     }
-    const abs = toAbs(root, path);
+    const abs = folder.at(name);
     let entry: Entry;
     try {
       entry = toEntry(lstatSync(abs, { bigint: true }), () => readlinkSync(abs));
@@ -79,14 +98,23 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
     let dir = '';
     for (const name of path.split('/')) {
       const here = joinRel(dir, name);
-      const e = entries.get(here) ?? (here === path ? visit(dir, name, false) : visitParent(dir, name));
+      let e = entries.get(here);
+      if (!e) {
+        const folder = openFolder(dir);
+        if (!folder || !('at' in folder)) break;
+        try {
+          e = here === path ? visit(dir, name, false, folder) : visitParent(dir, name, folder);
+        } finally {
+          folder.close();
+        }
+      }
       if (!e || e.kind !== 'dir') break;
       dir = here;
     }
   }
 
-  function visitParent(dir: RelPath, name: string): Entry | undefined {
-    const e = visit(dir, name, true);
+  function visitParent(dir: RelPath, name: string, folder: Folder): Entry | undefined {
+    const e = visit(dir, name, true, folder);
     // A parent is listed for its own attributes only; its other children are out of scope.
     if (e?.kind === 'dir') stack.pop();
     return e;
@@ -105,28 +133,39 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
 
   while (stack.length > 0) {
     const dir = stack.pop() as RelPath;
-    let list: Dirent<Buffer>[];
+    const folder = openFolder(dir);
+    if (!folder || !('at' in folder)) {
+      if (folder) entries.set(dir, folder);
+      else entries.delete(dir);
+      continue;
+    }
     try {
-      list = readdirSync(toAbs(root, dir), { withFileTypes: true, encoding: 'buffer' });
-    } catch (err) {
-      if (dir === '') throw err;
-      if (isGone(err)) entries.delete(dir);
-      else entries.set(dir, { kind: 'problem', ...describeError(err) });
-      continue;
-    }
-    if (dir !== '' && !sameFolder(dir)) {
-      entries.set(dir, { kind: 'problem', code: 'ELOOP', message: 'the folder was replaced while it was scanned; skipped until the next run' });
-      continue;
-    }
-    for (const dirent of list) {
-      const name = decodeName(dirent.name);
-      if (name === undefined) {
-        warnings.push({ path: joinRel(dir, dirent.name.toString('utf8')), message: 'name is not valid UTF-8; skipped' });
+      let list: Dirent<Buffer>[];
+      try {
+        list = readdirSync(folder.at(''), { withFileTypes: true, encoding: 'buffer' });
+      } catch (err) {
+        if (dir === '') throw Object.assign(err as Error, { path: root });
+        if (isGone(err)) entries.delete(dir);
+        else entries.set(dir, { kind: 'problem', ...describeError(err) });
         continue;
       }
-      visit(dir, name, dirent.isDirectory());
+      if (!opener && dir !== '' && !sameFolder(dir)) {
+        entries.set(dir, REPLACED);
+        continue;
+      }
+      for (const dirent of list) {
+        const name = decodeName(dirent.name);
+        if (name === undefined) {
+          warnings.push({ path: joinRel(dir, dirent.name.toString('utf8')), message: 'name is not valid UTF-8; skipped' });
+          continue;
+        }
+        visit(dir, name, dirent.isDirectory(), folder);
+      }
+    } finally {
+      folder.close();
     }
   }
+  opener?.close();
   return {
     root, entries, excluded, leftovers, warnings,
     ...(rootEntry.kind === 'dir' ? { rootEntry } : {}),

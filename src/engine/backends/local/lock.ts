@@ -96,8 +96,19 @@ function readInfo(path: string, ino: bigint): LockInfo | undefined {
   }
 }
 
-/** Creates the lock exclusively; its inode, or undefined when a lock (or anything) is already there. */
-function tryCreate(path: string): bigint | undefined {
+/** Which file a lock is: inode numbers are reused at once, so the mtime and size come with it. */
+interface Identity {
+  readonly ino: bigint;
+  readonly mtimeNs: bigint;
+  readonly size: bigint;
+}
+
+function same(a: Identity, b: Identity): boolean {
+  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size;
+}
+
+/** Creates the lock exclusively; its identity, or undefined when a lock (or anything) is already there. */
+function tryCreate(path: string): Identity | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o644);
@@ -109,41 +120,55 @@ function tryCreate(path: string): bigint | undefined {
     const start = startOf(process.pid);
     const info: LockInfo = { pid: process.pid, host: hostname(), ...(start ? { start } : {}), since: new Date().toISOString() };
     writeSync(fd, JSON.stringify(info));
-    return fstatSync(fd, { bigint: true }).ino;
+    return fstatSync(fd, { bigint: true });
   } finally {
     closeSync(fd);
   }
 }
 
-/** Removes `path` only while it is still the inode `ino`. */
-function unlinkIf(path: string, ino: bigint): void {
+/** Removes `path` only while it is still the file `id`. */
+function unlinkIf(path: string, id: Identity): void {
   const st = lstatOrGone(path);
-  if (st && st.ino === ino) unlinkSync(path);
+  if (st && same(st, id)) unlinkSync(path);
 }
 
-/** Takes a stale lock away (one taker at a time); true when it was removed by this call. */
-function takeOver(root: string, path: string, stale: bigint): boolean {
+/** A lock nobody holds: its owner is dead, or it is unreadable and old enough that no writer is still at work. */
+function isStale(path: string, st: BigIntStats): boolean {
+  const info = readInfo(path, st.ino);
+  if (info) return !alive(info);
+  return Date.now() - Number(st.mtimeMs) > STALE_UNREADABLE_MS;
+}
+
+/** An unreadable lock younger than this may still be being written. */
+const STALE_UNREADABLE_MS = 2000;
+
+/**
+ * Takes a stale lock away (one taker at a time); true when it was removed by this call. `stale` is the lock as it was
+ * found stale: it is removed only if the name still holds that very file (same inode, mtime and size) and its owner is
+ * still dead, so a fresh lock that reuses the inode number is never taken for it.
+ */
+function takeOver(root: string, path: string, stale: BigIntStats): boolean {
   const takeover = toAbs(root, TAKEOVER_NAME);
   try {
     linkSync(path, takeover);
   } catch (err) {
     if (isExists(err)) {
-      // Another taker is at work, or died at work: its second name is stale once its own content says so.
+      // Another taker is at work, or died at work (its second name then outlives it: removed once old).
       const st = lstatOrGone(takeover);
-      const info = st?.isFile() ? readInfo(takeover, st.ino) : undefined;
-      if (st && st.isFile() && (!info || !alive(info)) && Date.now() - Number(st.ctimeMs) > 2000) unlinkIf(takeover, st.ino);
+      if (st && st.isFile() && Date.now() - Number(st.ctimeMs) > STALE_UNREADABLE_MS && isStale(takeover, st)) unlinkIf(takeover, st);
       return false;
     }
     if (isGone(err)) return false;
     throw err;
   }
+  let linked: BigIntStats | undefined;
   try {
-    const linked = lstatSync(takeover, { bigint: true });
-    if (linked.ino !== stale) return false;
+    linked = lstatSync(takeover, { bigint: true });
+    if (!same(linked, stale) || !isStale(takeover, linked)) return false;
     unlinkIf(path, stale);
     return true;
   } finally {
-    unlinkIf(takeover, lstatOrGone(takeover)?.ino ?? -1n);
+    if (linked) unlinkIf(takeover, linked);
   }
 }
 
@@ -152,7 +177,7 @@ class LocalLock implements TreeLock {
   private held = true;
   private readonly onExit = (): void => {
     try {
-      unlinkIf(this.path, this.ino);
+      unlinkIf(this.path, this.id);
     } catch {
       /* exiting anyway */
     }
@@ -161,7 +186,7 @@ class LocalLock implements TreeLock {
   constructor(
     private readonly root: string,
     private readonly path: string,
-    private readonly ino: bigint,
+    private readonly id: Identity,
     private readonly before: BigIntStats | undefined,
     private readonly created: readonly string[],
     private readonly restoreTimes: (root: string, st: BigIntStats) => void,
@@ -174,7 +199,7 @@ class LocalLock implements TreeLock {
     this.held = false;
     process.removeListener('exit', this.onExit);
     try {
-      unlinkIf(this.path, this.ino);
+      unlinkIf(this.path, this.id);
     } catch {
       /* the lock is gone or unreachable: nothing left to free */
     }
@@ -217,13 +242,13 @@ export async function acquireLock(req: LockRequest): Promise<TreeLock> {
   const deadline = Date.now() + req.timeoutMs;
   let unreadable = 0;
   for (;;) {
-    let ino: bigint | undefined;
+    let id: Identity | undefined;
     try {
-      ino = tryCreate(path);
+      id = tryCreate(path);
     } catch (err) {
       throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${req.root}: ${describeError(err).message}`, req.root);
     }
-    if (ino !== undefined) return new LocalLock(req.root, path, ino, before, req.created, req.restoreTimes ?? restoreTimesJs);
+    if (id !== undefined) return new LocalLock(req.root, path, id, before, req.created, req.restoreTimes ?? restoreTimesJs);
     const st = lstatOrGone(path);
     if (!st) continue;
     if (!st.isFile()) {
@@ -240,7 +265,7 @@ export async function acquireLock(req: LockRequest): Promise<TreeLock> {
       continue;
     }
     if (!info || !alive(info)) {
-      if (!takeOver(req.root, path, st.ino)) await sleep(10 + Math.random() * 20);
+      if (!takeOver(req.root, path, st)) await sleep(10 + Math.random() * 20);
       unreadable = 0;
       continue;
     }
