@@ -29,7 +29,7 @@ export async function mirrorRemote(source: string, tree: SftpTree, options: Omit
   try {
     const scanned = await scanTrees(src, tree, { rules, omitUnchanged: !resolved.checksum, compareModes: true });
     trace('scan');
-    const plan = await makePlan(resolved, scanned.source, scanned.destination, { source: src, destination: tree });
+    const plan = await makePlan(resolved, scanned.source, scanned.destination, undefined, { source: src, destination: tree });
     trace('plan');
     let outcomes: Outcome[] = [];
     if (!resolved.dryRun) {
