@@ -1,7 +1,7 @@
 /** The remote tree's steps and lock through the DestinationTree interface, against a real OpenSSH server. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -252,5 +252,23 @@ describe('remote steps: nothing is written through a link', { skip: skipReason }
     assert.deepEqual(readdirSync(outside), ['deep']);
     assert.deepEqual(readdirSync(join(outside, 'deep')), []);
     assert.equal(statSync(join(outside, 'deep')).mode & 0o777, 0o755);
+  });
+});
+
+describe('remote lock: a destination the account cannot write', { skip: skipReason }, () => {
+  const server = useServer({ user: 'nobody' });
+
+  it('is refused (E_DEST_UNWRITABLE) naming the destination, and nothing is made', async () => {
+    const parent = tmp();
+    chmodSync(parent, 0o755);
+    const dst = join(parent, 'www');
+    await withTree(server(), dst, async (tree) => {
+      await assert.rejects(tree.lock(0, true), (err: Error & { code: string }) => {
+        assert.equal(err.code, 'E_DEST_UNWRITABLE');
+        assert.match(err.message, /^cannot write to destination nobody@127\.0\.0\.1:.*\/www: permission denied \(EACCES\)$|^cannot write to destination sftp:\/\/nobody@127\.0\.0\.1:\d+.*\/www: permission denied \(EACCES\)$/);
+        return true;
+      });
+    });
+    assert.ok(!existsSync(dst));
   });
 });

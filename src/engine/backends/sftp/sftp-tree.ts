@@ -5,6 +5,7 @@
  * cannot guarantee against a folder swapped for a link on the server while a run goes on.
  */
 import pLimit from 'p-limit';
+import { AbsyncError, describeError } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
 import { baseName } from '../../paths.js';
 import { isTempName } from '../../reserved.js';
@@ -133,11 +134,15 @@ export class SftpTree implements DestinationTree {
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
     const s = this.init.session;
-    const before = await lstatOrGone(s, this.remoteRoot);
+    const unwritable = (err: unknown): never => {
+      if (err instanceof AbsyncError) throw err;
+      throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${this.root}: ${describeError(err).message}`, this.root);
+    };
+    const before = await lstatOrGone(s, this.remoteRoot).catch(unwritable);
     const created = !before;
     if (created) {
-      if (!create) throw Object.assign(new Error(`${this.root} does not exist`), { code: 'ENOENT' });
-      await makeRemoteDirs(this.ctx, this.remoteRoot);
+      if (!create) unwritable(Object.assign(new Error('no such folder'), { code: 'ENOENT' }));
+      await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
     }
     const found = created ? undefined : await this.rootEntry();
     const restore = async (): Promise<void> => {
@@ -151,7 +156,7 @@ export class SftpTree implements DestinationTree {
       return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs), restore);
     } catch (err) {
       await restore().catch(() => undefined);
-      throw err;
+      return unwritable(err);
     }
   }
 
