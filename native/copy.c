@@ -23,7 +23,8 @@
 #include <unistd.h>
 #include "common.h"
 
-#define TRIES 3
+/* One look that finds the source changed since the scan, then up to 3 copies. */
+#define TRIES 4
 enum { SRC_TREE = 0, SRC_PATH = 1, SRC_BYTES = 2 };
 
 typedef struct {
@@ -35,7 +36,8 @@ typedef struct {
   size_t n_bytes;
   double mode;      /* -1: the source's, as read */
   double src_ino;   /* -1: any */
-  double mtime_us;  /* not SRC_TREE: the mtime to give (a tree's files are stamped from what was read) */
+  double src_size;  /* SRC_TREE: the size the scan saw (-1: any); with mtime_us, what the first try must find */
+  double mtime_us;  /* SRC_TREE: the mtime the scan saw; other kinds: the mtime to give (a tree's files are stamped from what was read) */
   Expect replace;   /* kind -1: a new file */
 } Item;
 
@@ -79,8 +81,12 @@ static int write_bytes(int out, const uint8_t *p, size_t n) {
   return 0;
 }
 
-/* One attempt: R_DONE when the temporary file holds one whole version of the source, stamped from it. */
-static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir) {
+/*
+ * One attempt: R_DONE when the temporary file holds one whole version of the source, stamped from it. A tree's file must
+ * first be as last seen (`prev`, or on the first try as the scan saw it): one caught in the middle of a rewrite that
+ * has not settled is never copied, only looked at again (`*seen`) by the next try.
+ */
+static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct stat *prev, struct stat *seen) {
   struct stat before = {0}, after;
   int in = -1;
   if (it->kind != SRC_BYTES) {
@@ -89,6 +95,15 @@ static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir) {
     if (fstat(in, &before) != 0 || !S_ISREG(before.st_mode) || (it->src_ino >= 0 && (double)before.st_ino != it->src_ino)) {
       close(in);
       return R_GONE;
+    }
+    if (it->kind == SRC_TREE) {
+      int settled = prev ? same_state(prev, &before)
+                         : (it->src_size < 0 || (double)before.st_size == it->src_size) && (double)absync_micros(&before.st_mtim) == it->mtime_us;
+      *seen = before;
+      if (!settled) {
+        close(in);
+        return R_TORN;
+      }
     }
   }
   int out = openat(dfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -113,6 +128,7 @@ static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir) {
   int e = errno;
   int torn = 0;
   if (!step && in >= 0) torn = fstat(in, &after) != 0 || !same_state(&before, &after) || !still_named(it, srcdir, &before);
+  if (torn && in >= 0) *seen = after;
   if (in >= 0) close(in);
   if (close(out) != 0 && !step) {
     e = errno;
@@ -213,7 +229,8 @@ static void execute(napi_env env, void *data) {
       continue;
     }
     int res = R_TORN;
-    for (int attempt = 0; attempt < TRIES && res == R_TORN; attempt++) res = copy_once(it, r, dfd, srcdir);
+    struct stat seen;
+    for (int attempt = 0; attempt < TRIES && res == R_TORN; attempt++) res = copy_once(it, r, dfd, srcdir, attempt ? &seen : NULL, &seen);
     if (res == R_DONE) res = absync_place(dfd, it->tmp, dfd, it->final, &it->replace, job->backupfd, job->parent, r, 1);
     r->result = res;
   }
@@ -246,8 +263,9 @@ static void complete(napi_env env, napi_status status, void *data) {
 
 /*
  * copy(rootfd, parent, srcfd, kinds: number[] (0 tree | 1 path | 2 bytes), sources: (string | Buffer)[],
- *      tmpNames: string[], finalNames: string[], numbers: number[] (7 per file: mode (-1: as read), source inode (-1: any),
- *      mtime us (for bytes), then the replaced file's kind, size, mtime us, inode (kind NaN: a new file)), backupfd (-1: none)):
+ *      tmpNames: string[], finalNames: string[], numbers: number[] (8 per file: mode (-1: as read), then the source's inode
+ *      (-1: any), size (-1: any) and mtime us as scanned (for bytes and paths: the mtime to give), then the replaced file's
+ *      kind, size, mtime us, inode (kind NaN: a new file)), backupfd (-1: none)):
  * Promise<{ results: Int32Array, errors }>. `parent` is the folder relative to both roots; names are in it.
  */
 napi_value absync_copy(napi_env env, napi_callback_info info) {
@@ -275,21 +293,22 @@ napi_value absync_copy(napi_env env, napi_callback_info info) {
   job->res = calloc(n ? n : 1, sizeof(ItemResult));
   job->where = calloc(n ? n : 1, sizeof(char *));
   double *kinds = malloc((n ? n : 1) * sizeof(double));
-  double *nums = malloc((n ? n : 1) * 7 * sizeof(double));
+  double *nums = malloc((n ? n : 1) * 8 * sizeof(double));
   char **tmps = calloc(n ? n : 1, sizeof(char *)), **finals = calloc(n ? n : 1, sizeof(char *));
   int ok = job->items && job->res && job->where && kinds && nums && tmps && finals && (job->parent = absync_arg_string(env, argv[1])) &&
            absync_arg_numbers(env, argv[3], n, kinds) && absync_arg_strings(env, argv[5], n, tmps) &&
-           absync_arg_strings(env, argv[6], n, finals) && absync_arg_numbers(env, argv[7], 7 * n, nums);
+           absync_arg_strings(env, argv[6], n, finals) && absync_arg_numbers(env, argv[7], 8 * n, nums);
   for (uint32_t i = 0; ok && i < n; i++) {
     Item *it = &job->items[i];
     it->kind = (int)kinds[i];
     it->tmp = tmps[i];
     it->final = finals[i];
     tmps[i] = finals[i] = NULL;
-    it->mode = nums[7 * i];
-    it->src_ino = nums[7 * i + 1];
-    it->mtime_us = nums[7 * i + 2];
-    it->replace = absync_expect_at(nums, 7 * i + 3);
+    it->mode = nums[8 * i];
+    it->src_ino = nums[8 * i + 1];
+    it->src_size = nums[8 * i + 2];
+    it->mtime_us = nums[8 * i + 3];
+    it->replace = absync_expect_at(nums, 8 * i + 4);
     napi_value v;
     ok = napi_get_element(env, argv[4], i, &v) == napi_ok;
     if (ok && it->kind == SRC_BYTES) {

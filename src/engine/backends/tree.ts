@@ -59,6 +59,10 @@ export interface ScanRequest {
 export interface OpenedFile {
   /** The file as opened (fstat of the open handle). */
   readonly entry: FileEntry;
+  /** Inode, size, mtime and ctime at open, as one comparable token: equal tokens mean nothing wrote to the file between. */
+  readonly version: string;
+  /** The same token now (for a copy that must start from the state the last try ended with). */
+  versionNow(): Promise<string>;
   /** Reads up to `length` bytes at `position` into `buffer`; 0 at the end. */
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   /**

@@ -23,14 +23,21 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 const CHUNK = 1 << 20;
 const spare: Buffer[] = [];
 
-function sameState(a: BigIntStats, b: BigIntStats): boolean {
-  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+/** Inode, size, mtime and ctime as one token (OpenedFile.version). */
+export function versionOf(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 class JsOpenedFile implements OpenedFile {
   readonly entry: FileEntry;
+  readonly version: string;
   constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats, private readonly onClose?: () => void) {
     this.entry = toEntry(st, () => '') as FileEntry;
+    this.version = versionOf(st);
+  }
+
+  async versionNow(): Promise<string> {
+    return versionOf(await this.fh.stat({ bigint: true }));
   }
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
@@ -39,7 +46,7 @@ class JsOpenedFile implements OpenedFile {
 
   async unchanged(): Promise<boolean> {
     const now = await this.fh.stat({ bigint: true });
-    if (!sameState(this.st, now)) return false;
+    if (versionOf(now) !== this.version) return false;
     const named = await lstat(this.abs, { bigint: true }).catch(() => undefined);
     return named !== undefined && named.ino === this.st.ino && named.dev === this.st.dev;
   }
@@ -118,7 +125,7 @@ export async function hashFile(abs: string, algorithm: HashAlgorithm): Promise<s
 }
 
 /** What one copy attempt gave. */
-export type CopyAttempt = 'done' | 'vanished' | 'torn';
+export type CopyAttempt = 'done' | 'torn';
 
 /**
  * Writes `tmpAbs` (created exclusively) from `from` (an opened file, or bytes), gives it `mode` (or the source's as

@@ -28,7 +28,8 @@ import { checkExpected, exists, retire, stepError } from './js-paths.js';
 import { scanBothJs } from './scan-both.js';
 import { scanTree } from './scan-tree.js';
 
-const TRIES = 3;
+/** One look that finds the source changed since the scan, then up to 3 copies (native/copy.c: the same). */
+const TRIES = 4;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
@@ -179,7 +180,11 @@ export class JsTree implements SourceTree, DestinationTree {
   private async writeOne(folder: Folder, parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
     const path = joinRel(parent, item.name);
     const tmp = folder.at(newTempName());
+    const fromTree = item.content.type === 'tree';
     let placed = false;
+    // A tree's file must first be as the scan saw it, then as the last try left it: one caught in the middle of a
+    // rewrite that has not settled is only looked at again, never copied.
+    let last: string | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
         let source: OpenedFile | Uint8Array | 'vanished';
@@ -187,22 +192,30 @@ export class JsTree implements SourceTree, DestinationTree {
         else if (item.content.type === 'file') source = await openRegular(item.content.path);
         else source = await from.open(item.content.path);
         if (source === 'vanished') return vanished;
-        // Not the file the scan saw (replaced, or reached through a folder swapped for a link): not copied now.
-        if (!(source instanceof Uint8Array) && item.content.type === 'tree' && item.source.ino !== 0 && source.entry.ino !== item.source.ino) {
-          await source.close();
-          return vanished;
-        }
-        let result;
+        let result: 'done' | 'torn';
         try {
-          // A tree's file is stamped from what was read; other contents (a vinyl file) from the entry they stand for.
-          const fromTree = item.content.type === 'tree';
-          result = await writeTemp(tmp, source, item.mode ?? (fromTree ? undefined : item.source.mode), item.source.mtimeMs, fromTree);
+          if (!(source instanceof Uint8Array) && fromTree) {
+            // Not the file the scan saw (replaced, or reached through a folder swapped for a link): not copied now.
+            if (item.source.ino !== 0 && source.entry.ino !== item.source.ino) return vanished;
+            const settled = last === undefined
+              ? source.entry.size === item.source.size && Math.round(source.entry.mtimeMs * 1000) === Math.round(item.source.mtimeMs * 1000)
+              : source.version === last;
+            last = source.version;
+            if (!settled) result = 'torn';
+            else {
+              result = await writeTemp(tmp, source, item.mode, item.source.mtimeMs, true);
+              if (result === 'torn') last = await source.versionNow();
+            }
+          } else {
+            // Other contents (a vinyl file) are stamped from the entry they stand for.
+            result = await writeTemp(tmp, source, item.mode ?? item.source.mode, item.source.mtimeMs, false);
+          }
         } finally {
           if (!(source instanceof Uint8Array)) await source.close();
         }
         if (result === 'done') break;
         await unlink(tmp).catch(() => undefined);
-        if (attempt >= TRIES) return { status: 'failed', error: { code: 'ETORN', message: `source changed while being copied (${TRIES} tries); will retry next run` } };
+        if (attempt >= TRIES) return { status: 'failed', error: { code: 'ETORN', message: 'source changed while being copied (3 tries); will retry next run' } };
       }
       const r = await this.place(tmp, folder.at(item.name), path, item.replace);
       placed = r.status === 'done';

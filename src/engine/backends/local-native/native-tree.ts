@@ -18,6 +18,7 @@ import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, FileEntry, RelPath, Snapshot } from '../../types.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
+import { versionOf } from '../local-js/js-files.js';
 import { scanTree } from '../local-js/scan-tree.js';
 import type {
   AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult,
@@ -38,8 +39,15 @@ const where = (parent: RelPath, name: string): string => (parent === '' ? name :
 
 /** A file opened below the root by the addon, read through its raw descriptor. */
 class NativeOpenedFile implements OpenedFile {
+  readonly version: string;
   constructor(private readonly fd: number, readonly entry: FileEntry, private readonly st: import('node:fs').BigIntStats,
-    private readonly reopen: () => number | undefined) {}
+    private readonly reopen: () => number | undefined) {
+    this.version = versionOf(st);
+  }
+
+  async versionNow(): Promise<string> {
+    return versionOf(await fstatAsync(this.fd, { bigint: true }));
+  }
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
     return (await readAsync(this.fd, buffer, offset, length, position)).bytesRead;
@@ -48,7 +56,7 @@ class NativeOpenedFile implements OpenedFile {
   async unchanged(): Promise<boolean> {
     const now = await fstatAsync(this.fd, { bigint: true });
     const a = this.st;
-    if (now.ino !== a.ino || now.size !== a.size || now.mtimeNs !== a.mtimeNs || now.ctimeNs !== a.ctimeNs) return false;
+    if (versionOf(now) !== this.version) return false;
     const again = this.reopen();
     if (again === undefined) return false;
     try {
@@ -209,7 +217,8 @@ export class NativeTree implements SourceTree, DestinationTree {
       kinds.push(c.type === 'tree' ? SOURCE_KIND.tree : c.type === 'file' ? SOURCE_KIND.file : SOURCE_KIND.bytes);
       sources.push(c.type === 'tree' ? item.name : c.type === 'file' ? c.path : c.data);
       const mode = item.mode ?? (c.type === 'tree' ? -1 : item.source.mode);
-      numbers.push(mode, c.type === 'tree' && item.source.ino !== 0 ? item.source.ino : -1, Math.round(item.source.mtimeMs * 1000), ...expectNumbers(item.replace));
+      const tree = c.type === 'tree';
+      numbers.push(mode, tree && item.source.ino !== 0 ? item.source.ino : -1, tree ? item.source.size : -1, Math.round(item.source.mtimeMs * 1000), ...expectNumbers(item.replace));
     }
     // Local trees come in pairs of one kind (backends/choose.ts): a tree source here is always native.
     if (srcfd < 0 && kinds.includes(SOURCE_KIND.tree)) throw new Error('native tree: a tree source must be a native tree');
