@@ -82,6 +82,24 @@ describe('remote steps', { skip: skipReason }, () => {
     assert.deepEqual(readdirSync(dst).filter(isTempName), []);
   });
 
+  it('writeFiles copies a tree file only once it is as the scan saw it or as the last try left it; another inode is not copied', async () => {
+    const src = writeTree(tmp(), { 'a.txt': { data: 'rewritten since the scan', mtime: MTIME / 1000 }, 'b.txt': 'b' });
+    const dst = tmp();
+    const from = localTree(src);
+    await withTree(server(), dst, async (tree) => {
+      const results = await tree.writeFiles('', [
+        // The scan saw another size: not copied on the first look, copied on the second (it has settled).
+        { name: 'a.txt', content: { type: 'tree', path: 'a.txt' }, source: fileEntry(3) },
+        // The scan saw another inode: the file was replaced since; left for the next run.
+        { name: 'b.txt', content: { type: 'tree', path: 'b.txt' }, source: { ...fileEntry(1), ino: 1 } },
+      ], from);
+      assert.deepEqual(results.map((r) => r.status), ['done', 'vanished']);
+    });
+    await from.close();
+    assert.equal(readFileSync(join(dst, 'a.txt'), 'utf8'), 'rewritten since the scan');
+    assert.deepEqual(readdirSync(dst), ['a.txt']);
+  });
+
   it('makeDirs, setAttrs (the root too), remove (a folder only once empty) and their races', async () => {
     const dst = writeTree(tmp(), { 'file': 'f', 'full/x': 'x', 'empty': { dir: true }, 'del.txt': 'd' });
     await withTree(server(), dst, async (tree) => {

@@ -27,8 +27,11 @@ async function openLocalFile(path: string): Promise<OpenedFile | 'vanished'> {
     return 'vanished';
   }
   const handle = fh;
+  const versionOf = (st: BigIntStats): string => `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   return {
     entry: toEntry(first, () => '') as FileEntry,
+    version: versionOf(first),
+    versionNow: async () => versionOf(await handle.stat({ bigint: true })),
     async read(buffer, offset, length, position) {
       return (await handle.read(buffer, offset, length, position)).bytesRead;
     },
@@ -44,6 +47,8 @@ async function openLocalFile(path: string): Promise<OpenedFile | 'vanished'> {
 function openBytes(data: Uint8Array, entry: FileEntry): OpenedFile {
   return {
     entry: { ...entry, size: data.length },
+    version: 'bytes',
+    versionNow: async () => 'bytes',
     async read(buffer, offset, length, position) {
       const n = Math.max(0, Math.min(length, data.length - position));
       buffer.set(data.subarray(position, position + n), offset);

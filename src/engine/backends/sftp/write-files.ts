@@ -39,10 +39,10 @@ async function readFully(file: OpenedFile, buf: Buffer, length: number, position
 }
 
 /** Uploads `file` to `tmp`: OPEN, the writes, FSETSTAT (mode, mtime) and CLOSE, pipelined. */
-async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: number): Promise<void> {
+async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: number, mtimeMs: number): Promise<void> {
   const s = ctx.session;
   const ch = s.channel();
-  const { size, mtimeMs } = file.entry;
+  const { size } = file.entry;
   const handle = await openNew(s, tmp, 0o600, ch);
   const pending: Promise<void>[] = [];
   const chunk = s.limits.write;
@@ -65,28 +65,53 @@ async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: num
   }
 }
 
-/** Copies one item to a temporary name, again if the source changed meanwhile; the staged copy or why not. */
+function sameMicros(a: number, b: number): boolean {
+  return Math.round(a * 1000) === Math.round(b * 1000);
+}
+
+/**
+ * Copies one item to a temporary name. A file of the source tree must first be as the scan saw it (size, mtime; the
+ * same inode where the scan had one), then as the last try left it: one caught mid-rewrite is looked at again, never
+ * copied with mixed bytes (as the local trees do). Other contents (a vinyl file) are stamped from the entry they stand for.
+ */
 async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: SourceTree): Promise<Staged | StepResult> {
   const tmp = remotePath(dirAbs, remoteTempName());
+  const fromTree = item.content.type === 'tree';
+  let last: string | undefined;
   for (let attempt = 1; ; attempt++) {
     const file = await openContent(item.content, item.source, from);
     if (file === 'vanished') return VANISHED;
+    let staged: Staged | undefined;
     try {
-      await send(ctx, tmp, file, item.mode ?? file.entry.mode);
-      if (await file.unchanged()) {
-        // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each
-        // upload ends, so it overlaps the others instead of holding the folder's batch for a round trip.
-        if (ctx.exec.caps.fineTimes) {
-          const [ok] = await setFineTimes(ctx.exec, [{ path: tmp, mtimeMs: file.entry.mtimeMs, link: false }]);
-          if (!ok) throw Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
-        }
-        return { tmp, entry: file.entry };
+      if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) return VANISHED;
+      const settled = !fromTree || (last === undefined
+        ? file.entry.size === item.source.size && sameMicros(file.entry.mtimeMs, item.source.mtimeMs)
+        : file.version === last);
+      last = file.version;
+      if (settled) {
+        const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
+        const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
+        await send(ctx, tmp, file, mode, mtimeMs);
+        if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs } };
+        else last = await file.versionNow();
       }
     } catch (err) {
       if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
       throw err;
     } finally {
       await file.close();
+    }
+    if (staged) {
+      // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each
+      // upload ends, so it overlaps the others instead of holding the folder's batch for a round trip.
+      if (ctx.exec.caps.fineTimes) {
+        const [ok] = await setFineTimes(ctx.exec, [{ path: tmp, mtimeMs: staged.entry.mtimeMs, link: false }]);
+        if (!ok) {
+          await unlink(ctx.session, tmp).catch(() => undefined);
+          throw Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
+        }
+      }
+      return staged;
     }
     await unlink(ctx.session, tmp).catch(() => undefined);
     if (attempt >= TRIES) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
