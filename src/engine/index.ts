@@ -1,6 +1,10 @@
 /** The engine's one door: faces import from here only. */
 export { sync, runSync, makePlan, type RunHooks, type SyncResult } from './sync.js';
-export { resolveOptions, type SyncOptions, type ResolvedOptions, type HashAlgorithm } from './options.js';
+export {
+  resolveOptions, resolveFaceOptions, optionsOf, OPTIONS, SYNC_OPTIONS, FACE_OPTIONS,
+  type SyncOptions, type ResolvedOptions, type HashAlgorithm, type Face, type OptionSpec, type CliSpelling,
+} from './options.js';
+export type { Kind } from './option-kinds.js';
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
 export { checkRelative, isInsideAbs, joinRel, parentOf } from './paths.js';
 export { counterOf, describeAction, moveOf, tagOf, type Counter, type Tag } from './action-kinds.js';

@@ -64,7 +64,11 @@ export async function pseudoFileSystem(path: string): Promise<string | undefined
   }
 }
 
-export async function checkDestination(destination: string): Promise<{ path: string; exists: boolean }> {
+/**
+ * `mkpath` false (the CLI's default, like rsync's): a missing destination is created only when its parent exists, so
+ * a mistyped parent is refused instead of becoming a new tree somewhere.
+ */
+export async function checkDestination(destination: string, mkpath = true): Promise<{ path: string; exists: boolean }> {
   let real;
   try {
     real = await realpathLoose(destination);
@@ -76,6 +80,9 @@ export async function checkDestination(destination: string): Promise<{ path: str
   }
   if (real.exists && !(await stat(real.path)).isDirectory()) {
     throw new AbsyncError('E_DEST_NOT_DIR', `destination exists and is not a folder: ${destination}`, destination);
+  }
+  if (!real.exists && !mkpath && !(await stat(dirname(real.path)).then(() => true, () => false))) {
+    throw new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${destination} does not exist (mkpath creates it)`, destination, 'mkpath');
   }
   const pseudo = await pseudoFileSystem(real.path);
   if (pseudo) throw new AbsyncError('E_DEST_NOT_DIR', `destination ${destination} is on the ${pseudo} pseudo file system (kernel interfaces, not files); refusing to write there`, destination);
@@ -94,9 +101,9 @@ export function checkNesting(source: string, destination: string): void {
   }
 }
 
-export async function resolveRoots(source: string, destination: string): Promise<Roots> {
+export async function resolveRoots(source: string, destination: string, mkpath = true): Promise<Roots> {
   const src = await checkSource(source);
-  const dst = await checkDestination(destination);
+  const dst = await checkDestination(destination, mkpath);
   checkNesting(src, dst.path);
   return { source: src, destination: dst.path, destinationExists: dst.exists };
 }

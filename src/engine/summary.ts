@@ -12,10 +12,23 @@ export interface SummaryInput {
   readonly outcomes?: readonly Outcome[];
   readonly startedAt: number;
   readonly now: number;
+  /** Entries each scan saw. */
+  readonly scanned?: Summary['scanned'];
+  /** Milliseconds per phase. */
+  readonly phases?: Summary['phaseMs'];
 }
 
-export function summarize({ source, destination, plan, outcomes, startedAt, now }: SummaryInput): Summary {
-  const c: Counts = { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
+function zero(): Counts {
+  return { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
+}
+
+export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases }: SummaryInput): Summary {
+  const c = zero();
+  const planned = zero();
+  for (const a of plan.actions) {
+    const counter = counterOf(a);
+    if (counter) planned[counter]++;
+  }
   const failures: Failure[] = [...plan.failures];
   let bytes = 0;
   let vanished = 0;
@@ -58,5 +71,9 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now 
     failures,
     skips: plan.skipped,
     moves,
+    planned,
+    bytesPlanned: plan.bytesToCopy,
+    scanned: scanned ?? { source: 0, destination: 0 },
+    phaseMs: phases ?? { scan: 0, plan: 0, apply: 0 },
   };
 }

@@ -14,14 +14,19 @@ import { checkBackupDir, checkDestination, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanTrees } from './scan/scan-trees.js';
 import { readIgnoreFile } from './scan/ignore-file.js';
+import { ProgressMeter } from './progress.js';
 import { summarize } from './summary.js';
 import { traceLine, tracing } from './trace.js';
-import type { Failure, Outcome, Plan, RelPath, Snapshot, Summary } from './types.js';
+import type { Failure, Outcome, Plan, Progress, RelPath, Snapshot, Summary } from './types.js';
 
 export interface RunHooks {
   /** A source snapshot built elsewhere (the gulp plugin's vinyl files) instead of scanning `options.source`. */
   readonly source?: Snapshot;
   readonly onOutcome?: (outcome: Outcome) => void;
+  /** Called once the plan is made (and guarded), before anything is applied; a dry run ends after it. */
+  readonly onPlan?: (plan: Plan) => void;
+  /** Progress, batched (a few events a second while applying, one per phase); `options.onProgress` also gets them. */
+  readonly onProgress?: (progress: Progress) => void;
   /** Stops between actions; the actions in flight finish, so no temporary file is left behind. */
   readonly signal?: AbortSignal;
   /** Only these relative paths changed (from a watcher): scan just them, their subtrees and their parents. */
@@ -62,7 +67,13 @@ function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep
     ...(protect ? { isProtected: protect } : {}),
     ...(keep ? { isKept: keep } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
-    ...(store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
+    // --modify-window when given (rsync's meaning: 0 is exact), else what the destination's time precision needs.
+    ...(options.modifyWindow !== undefined ? { mtimeWindowUs: Math.round(options.modifyWindow * 1e6) } : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
+    ...(options.sizeOnly ? { sizeOnly: true } : {}),
+    ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
+    ...(options.update ? { update: true } : {}),
+    // The planner reads no process state: the umask that new entries' modes lose without --perms comes from here.
+    ...(options.perms ? {} : { perms: false, umask: process.umask() }),
   };
 }
 
@@ -121,15 +132,44 @@ async function fixRootTimes(destination: DestinationTree, source: Snapshot): Pro
   return { path: '', op: 'setAttrs', code: r.error?.code ?? 'EUNKNOWN', message: r.error?.message ?? 'failed' };
 }
 
+/** The outcome listeners of a run (the caller's hook, `options.onAction`, the progress meter) as one, or none. */
+function outcomeListener(...listeners: (((o: Outcome) => void) | undefined)[]): ((o: Outcome) => void) | undefined {
+  const all = listeners.filter((l): l is (o: Outcome) => void => l !== undefined);
+  if (all.length < 2) return all[0];
+  return (o) => {
+    for (const l of all) l(o);
+  };
+}
+
+/** Both progress listeners as one, or none (then no meter is made). */
+function progressListener(options: ResolvedOptions, hooks: RunHooks): ((p: Progress) => void) | undefined {
+  const a = options.onProgress;
+  const b = hooks.onProgress;
+  if (a && b) {
+    return (p) => {
+      a(p);
+      b(p);
+    };
+  }
+  return a ?? b;
+}
+
+/** Entries a scan saw: those in the snapshot and the identical pairs left out of it. */
+function countOf(snapshot: Snapshot): number {
+  return snapshot.entries.size + (snapshot.omitted ?? 0);
+}
+
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
   const startedAt = performance.now();
+  const onProgress = progressListener(options, hooks);
+  const meter = onProgress ? new ProgressMeter(onProgress, startedAt) : undefined;
   let sourceRoot: string;
   let destRoot: string;
   if (hooks.source) {
     sourceRoot = hooks.source.root;
-    destRoot = (await checkDestination(options.destination)).path;
+    destRoot = (await checkDestination(options.destination, options.mkpath)).path;
   } else {
-    const roots = await resolveRoots(options.source, options.destination);
+    const roots = await resolveRoots(options.source, options.destination, options.mkpath);
     sourceRoot = roots.source;
     destRoot = roots.destination;
   }
@@ -147,6 +187,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       lock = await trees.destination.lock(options.lockTimeout, true);
       trace('lock');
     }
+    const scanStart = performance.now();
     // Loaded (read and compiled on this thread) while the scan runs on others.
     loadPlanner().catch(() => undefined);
     const applying = options.dryRun ? undefined : import('./apply/apply-plan.js');
@@ -168,21 +209,30 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
     }
     trace('scan');
+    meter?.phase('scan');
+    const scanEnd = performance.now();
+    const scanned = { source: countOf(source), destination: countOf(destination) };
     const plan = await makePlan(options, source, destination, hooks.keep, trees);
     trace('plan');
+    const planEnd = performance.now();
+    meter?.planned(plan);
+    hooks.onPlan?.(plan);
+    const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
-      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now() }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd) }) };
     }
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
     let outcomes: Outcome[] = [];
     if (plan.actions.length > 0) {
       const { applyPlan } = await (applying as Promise<typeof import('./apply/apply-plan.js')>);
+      const onOutcome = outcomeListener(hooks.onOutcome, options.onAction, meter?.outcome);
       outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, options.concurrency, {
-        ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+        ...(onOutcome ? { onOutcome } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
     }
     trace('apply');
+    const applyEnd = performance.now();
     await lock?.release();
     lock = undefined;
     const rootFailure = await fixRootTimes(trees.destination, source);
@@ -191,13 +241,14 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const withExtras: Plan = warnings.length > 0 || rootFailure
       ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...(rootFailure ? [rootFailure] : [])] }
       : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now() }) };
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd) }) };
   } catch (err) {
     // A refusal changed nothing: the root is put back as it was found (its mtime; removed if this run made it).
     await lock?.release({ refused: err instanceof AbsyncError });
     lock = undefined;
     throw err;
   } finally {
+    meter?.phase('done');
     await lock?.release();
     await Promise.all([trees.source.close(), trees.destination.close()]);
   }

@@ -236,10 +236,8 @@ export interface Failure {
   readonly message: string;
 }
 
-/** The result of one run, shared by every face and log sink. */
-export interface Summary {
-  readonly source: string;
-  readonly destination: string;
+/** Actions counted by what the user sees them do. */
+export interface ActionCounts {
   readonly copied: number;
   readonly updated: number;
   readonly deleted: number;
@@ -248,6 +246,12 @@ export interface Summary {
   readonly created: number;
   /** Attribute-only changes (mode, mtime). */
   readonly attrs: number;
+}
+
+/** The result of one run, shared by every face and log sink. */
+export interface Summary extends ActionCounts {
+  readonly source: string;
+  readonly destination: string;
   readonly skipped: number;
   readonly failed: number;
   /** Entries that vanished or changed between scan and apply; the next run picks them up. */
@@ -258,4 +262,29 @@ export interface Summary {
   readonly failures: readonly Failure[];
   readonly skips: readonly Skip[];
   readonly moves: readonly { readonly from: RelPath; readonly to: RelPath }[];
+  /** What the plan had of each kind (the counts above are what was done). */
+  readonly planned: ActionCounts;
+  /** Bytes the plan would write (`bytes` is what was written). */
+  readonly bytesPlanned: number;
+  /** Entries each scan saw (identical pairs left out of the snapshots included). */
+  readonly scanned: { readonly source: number; readonly destination: number };
+  /** Milliseconds spent scanning, planning (hashing included) and applying. */
+  readonly phaseMs: { readonly scan: number; readonly plan: number; readonly apply: number };
+}
+
+/** How far a run is: sent a few times a second while it applies, and once at the end of each phase. */
+export interface Progress {
+  /** The phase that just ended ('scan', 'plan'), is going on ('apply'), or 'done'. */
+  readonly phase: 'scan' | 'plan' | 'apply' | 'done';
+  /** Actions planned (0 until the plan exists) and finished (done, failed, vanished or skipped). */
+  readonly actions: number;
+  readonly actionsDone: number;
+  /** Files to write (copies and updates) and written so far. */
+  readonly files: number;
+  readonly filesDone: number;
+  /** Bytes to write and written so far (counted when each file is done). */
+  readonly bytes: number;
+  readonly bytesDone: number;
+  /** Since the run started. */
+  readonly elapsedMs: number;
 }

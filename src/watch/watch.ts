@@ -1,6 +1,6 @@
 /**
  * The watch wrapper: sync at once, then on every interval tick and/or (debounced) source change, never two runs at
- * once (runner.ts). Every run is one log line (plus one per failure) through `log` and, timestamped, the log file.
+ * once (the shared scheduler, as the CLI's interval mode). Every run is one log line (plus one per failure) through `log` and, timestamped, the log file.
  * A failed or refused run is logged and the watch goes on.
  */
 import { basename, relative, resolve, sep } from 'node:path';
@@ -11,7 +11,7 @@ import { formatFailure, formatSummary } from '../shared/format.js';
 import { LogFile } from '../shared/log-file.js';
 import { createExcludes } from '../shared/path-filter.js';
 import { isReservedName } from '../shared/reserved-names.js';
-import { Runner, type Trigger } from '../shared/runner.js';
+import { Scheduler, type Trigger } from '../shared/scheduler.js';
 import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions, type WatchRun } from './watch-options.js';
 
 export type { WatchOptions, WatchRun } from './watch-options.js';
@@ -66,7 +66,6 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
   let runs = 0;
   let lastRun: WatchRun | undefined;
   let waiting: ((run: WatchRun) => void)[] = [];
-  let next: Trigger = 'start';
   const finish = (run: WatchRun): void => {
     runs = run.n;
     lastRun = run;
@@ -76,10 +75,8 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     o.onRun?.(run);
   };
 
-  const runner = new Runner(
-    async (signal) => {
-      const trigger = next;
-      next = 'change';
+  const runner = new Scheduler(
+    async (trigger, signal) => {
       // A run for changes the watcher reported scans just those paths; the first run, ticks and long bursts scan all.
       const paths = trigger === 'change' && !everything && changedPaths.size > 0 ? [...changedPaths] : undefined;
       changedPaths.clear();
@@ -95,12 +92,13 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
         finish({ n: runs + 1, trigger, error, ...(paths ? { scope: paths } : {}) });
       }
     },
-    { onMissedTick: () => report('interval tick skipped: the previous run is still going') },
+    {
+      onSkippedTick: () => report('interval tick skipped: the previous run is still going'),
+      ...(o.intervalMs === undefined ? {} : { intervalMs: o.intervalMs }),
+      ...(o.handleSignals ? { signals: 'own' as const, onSignal: (signal: NodeJS.Signals) => report(`stopping on ${signal}`), onStop: () => void close() } : {}),
+    },
   );
-  const trigger = (kind: Trigger): void => {
-    if (!runner.busy || kind === 'change') next = kind;
-    runner.trigger(kind);
-  };
+  const trigger = (kind: Trigger): void => runner.trigger(kind);
 
   const changedPaths = new Set<string>();
   let everything = false;
@@ -122,45 +120,26 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
     trigger('change');
   });
   const ready = watcher ? new Promise<void>((done) => watcher.once('ready', () => done())) : Promise.resolve();
-  const ticker = o.intervalMs === undefined ? undefined : setInterval(() => trigger('tick'), o.intervalMs);
 
   let closing: Promise<void> | undefined;
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((done) => (markClosed = done));
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      // A second Ctrl-C while the run in flight finishes: stop now, the way the signal would have.
-      removeSignals();
-      process.kill(process.pid, signal);
-      return;
-    }
-    report(`stopping on ${signal}`);
-    void close();
-  };
-  const removeSignals = (): void => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  };
+  // A second signal while the run in flight finishes ends the process at once (the scheduler's stop signals).
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(ticker);
       clearTimeout(debounceTimer);
       await watcher?.close();
       await runner.close(true);
-      removeSignals();
       report('watch stopped');
       markClosed();
     })();
     return closing;
   };
-  if (o.handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
 
   const what = [o.watch ? 'on changes' : '', o.intervalMs === undefined ? '' : `every ${o.intervalMs / 1000} s`].filter(Boolean).join(' and ');
   report(`watching ${o.sync.source} -> ${o.sync.destination} (${what})`);
   trigger('start');
+  runner.startTicker();
 
   return {
     get runs() {

@@ -1,6 +1,6 @@
 /** Interval mode: sync now, then every N seconds, log to a file, stop cleanly on SIGINT/SIGTERM. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { absync, absyncAsync } from '../helpers/cli.js';
@@ -78,5 +78,49 @@ describe('--once', () => {
     const r = absync([src, dst, '3600', '--once']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(join(dst, 'a'), 'utf8'), 'a');
+  });
+});
+
+describe('interval mode keeps quiet runs quiet', () => {
+  it('a run that changed nothing writes no line (the first run and runs with changes do); SIGHUP makes the next one write; -v writes all', async () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = join(root, 'dst');
+    const log = join(root, 'sync.log');
+    const child = absyncAsync([src, dst, '0.2', log, '--json']);
+    let jsonLines = 0;
+    child.stdout.on('data', (d: Buffer) => (jsonLines += d.toString().split('\n').filter((l) => l.startsWith('{')).length));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const synced = (): number => read(log).split('\n').filter((l) => / synced /.test(l)).length;
+    try {
+      await until(() => jsonLines >= 4, 'four runs');
+      assert.equal(synced(), 1, read(log));
+      writeFileSync(join(src, 'b'), 'b');
+      await until(() => synced() >= 2, 'the run that copied b to log its line');
+      assert.match(read(log), /synced .* copied 1,/);
+      const seen = jsonLines;
+      await until(() => jsonLines >= seen + 3, 'three more quiet runs');
+      assert.equal(synced(), 2);
+      child.kill('SIGHUP');
+      await until(() => synced() >= 3, 'a line after SIGHUP');
+      assert.match(read(log), /SIGHUP: log file reopened/);
+      // Rotated, and a new file started by some other line (a skipped tick, say) before the next run: that run still
+      // writes its line into the new file.
+      renameSync(log, `${log}.1`);
+      writeFileSync(log, 'another line\n');
+      await until(() => synced() >= 1, 'a line in the rotated log');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+
+    const verbose = absyncAsync([src, join(root, 'dst2'), '0.2', join(root, 'verbose.log'), '-v']);
+    const done = new Promise<number | null>((resolve) => verbose.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => read(join(root, 'verbose.log')).split('\n').filter((l) => / synced .* copied 0,/.test(l)).length >= 2, 'quiet runs logged with -v');
+    } finally {
+      verbose.kill('SIGINT');
+    }
+    assert.equal(await done, 0);
   });
 });

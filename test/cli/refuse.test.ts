@@ -1,10 +1,11 @@
 /** Bad input is refused with exit 2, a one-line error naming the path, and nothing changed. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { absync, jsonOf } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { absync, CLI, jsonOf } from '../helpers/cli.js';
 import { inodes, readTree, tmp, writeTree } from '../helpers/tree.js';
 
 function refused(args: string[], pattern: RegExp, unchanged: string): void {
@@ -121,9 +122,13 @@ describe('refusals', () => {
     assert.equal(h.code, 0);
     assert.match(h.stdout, /usage: absync <source> <destination> \[interval-seconds\] \[logfile\]/);
     for (const flag of ['--dry-run', '--checksum', '--exclude', '--json', '--once']) assert.ok(h.stdout.includes(flag), flag);
-    const v = absync(['--version']);
-    assert.equal(v.code, 0);
-    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    for (const flag of ['--version', '-V']) {
+      const v = absync([flag]);
+      assert.equal(v.code, 0);
+      assert.match(v.stdout.trim(), /^gulp-absync \d+\.\d+\.\d+ \(engine: (native|JavaScript) \(.+\)\)$/);
+    }
+    const js = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', env: { ...process.env, ABSYNC_NO_NATIVE: '1' } });
+    assert.match(js.stdout, /\(engine: JavaScript \(native addon: .*ABSYNC_NO_NATIVE.*\)\)/);
   });
 });
 
@@ -135,5 +140,74 @@ describe('refusals below a file', () => {
     const r = absync([src, join(root, 'afile', 'dst')]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /destination is not a folder \(a parent is a file\): .*afile\/dst/);
+  });
+});
+
+/** A live lock on `dst`, held by this test process. */
+function holdLock(dst: string): void {
+  const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+  const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  writeFileSync(join(dst, '.absync.lock'), JSON.stringify({ pid: process.pid, host: hostname(), start: ticks, since: 'now' }));
+}
+
+describe('--json on a refused run', () => {
+  it('prints one JSON line with the refusal (code, message, path), for every kind of refusal', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { keep: 'k' });
+    const dst = writeTree(join(root, 'dst'), { keep: 'k', a: '1', b: '2' });
+    const cases: [string[], string, RegExp][] = [
+      [[src, dst, '--max-delete', '1'], 'E_MAX_DELETE', /would delete 2 entries .*--max-delete 1/],
+      [[join(root, 'nope'), dst], 'E_SOURCE_MISSING', /source folder does not exist/],
+      [[src, join(root, 'x', 'y')], 'E_DEST_NOT_DIR', /--mkpath creates it/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = absync([...args, '--json']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+      const { refused } = jsonOf(r) as { refused: { code: string; message: string; path?: string } };
+      assert.equal(refused.code, code);
+      assert.match(refused.message, message);
+      assert.equal(typeof refused.path, 'string');
+      assert.equal(r.stderr, `absync: ${refused.message}\n`);
+    }
+    holdLock(dst);
+    const locked = absync([src, dst, '--json']);
+    assert.equal((jsonOf(locked).refused as { code: string }).code, 'E_LOCKED');
+  });
+});
+
+describe('refused means nothing changed, the destination root included', () => {
+  for (const [what, args] of [['--max-delete', ['--max-delete', '0']], ['an empty source', []], ['a held lock', []]] as const) {
+    it(`a run refused by ${what} leaves the destination root's mtime as it was`, () => {
+      const root = tmp();
+      const src = join(root, 'src');
+      mkdirSync(src);
+      if (what !== 'an empty source') writeFileSync(join(src, 'a'), 'a');
+      const dst = writeTree(join(root, 'dst'), { old: 'o', 'd/x': 'x' });
+      if (what === 'a held lock') holdLock(dst);
+      utimesSync(dst, 1_600_000_000, 1_600_000_000);
+      const before = statSync(dst).mtimeMs;
+      const r = absync([src, dst, ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(statSync(dst).mtimeMs, before);
+    });
+  }
+});
+
+describe('attributes an unprivileged user may not set', () => {
+  it('over a destination it may write but does not own: each attribute it cannot set is a failed entry (exit 1), not an internal error', () => {
+    const root = tmp();
+    chmodSync(root, 0o755);
+    const src = writeTree(join(root, 'src'), { 'sub/f': { data: 'new', mtime: 1_600_000_100 }, top: { data: 't', mtime: 1_600_000_100 } });
+    const dst = writeTree(join(root, 'dst'), { 'sub/f': { data: 'old', mtime: 1_600_000_000 } });
+    chmodSync(dst, 0o777);
+    chmodSync(join(dst, 'sub'), 0o777);
+    const r = absync([src, dst], { uid: 65534 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.match(r.stderr, /^absync: failed: \.: setAttrs: operation not permitted \(EPERM\)$/m);
+    assert.match(r.stderr, /^absync: failed: sub: setAttrs: operation not permitted \(EPERM\)$/m);
+    assert.equal(readFileSync(join(dst, 'sub/f'), 'utf8'), 'new');
+    assert.equal(readFileSync(join(dst, 'top'), 'utf8'), 't');
   });
 });
