@@ -7,7 +7,7 @@ import { kindOfMode, remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, mkdir, setstat } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
-import { CHANGED, DONE, failed, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, VANISHED } from './steps.js';
 
 export async function makeDirs(ctx: RemoteContext, parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
   try {
@@ -30,10 +30,6 @@ export async function makeDirs(ctx: RemoteContext, parent: RelPath, items: reado
     ctx.guard.trust(path);
     return DONE;
   }));
-}
-
-function mtimeError(): Error {
-  return Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
 }
 
 /**
@@ -79,7 +75,7 @@ export async function setAttrs(ctx: RemoteContext, parent: RelPath, items: reado
   }))
     .catch(() => fine.map(() => false));
   fine.forEach((i, k) => {
-    if (!ok[k]) results[i] = failed(mtimeError());
+    if (!ok[k]) results[i] = failed(mtimeFailure(s));
   });
   return results;
 }

@@ -12,7 +12,7 @@ import { remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, posixRename, renameNoReplace, symlink, unlink } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
-import { CHANGED, DONE, failed, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, VANISHED } from './steps.js';
 
 export async function symlinks(ctx: RemoteContext, parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
   const s = ctx.session;
@@ -40,7 +40,7 @@ export async function symlinks(ctx: RemoteContext, parent: RelPath, items: reado
     ready.forEach((i, k) => {
       if (ok[k]) return;
       removing.push(unlink(s, (made[i] as { tmp: string }).tmp).catch(() => undefined));
-      made[i] = failed(Object.assign(new Error("cannot set the link's sub-second mtime"), { code: 'EIO' }));
+      made[i] = failed(mtimeFailure(s, "the link's sub-second mtime"));
     });
   }
   await Promise.all(removing);

@@ -32,7 +32,9 @@ export class RemoteShell {
   private constructor(private readonly session: SftpSession, private readonly channel: ssh2.ClientChannel) {
     channel.on('data', (d: Buffer) => this.take(d));
     channel.stderr.on('data', () => undefined);
-    channel.on('close', () => this.die(new Error('the remote shell ended')));
+    // A dropped connection closes its channels before the client says it closed: fail the scripts a moment later,
+    // so that they fail with the session's failure (its cause) when that is what happened.
+    channel.on('close', () => setTimeout(() => this.die(session.failed ?? new Error('the remote shell ended')), 50));
   }
 
   static async start(session: SftpSession): Promise<RemoteShell> {

@@ -43,7 +43,11 @@ export class Stamper {
     channel.stderr.on('data', () => undefined);
     channel.on('close', () => {
       this.dead = true;
-      for (const w of this.waiting.splice(0)) w(false);
+      // A dropped connection closes its channels before the client says it closed: answer a moment later, so that
+      // callers see the session's failure (its cause) rather than a stamp that merely did not happen.
+      setTimeout(() => {
+        for (const w of this.waiting.splice(0)) w(false);
+      }, 50);
     });
   }
 

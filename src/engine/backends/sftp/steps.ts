@@ -21,3 +21,11 @@ export const TRIES = 3;
 export class TornCopyError extends Error {
   readonly code = 'ETORN';
 }
+
+/**
+ * A sub-second mtime that could not be set: the session's own failure when the connection is gone (the stamper's
+ * channel went with it), else a one-line cause of its own (a code describeError keeps the message for).
+ */
+export function mtimeFailure(session: { readonly failed: Error | undefined }, what = 'the sub-second mtime'): Error {
+  return session.failed ?? Object.assign(new Error(`cannot set ${what} on the server`), { code: 'EMTIME' });
+}

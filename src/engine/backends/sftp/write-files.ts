@@ -16,7 +16,7 @@ import { remotePath } from './entries.js';
 import { openContent } from './local-content.js';
 import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, renameNoReplace, unlink, write } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
-import { CHANGED, DONE, failed, TornCopyError, TRIES, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, TornCopyError, TRIES, VANISHED } from './steps.js';
 
 /** Writes in flight for one big file. */
 const WRITES_IN_FLIGHT = 16;
@@ -108,7 +108,7 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
         const [ok] = await setFineTimes(ctx.exec, [{ path: tmp, mtimeMs: staged.entry.mtimeMs, link: false }]);
         if (!ok) {
           await unlink(ctx.session, tmp).catch(() => undefined);
-          throw Object.assign(new Error('cannot set the sub-second mtime'), { code: 'EIO' });
+          throw mtimeFailure(ctx.session);
         }
       }
       return staged;
