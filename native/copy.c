@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "common.h"
 
@@ -51,6 +52,26 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
 } CopyJob;
+
+/* Not copied yet: the source was changed within the last clock ticks (see recent()); look again after a tick. */
+#define R_RECENT 100
+/* How long a source may keep being that recent before the tries go on regardless (then the torn check decides). */
+#define RECENT_WAIT_NS 250000000LL
+
+/*
+ * File times come from the kernel's coarse clock, which moves once a tick (1-10 ms): a write in the same tick as our
+ * fstat can leave ctime as it was. A file changed within the last two ticks may still be being written, so its copy
+ * waits until its ctime is older than that; any later write then moves its ctime, and the check after the copy sees it.
+ */
+static int recent(const struct stat *st, long *tick_ns) {
+  struct timespec now, res;
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &now) != 0 || clock_getres(CLOCK_REALTIME_COARSE, &res) != 0) return 0;
+  *tick_ns = res.tv_nsec > 0 ? res.tv_nsec : 1000000;
+  int64_t c = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+  int64_t n = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+  /* A ctime further ahead than a tick is another clock's (a network file system's server), not a recent write. */
+  return c >= n - 2 * (int64_t)*tick_ns && c <= n + (int64_t)*tick_ns;
+}
 
 static int same_state(const struct stat *a, const struct stat *b) {
   return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
@@ -86,7 +107,7 @@ static int write_bytes(int out, const uint8_t *p, size_t n) {
  * first be as last seen (`prev`, or on the first try as the scan saw it): one caught in the middle of a rewrite that
  * has not settled is never copied, only looked at again (`*seen`) by the next try.
  */
-static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct stat *prev, struct stat *seen) {
+static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct stat *prev, struct stat *seen, int64_t *waited) {
   struct stat before = {0}, after;
   int in = -1;
   if (it->kind != SRC_BYTES) {
@@ -95,6 +116,14 @@ static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct 
     if (fstat(in, &before) != 0 || !S_ISREG(before.st_mode) || (it->src_ino >= 0 && (double)before.st_ino != it->src_ino)) {
       close(in);
       return R_GONE;
+    }
+    long tick = 0;
+    if (it->kind != SRC_BYTES && *waited < RECENT_WAIT_NS && recent(&before, &tick)) {
+      close(in);
+      struct timespec pause = {.tv_sec = 0, .tv_nsec = tick};
+      nanosleep(&pause, NULL);
+      *waited += tick;
+      return R_RECENT;
     }
     if (it->kind == SRC_TREE) {
       int settled = prev ? same_state(prev, &before)
@@ -230,7 +259,13 @@ static void execute(napi_env env, void *data) {
     }
     int res = R_TORN;
     struct stat seen;
-    for (int attempt = 0; attempt < TRIES && res == R_TORN; attempt++) res = copy_once(it, r, dfd, srcdir, attempt ? &seen : NULL, &seen);
+    int64_t waited = 0;
+    for (int attempt = 0; attempt < TRIES && (res == R_TORN || res == R_RECENT);) {
+      /* A look at a file still being written does not count as a try. */
+      res = copy_once(it, r, dfd, srcdir, attempt ? &seen : NULL, &seen, &waited);
+      if (res != R_RECENT) attempt++;
+    }
+    if (res == R_RECENT) res = R_TORN;
     if (res == R_DONE) res = absync_place(dfd, it->tmp, dfd, it->final, &it->replace, job->backupfd, job->parent, r, 1);
     r->result = res;
   }

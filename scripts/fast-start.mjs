@@ -34,17 +34,31 @@ function firstLineTo(line) {
   return true;
 }
 
-/** After the bundle is made: the sh line goes in as the bin's second line. */
-function addShLine() {
-  const text = readFileSync(BIN, 'utf8');
-  const [first, second] = text.split('\n', 2);
-  if (first !== PORTABLE) throw new Error(`${BIN} does not start with ${PORTABLE}`);
-  if (second !== SH_LINE) writeFileSync(BIN, `${first}\n${SH_LINE}${text.slice(first.length)}`);
+/**
+ * After the bundle is made (its entry is dist/cli/main.js): the bin is a small file of its own, its first line the
+ * portable one, its second the sh line, and then one dynamic import of the CLI. A CLI that cannot even be loaded (too
+ * few file descriptors to open its modules: `ulimit -n`) then says so in one line and exits 2, instead of Node's
+ * stack trace.
+ */
+function writeBin() {
+  const body = [
+    PORTABLE,
+    SH_LINE,
+    '// The absync command (the bundle is ./main.js); see scripts/fast-start.mjs for the first two lines.',
+    "import('./main.js').catch((err) => {",
+    "  const why = err && err.code === 'EMFILE' ? 'too many open files (EMFILE): raise the limit (ulimit -n)' : String((err && err.message) || err).split('\\n')[0];",
+    "  process.stderr.write(`absync: cannot start: ${why}\\n`);",
+    '  process.exitCode = 2;',
+    '});',
+    '',
+  ].join('\n');
+  writeFileSync(BIN, body);
+  chmodSync(BIN, 0o755);
 }
 
 if (process.argv.includes('--build')) {
   // Part of the build: a failure here must fail it.
-  addShLine();
+  writeBin();
   process.exit(0);
 }
 

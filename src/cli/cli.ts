@@ -15,8 +15,8 @@ import { runInterval } from './run-interval.js';
 
 /** 'native (...)' when the addon loads, else 'JavaScript (native addon: <why not>)'. */
 function engineInUse(): string {
-  const { kind, why } = localEngine();
-  return kind === 'native' ? 'native (build/Release/absync_native.node)' : `JavaScript (native addon: ${why})`;
+  const { kind, why, addon } = localEngine();
+  return kind === 'native' ? `native (${addon})` : `JavaScript (native addon: ${why})`;
 }
 
 function packageInfo(): { name: string; version: string } {

@@ -158,7 +158,7 @@ function readPositionals(positionals: readonly string[], values: Values, fail: (
   let interval: number | undefined;
   if (third !== undefined && !thirdIsLog) {
     interval = (OPTIONS.interval?.kind as Kind<number>).fromText?.(third);
-    if (interval === undefined) fail(`[interval-seconds] takes a number of seconds >= 0, got "${third}"`);
+    if (interval === undefined) fail(`[interval-seconds] takes ${(OPTIONS.interval?.kind as Kind<number>).expects}, got "${third}"`);
   }
   const logFile = thirdIsLog ? third : fourth;
   const flagged = values.get('logFile');

@@ -59,15 +59,16 @@ export function whole(min: number): Kind<number> {
 }
 
 /** A finite number >= min (fractions allowed), in the unit the option names. */
-export function amount(min: number, unit: string, arg = '<n>'): Kind<number> {
+export function amount(min: number, unit: string, arg = '<n>', max = Infinity, why = ''): Kind<number> {
+  const within = (n: number): boolean => Number.isFinite(n) && n >= min && n <= max;
   return {
-    expects: `a number of ${unit} >= ${min}`,
+    expects: max === Infinity ? `a number of ${unit} >= ${min}` : `a number of ${unit} from ${min} to ${max}${why ? ` (${why})` : ''}`,
     arg,
     check(value, name) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min) mustBe(name, this.expects, value);
+      if (typeof value !== 'number' || !within(value)) mustBe(name, this.expects, value);
       return value;
     },
-    fromText: (text) => (/^\d+(\.\d+)?$/.test(text) && Number(text) >= min ? Number(text) : undefined),
+    fromText: (text) => (/^\d+(\.\d+)?$/.test(text) && within(Number(text)) ? Number(text) : undefined),
   };
 }
 

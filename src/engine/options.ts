@@ -61,7 +61,7 @@ export const SYNC_OPTIONS = {
   /** Globs that win over `exclude`. */
   include: option({ kind: globs(), default: [], defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--include', group: 'filter', doc: 'keeps paths an exclude matched (repeatable)' }, doc: 'globs that win over exclude' }),
   /** Also delete destination entries that `exclude` matches (rsync --delete-excluded); `protect` still wins. */
-  deleteExcluded: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--delete-excluded', group: 'filter' }, doc: 'also delete excluded entries from the destination (protected ones stay); not supported yet: refused' }),
+  deleteExcluded: option({ kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--delete-excluded', group: 'filter' }, doc: 'also delete excluded entries from the destination (protected ones stay), as rsync --delete-excluded' }),
   /** Name of the ignore file (gitignore syntax) read from the source root; false for none. */
   ignoreFile: option({
     kind: fileNameOrFalse(), default: '.absyncignore', faces: ALL_SYNC, docs: { plugin: 'for the task and the watch: gitignore-style rules read from the source root; `false` for none' }, cli: { flag: '--ignore-file', negate: '--no-ignore-file', negateDoc: 'do not read an ignore file', group: 'filter' },
@@ -122,12 +122,15 @@ export const SYNC_OPTIONS = {
  * What only one face takes: the CLI's output and run-mode flags, the plugin's, the task's and the watch's own
  * options. The faces validate these with `resolveFaceOptions`.
  */
+/** The longest wait a Node timer takes (2^31 - 1 ms); a longer one fires at once, every millisecond. */
+export const MAX_TIMER_S = 2_147_483;
+
 export const FACE_OPTIONS = {
   /** One sync, even with an interval. */
   once: option({ kind: flag(), default: false, doc: 'one sync, even with an interval', faces: ['cli'], cli: { flag: '--once', group: 'run' } }),
   /** Seconds between runs (the CLI's third argument; a watch's `interval`). */
   interval: option({
-    kind: amount(0, 'seconds', '<s>'), default: undefined, defaultText: 'none', faces: ['cli', 'watch'], doc: 'also sync every this many seconds (fractions allowed)',
+    kind: amount(0, 'seconds', '<s>', MAX_TIMER_S, "Node's longest timer, about 24.8 days"), default: undefined, defaultText: 'none', faces: ['cli', 'watch'], doc: 'also sync every this many seconds (fractions allowed)',
     cli: { positional: 'interval-seconds', group: 'run', doc: 'sync now, then every this many seconds until stopped (0: once)' },
   }),
   /** Append timestamped lines to this file (its folder is created). */
@@ -233,8 +236,6 @@ export function resolveOptions(input: SyncOptions, needSource = true): ResolvedO
     if (value !== undefined) out[name] = value;
   }
   out.source ??= '';
-  // In the table (parsed, documented) but not yet in the planner: refused rather than silently ignored.
-  if (out.deleteExcluded === true) badOption('deleteExcluded is not supported yet: excluded entries are left alone on both sides', 'deleteExcluded');
   // A relative backup folder is relative to the destination, as in rsync (an absolute path stays as it is).
   out.backupDir = input.backupDir === undefined ? '' : resolve(out.destination as string, input.backupDir);
   return Object.freeze(out) as unknown as ResolvedOptions;

@@ -1,5 +1,6 @@
 /** The refusals made before anything is read or written: missing source, nested roots, a file as destination. */
 import { constants } from 'node:fs';
+import { realpathSync, statfsSync } from 'node:fs';
 import { access, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AbsyncError, describeError, isGone } from './errors.js';
@@ -51,6 +52,28 @@ const PSEUDO: Record<number, string> = {
   0x63677270: 'cgroup2', 0x74726163: 'tracefs', 0x1cd1: 'devpts', 0xcafe4a11: 'bpf', 0x62656570: 'configfs',
   0x6165676c: 'pstore', 0xde5e81e4: 'efivarfs', 0x42494e4d: 'binfmt_misc',
 };
+
+/** The same, synchronously (for a face that checks a path when it is created, such as a log file). */
+export function pseudoFileSystemSync(path: string): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      return PSEUDO[statfsSync(p).type];
+    } catch {
+      if (dirname(p) === p) return undefined;
+    }
+  }
+}
+
+/** `path` with symlinks resolved through its nearest existing folder (the rest kept as given). */
+export function realpathLooseSync(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realpathLooseSync(parent), basename(path));
+  }
+}
 
 /** The pseudo file system `path` (or its nearest existing folder) lies on, if any. */
 export async function pseudoFileSystem(path: string): Promise<string | undefined> {
@@ -128,5 +151,7 @@ export async function checkBackupDir(backupDir: string, source: string, destinat
     : isInsideAbs(destination, real) ? `holds the destination ${destination}`
     : '';
   if (bad) throw new AbsyncError('E_NESTED', `backup folder ${backupDir}${real !== backupDir ? ` (${real})` : ''} ${bad}; choose another`, backupDir);
+  const pseudo = await pseudoFileSystem(real);
+  if (pseudo) throw new AbsyncError('E_NESTED', `backup folder ${backupDir} is on the ${pseudo} pseudo file system; choose another`, backupDir);
   return real;
 }

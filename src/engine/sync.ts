@@ -56,6 +56,8 @@ function loadPlanner(): NonNullable<typeof planner> {
 export interface StoreRules {
   readonly mtimeStepUs: number;
   readonly mtimeSlopUs: number;
+  /** False where chmod is not kept (FAT mounted on Linux): modes are then not mirrored, as with `perms: false`. */
+  readonly modes?: boolean;
 }
 
 function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep: RunHooks['keep']): PlanRules {
@@ -67,13 +69,17 @@ function planRules(options: ResolvedOptions, store: StoreRules | undefined, keep
     ...(protect ? { isProtected: protect } : {}),
     ...(keep ? { isKept: keep } : {}),
     ...(store && store.mtimeStepUs > 1 ? { mtimeStepUs: store.mtimeStepUs } : {}),
-    // --modify-window when given (rsync's meaning: 0 is exact), else what the destination's time precision needs.
-    ...(options.modifyWindow !== undefined ? { mtimeWindowUs: Math.round(options.modifyWindow * 1e6) } : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
+    // --modify-window when given (rsync's meaning), never tighter than what the destination can store (Windows: 1 us;
+    // FAT rounding up: 2 s), else what the destination's time precision needs.
+    ...(options.modifyWindow !== undefined
+      ? { mtimeWindowUs: Math.max(Math.round(options.modifyWindow * 1e6), store?.mtimeSlopUs ?? 0) }
+      : store && store.mtimeSlopUs > 0 ? { mtimeWindowUs: store.mtimeSlopUs } : {}),
     ...(options.sizeOnly ? { sizeOnly: true } : {}),
     ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
     ...(options.update ? { update: true } : {}),
-    // The planner reads no process state: the umask that new entries' modes lose without --perms comes from here.
-    ...(options.perms ? {} : { perms: false, umask: process.umask() }),
+    // The planner reads no process state: the umask that new entries' modes lose without --perms comes from here. A
+    // destination that keeps no modes (Windows, FAT mounted on Linux) plans as --no-perms.
+    ...(options.perms && store?.modes !== false ? {} : { perms: false, umask: process.umask() }),
   };
 }
 
@@ -103,21 +109,28 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
   return plan;
 }
 
-/** Exclude/include globs, the source's ignore file, and a backup folder inside the destination (never mirrored). */
-async function filterRules(options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined): Promise<FilterRules> {
-  const exclude = [...options.exclude];
+/**
+ * What each side leaves out: exclude/include globs and the source's ignore file, and always a backup folder inside the
+ * destination (never mirrored). With deleteExcluded (rsync --delete-excluded) the destination is scanned without the
+ * user's filters, so what they exclude there is deleted like any extraneous entry (protected entries stay).
+ */
+async function filterRules(
+  options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined,
+): Promise<{ source: FilterRules; destination: FilterRules }> {
+  const internal: string[] = [];
   if (backup !== undefined && isInsideAbs(backup, destRoot) && backup !== destRoot) {
-    exclude.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
+    internal.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
   }
   const ignoreText = source && options.ignoreFile !== false ? await readIgnoreFile(source, options.ignoreFile) : undefined;
-  return { exclude, include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+  const sourceRules: FilterRules = { exclude: [...options.exclude, ...internal], include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+  return { source: sourceRules, destination: options.deleteExcluded ? { exclude: internal, include: [] } : sourceRules };
 }
 
 /** ABSYNC_TRACE=1: each phase's end, in ms since the run started, on stderr (for finding where time goes). */
 function tracer(startedAt: number, trees: PlanTrees): (phase: string) => void {
   if (!tracing()) return () => undefined;
   const engine = localEngine();
-  traceLine(`engine ${trees.destination.kind === 'native' ? 'native (build/Release/absync_native.node)' : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
+  traceLine(`engine ${trees.destination.kind === 'native' ? `native (${engine.addon})` : `${trees.destination.kind === 'js' ? 'JavaScript' : trees.destination.kind}${engine.why ? ` (native addon: ${engine.why})` : ''}`}`);
   return (phase) => traceLine(`${phase} ${(performance.now() - startedAt).toFixed(1)} ms`);
 }
 
@@ -126,7 +139,10 @@ async function fixRootTimes(destination: DestinationTree, source: Snapshot): Pro
   const want = source.rootEntry;
   if (!want) return undefined;
   const now = await destination.rootEntry();
-  if (!now || Math.round(now.mtimeMs * 1000) === Math.round(want.mtimeMs * 1000)) return undefined;
+  // Within what the destination can store (Windows lands a microsecond off a third of the time).
+  const { mtimeStepUs: step, mtimeSlopUs: slop } = destination.caps;
+  const at = (ms: number): number => Math.floor(Math.round(ms * 1000) / step) * step;
+  if (!now || Math.abs(at(now.mtimeMs) - at(want.mtimeMs)) <= slop) return undefined;
   const [r] = await destination.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: want.mtimeMs }]);
   if (r?.status !== 'failed') return undefined;
   return { path: '', op: 'setAttrs', code: r.error?.code ?? 'EUNKNOWN', message: r.error?.message ?? 'failed' };
@@ -180,7 +196,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   try {
     const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
     // Bad globs refuse the run here, before the destination is created or locked.
-    createFilter(rules);
+    createFilter(rules.source);
     createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
@@ -197,10 +213,11 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     try {
       if (hooks.source) {
         source = hooks.source;
-        destination = await trees.destination.scan({ side: 'destination', rules });
+        destination = await trees.destination.scan({ side: 'destination', rules: rules.destination });
       } else {
         ({ source, destination } = await scanTrees(trees.source, trees.destination, {
-          rules, omitUnchanged: !options.checksum, compareModes: true, ...(hooks.paths ? { scope: hooks.paths } : {}),
+          rules: rules.source, destinationRules: rules.destination, omitUnchanged: !options.checksum, compareModes: options.perms !== false,
+          ...(hooks.paths ? { scope: hooks.paths } : {}),
         }));
       }
     } catch (err) {

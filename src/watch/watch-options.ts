@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import fancyLog from 'fancy-log';
 import { withLogExcluded } from '../shared/log-file.js';
-import { resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from '../engine/index.js';
+import { MAX_TIMER_S, resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from '../engine/index.js';
 
 /** One finished run of a watch. */
 export interface WatchRun {
@@ -68,6 +68,8 @@ export function resolveWatchOptions(options: WatchOptions): ResolvedWatchOptions
   if (typeof options !== 'object' || options === null) bad('options must be an object');
   const { interval, watch, debounce, logFile, log, onRun, handleSignals, ...syncOptions } = options;
   const intervalS = positive(interval, 'interval (seconds)', false);
+  // A longer timer fires at once, and then every millisecond (Node's timers take at most 2^31 - 1 ms).
+  if (intervalS !== undefined && intervalS > MAX_TIMER_S) bad(`interval must be at most ${MAX_TIMER_S} seconds (Node's longest timer, about 24.8 days), got ${intervalS}`);
   const watching = flag(watch, 'watch', true);
   if (!watching && intervalS === undefined) bad('with watch: false, an interval is needed (or nothing would ever sync)');
   if (logFile !== undefined && (typeof logFile !== 'string' || logFile.trim() === '')) bad('logFile must be a file path');

@@ -126,7 +126,7 @@ test('gulp exits the process when another task of a parallel fails: the plugin\'
 
 test(
   'gulp exits the process when another task of a parallel fails: no lock or temporary file is left in the destination',
-  { ...BOUNDED, todo: 'the engine does not clean up on process.exit yet (the lead is rebuilding the lock and temporaries)' },
+  BOUNDED,
   async () => {
     const { p, run } = await failingParallel();
     for (const name of ['task', 'plugin']) run(name);

@@ -1,6 +1,6 @@
 /** Helpers for driving the plugin with real streams: vinyl files in, files (or an error) out. */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import Vinyl from 'vinyl';
 import { REPO } from '../helpers/cli.js';
@@ -31,9 +31,14 @@ export function vinyl(base: string, rel: string, contents: Buffer | Readable | n
   return new Vinyl({ cwd: base, base, path: join(base, rel), contents, ...(stat ? { stat: stat as import('node:fs').Stats } : {}) });
 }
 
-/** relative path -> action, for the files that came out. */
+/** A file's relative path with `/` (vinyl's `relative` uses `\\` on Windows). */
+export function rel(file: Vinyl): string {
+  return file.relative.split(sep).join('/');
+}
+
+/** relative path (`/`-separated) -> action, for the files that came out. */
 export function actions(files: readonly Out[]): Record<string, string> {
-  return Object.fromEntries(files.map((f) => [f.relative, f.absync?.action ?? 'untagged']));
+  return Object.fromEntries(files.map((f) => [rel(f), f.absync?.action ?? 'untagged']));
 }
 
 /** gulp's own command line (node_modules/gulp/bin/gulp.js), as `npx gulp` runs it. */

@@ -7,6 +7,7 @@ import { absyncWatch, type WatchHandle, type WatchOptions } from '../../src/inde
 import { assertMirror, readTree, tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
 import { tooDeepForDestination } from './fixtures.js';
+import { NEEDS_UNIX_TOOLS } from '../helpers/platform.js';
 
 /** Starts a watch that logs into `lines`, and makes sure the test closes it. */
 function start(t: { after(fn: () => Promise<void>): void }, options: WatchOptions, lines: string[] = []): WatchHandle {
@@ -89,7 +90,7 @@ test('interval ticks run again; a tick that comes during a run is skipped and lo
   assert.ok(lines.includes('interval tick skipped: the previous run is still going'));
 });
 
-test('every run is appended to the log file, timestamped, with each failure; a failed or refused run does not stop the watch', async (t) => {
+test('every run is appended to the log file, timestamped, with each failure; a failed or refused run does not stop the watch', { skip: NEEDS_UNIX_TOOLS }, async (t) => {
   const root = tmp();
   const { source, destination } = tooDeepForDestination(root);
   const logFile = join(root, 'logs', 'nested', 'absync.log');

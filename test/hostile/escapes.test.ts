@@ -233,7 +233,7 @@ describe('issue 11 escapes: roots named through symlinks are compared by their r
     assert.equal(readFileSync(join(dst, '.bak', 'f2.txt'), 'utf8'), 'run 2', 'run 3 backed up f2.txt');
   });
 
-  bothEngines('a log file named through a symlink into the destination is not deleted by the runs', onBoth('every run deletes the log (1 summary line left after 2 runs)', 'every run deletes the log (1 summary line left after 2 runs)'), async (engine) => {
+  bothEngines('a log file named through a symlink into the destination is not deleted by the runs', {}, async (engine) => {
     const root = tmp();
     const canary = makeCanary(root);
     const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });

@@ -164,7 +164,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
       assertRefused(r, /\/proc\//);
     });
 
-    bothEngines('a log file under /proc (/proc/self/new/absync.log): refused at once, naming it; no destination made', onBoth('spins creating the log folder (mkdir -p loops on ENOENT), killed at the bound'), async (engine) => {
+    bothEngines('a log file under /proc (/proc/self/new/absync.log): refused at once, naming it; no destination made', {}, async (engine) => {
       const root = tmp();
       const dst = join(root, 'dst');
       const r = await runBin(engine, [writeTree(join(root, 'src'), { 'a.txt': 'a' }), dst, '/proc/self/new/absync.log']);
@@ -172,7 +172,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
       assert.ok(!existsSync(dst), 'a refused run creates no destination');
     });
 
-    bothEngines('a log file that is a FIFO nobody reads: the run ends and says so', onBoth('hung opening the FIFO for writing, killed at the bound'), async (engine) => {
+    bothEngines('a log file that is a FIFO nobody reads: the run ends and says so', {}, async (engine) => {
       const root = tmp();
       const dst = join(root, 'dst');
       mkfifo(join(root, 'log.fifo'));

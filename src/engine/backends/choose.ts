@@ -2,7 +2,7 @@
  * The one place a run's trees are chosen: both local trees through the native addon when it is there (Linux), else
  * both through Node's fs. A remote destination (sftp/) plugs in here; nothing downstream asks which kind it got.
  */
-import { nativeAddon, nativeAddonMissing } from './local-native/addon.js';
+import { nativeAddon, nativeAddonFile, nativeAddonMissing } from './local-native/addon.js';
 import { NativeTree } from './local-native/native-tree.js';
 import { JsTree } from './local-js/js-tree.js';
 import type { DestinationTree, SourceTree, TreeKind } from './tree.js';
@@ -28,8 +28,12 @@ export function openTrees(req: TreeRequest): Trees {
   return { source: new JsTree(req.source), destination: new JsTree(req.destination, backup) };
 }
 
-/** Which engine this install runs locally, and why not the native one (for --version, --json and ABSYNC_TRACE). */
-export function localEngine(): { readonly kind: TreeKind; readonly why: string } {
+/**
+ * Which engine this install runs locally: `why` says why not the native one ('' when it is used), `addon` which file
+ * it loaded (build/Release/... when built here, prebuilds/linux-x64/... when shipped prebuilt). For --version,
+ * --json and ABSYNC_TRACE.
+ */
+export function localEngine(): { readonly kind: TreeKind; readonly why: string; readonly addon: string } {
   const why = nativeAddonMissing();
-  return { kind: why === '' ? 'native' : 'js', why };
+  return { kind: why === '' ? 'native' : 'js', why, addon: nativeAddonFile() };
 }

@@ -61,6 +61,8 @@ export interface OpenedFile {
   readonly entry: FileEntry;
   /** Inode, size, mtime and ctime at open, as one comparable token: equal tokens mean nothing wrote to the file between. */
   readonly version: string;
+  /** The file's ctime at open, in ms (a file changed within the last clock ticks may still be being written). */
+  readonly changedMs: number;
   /** The same token now (for a copy that must start from the state the last try ended with). */
   versionNow(): Promise<string>;
   /** Reads up to `length` bytes at `position` into `buffer`; 0 at the end. */

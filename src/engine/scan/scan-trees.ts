@@ -9,6 +9,8 @@ import type { FilterRules } from './filter.js';
 
 export interface ScanJob {
   readonly rules: FilterRules;
+  /** The destination's own rules when they differ (deleteExcluded: the user's filters apply to the source only). */
+  readonly destinationRules?: FilterRules;
   /** Only these paths (a watcher's changes), or everything. */
   readonly scope?: readonly RelPath[];
   /** Leave identical file/symlink pairs out of both snapshots (the quick check; plan/omit-unchanged.ts). */
@@ -18,13 +20,14 @@ export interface ScanJob {
 
 export async function scanTrees(source: SourceTree, destination: DestinationTree, job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot }> {
   const scope = job.scope ? { scope: job.scope } : {};
-  if (!job.scope && (await destination.rootEntry())) {
+  const destRules = job.destinationRules ?? job.rules;
+  if (!job.scope && destRules === job.rules && (await destination.rootEntry())) {
     const pair = destination.scanPair?.(source, { rules: job.rules, omitUnchanged: job.omitUnchanged, compareModes: job.compareModes });
     if (pair) return pair;
   }
   const [src, dst] = await Promise.all([
     source.scan({ side: 'source', rules: job.rules, ...scope }),
-    destination.scan({ side: 'destination', rules: job.rules, ...scope }),
+    destination.scan({ side: 'destination', rules: destRules, ...scope }),
   ]);
   return { source: src, destination: dst };
 }

@@ -42,7 +42,7 @@ export async function startRacer(args: readonly string[]): Promise<Racer> {
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
   const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await until(() => out.includes('ready') || child.exitCode !== null, 'the racer to start', 10_000);
+  await until(() => out.includes('ready') || child.exitCode !== null, 'the racer to start', 30_000);
   if (!out.includes('ready')) throw new Error(`racer ${args.join(' ')} did not start: ${out}`);
   return {
     child,

@@ -31,9 +31,11 @@ export function versionOf(st: BigIntStats): string {
 class JsOpenedFile implements OpenedFile {
   readonly entry: FileEntry;
   readonly version: string;
+  readonly changedMs: number;
   constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats, private readonly onClose?: () => void) {
     this.entry = toEntry(st, () => '') as FileEntry;
     this.version = versionOf(st);
+    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
   }
 
   async versionNow(): Promise<string> {
@@ -76,7 +78,7 @@ export async function openRegular(abs: string, ino?: number, onClose?: () => voi
   }
   try {
     const st = await fh.stat({ bigint: true });
-    if (!st.isFile() || (ino !== undefined && ino !== 0 && BigInt(ino) !== st.ino)) {
+    if (!st.isFile() || (ino !== undefined && ino !== 0 && ino !== Number(st.ino))) {
       await fh.close();
       onClose?.();
       return 'vanished';
@@ -129,11 +131,11 @@ export type CopyAttempt = 'done' | 'torn';
 
 /**
  * Writes `tmpAbs` (created exclusively) from `from` (an opened file, or bytes), gives it `mode` (or the source's as
- * read) and the source's mtime as read (or `mtimeMs` for bytes, or when not `stampFromRead`), and closes it. 'torn' when the source changed while
- * it was read: the temporary file is then removed by the caller.
+ * read; none when not `setMode`) and the source's mtime as read (or `mtimeMs` for bytes, or when not `stampFromRead`),
+ * and closes it. 'torn' when the source changed while it was read: the temporary file is then removed by the caller.
  */
 export async function writeTemp(
-  tmpAbs: string, from: OpenedFile | Uint8Array, mode: number | undefined, mtimeMs: number, stampFromRead = true,
+  tmpAbs: string, from: OpenedFile | Uint8Array, mode: number | undefined, mtimeMs: number, stampFromRead = true, setMode = true,
 ): Promise<CopyAttempt> {
   const out = await open(tmpAbs, CREATE_FLAGS, 0o600);
   try {
@@ -149,7 +151,8 @@ export async function writeTemp(
       if (!(await from.unchanged())) return 'torn';
     }
     const stamp = from instanceof Uint8Array || !stampFromRead ? mtimeMs : from.entry.mtimeMs;
-    await out.chmod(mode ?? (from instanceof Uint8Array ? 0o644 : from.entry.mode));
+    // A file system without modes (FAT mounted on Linux) refuses chmod: the file keeps the mount's mode.
+    if (setMode) await out.chmod(mode ?? (from instanceof Uint8Array ? 0o644 : from.entry.mode));
     await out.utimes(Date.now() / 1000, toUtimes(stamp));
     return 'done';
   } finally {

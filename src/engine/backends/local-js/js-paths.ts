@@ -1,9 +1,10 @@
 /** Checks and moves by path for the JavaScript tree, on names that folders.ts gives (inside an open folder on Linux). */
-import { lstat, rename, unlink, copyFile, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
+import { lstat, unlink, copyFile, readdir, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
 import { mtimeOf, sameMtime } from '../../times.js';
-import type { Fingerprint } from '../../types.js';
+import type { Fingerprint, RelPath } from '../../types.js';
 import type { StepResult } from '../tree.js';
+import { renameSafely, unlinkSafely } from './transient.js';
 
 export type Expectation = 'ok' | 'gone' | 'changed';
 
@@ -24,7 +25,8 @@ export async function checkExpected(abs: string, expect: Fingerprint): Promise<E
     throw err;
   }
   if (kindOf(st) !== expect.kind) return 'changed';
-  if (expect.ino !== undefined && expect.ino !== 0 && BigInt(expect.ino) !== st.ino) return 'changed';
+  // As numbers on both sides: a Windows file id can pass 2^53, and the scan kept it as a (rounded) number.
+  if (expect.ino !== undefined && expect.ino !== 0 && expect.ino !== Number(st.ino)) return 'changed';
   if (expect.kind === 'file' && expect.size !== undefined && expect.size !== Number(st.size)) return 'changed';
   if (expect.kind === 'file' && expect.mtimeMs !== undefined && !sameMtime(expect.mtimeMs, mtimeOf(st))) return 'changed';
   return 'ok';
@@ -44,7 +46,7 @@ export async function exists(abs: string): Promise<boolean> {
 /** Moves a destination file or link to `to` (a backup folder's name), by copy across file systems. */
 export async function retire(fromAbs: string, to: string): Promise<void> {
   try {
-    await rename(fromAbs, to);
+    await renameSafely(fromAbs, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     const st = await lstat(fromAbs);
@@ -56,7 +58,7 @@ export async function retire(fromAbs: string, to: string): Promise<void> {
       await copyFile(fromAbs, to);
       await utimes(to, st.atime, st.mtime);
     }
-    await unlink(fromAbs);
+    await unlinkSafely(fromAbs);
   }
 }
 
@@ -64,4 +66,23 @@ export async function retire(fromAbs: string, to: string): Promise<void> {
 export function stepError(err: unknown, describe: (err: unknown) => { code: string; message: string }): StepResult {
   if (isGone(err)) return { status: 'vanished' };
   return { status: 'failed', error: describe(err) };
+}
+
+/**
+ * True when `fromAbs` and `toAbs` are one entry whose names differ only in case (a case-insensitive disk finds the
+ * one under the other's name): a rename between them changes the name's case and replaces nothing. Not for two hard
+ * links to one file, whose names differ otherwise.
+ */
+export async function sameEntryOtherCase(fromAbs: string, toAbs: string, from: RelPath, to: RelPath): Promise<boolean> {
+  if (from === to || from.normalize('NFC').toLowerCase() !== to.normalize('NFC').toLowerCase()) return false;
+  const [a, b] = await Promise.all([lstat(fromAbs, { bigint: true }).catch(() => undefined), lstat(toAbs, { bigint: true }).catch(() => undefined)]);
+  return a !== undefined && b !== undefined && a.ino === b.ino && a.dev === b.dev;
+}
+
+/** The name in folder `dirAbs` that a case-insensitive disk takes for `name` when `name` itself is not listed there. */
+export async function twinName(dirAbs: string, name: string): Promise<string | undefined> {
+  const names = await readdir(dirAbs).catch(() => [] as string[]);
+  if (names.includes(name)) return undefined;
+  const folded = name.normalize('NFC').toLowerCase();
+  return names.find((n) => n.normalize('NFC').toLowerCase() === folded);
 }

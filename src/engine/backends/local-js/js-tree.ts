@@ -6,36 +6,55 @@
  * where the platform allows. The README says what the path-based fallback leaves open.
  */
 import { constants } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, open, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chmod, lstat, lutimes, mkdir, open, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { isAbsolute, relative, sep } from 'node:path';
-import { baseName, joinRel, parentOf } from '../../paths.js';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { baseName, joinRel, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import { toUtimes } from '../../times.js';
 import type { DirEntry, Fingerprint, RelPath, Snapshot } from '../../types.js';
+import { probeReadOnly } from '../local/caps-probe.js';
+import { inFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
-import { localCaps, prepareRoot } from '../local/root.js';
+import { prepareRoot } from '../local/root.js';
 import type {
   AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeLock,
   WriteItem,
 } from '../tree.js';
 import { hashFile, openRegular, writeTemp } from './js-files.js';
 import { type Folder, FolderOpener, UnsafePathError } from './folders.js';
-import { checkExpected, exists, retire, stepError } from './js-paths.js';
+import { checkExpected, exists, retire, sameEntryOtherCase, stepError, twinName } from './js-paths.js';
+import { linkFailure, makeLink } from './js-links.js';
+import { renameSafely, rmdirSafely, unlinkSafely } from './transient.js';
+import { windowsPathProblem } from './win-names.js';
 import { scanBothJs } from './scan-both.js';
 import { scanTree } from './scan-tree.js';
 
 /** One look that finds the source changed since the scan, then up to 3 copies (native/copy.c: the same). */
 const TRIES = 4;
+/** A source changed less than this long ago may still be being written (two ticks of a 250 Hz kernel, with margin). */
+const RECENT_MS = 10;
+/** Changed within RECENT_MS (a ctime ahead of our clock by more than that is another clock's, a network server's). */
+const isRecent = (changedMs: number): boolean => Math.abs(Date.now() - changedMs) < RECENT_MS;
+/** How long a source may keep being that recent before the tries go on regardless (then the check after reading decides). */
+const RECENT_WAIT_MS = 250;
+const WINDOWS = process.platform === 'win32';
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 const done: StepResult = { status: 'done' };
 const vanished: StepResult = { status: 'vanished' };
 const changed: StepResult = { status: 'changed-since-scan' };
+
+/** On Windows, a failure for a path whose names Windows cannot hold (never written under another name). */
+function badName(path: RelPath): StepResult | undefined {
+  const why = WINDOWS ? windowsPathProblem(path) : undefined;
+  return why === undefined ? undefined : { status: 'failed', error: { code: 'EINVAL', message: why } };
+}
 
 function failure(err: unknown): StepResult {
   if (err instanceof UnsafePathError) return { status: 'failed', error: { code: 'EUNSAFE', message: err.message } };
@@ -49,12 +68,17 @@ export interface JsTreeOptions {
 
 export class JsTree implements SourceTree, DestinationTree {
   readonly kind = 'js' as const;
-  readonly caps: TreeCaps = localCaps();
+  /** Measured on the lock when this run took it, or (a dry run) by looking only: see local/caps-probe.ts. */
+  private measured: TreeCaps | undefined;
   private readonly folders: FolderOpener;
   private backupFolders: FolderOpener | undefined;
 
   constructor(readonly root: string, private readonly options: JsTreeOptions = {}) {
     this.folders = new FolderOpener(root);
+  }
+
+  get caps(): TreeCaps {
+    return (this.measured ??= probeReadOnly(this.root));
   }
 
   async rootEntry(): Promise<DirEntry | undefined> {
@@ -101,7 +125,9 @@ export class JsTree implements SourceTree, DestinationTree {
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    return acquireLock({ root: this.root, timeoutMs, created });
+    const lock = await acquireLock({ root: this.root, timeoutMs, created });
+    if (lock.caps) this.measured = lock.caps;
+    return lock;
   }
 
   tempName(): string {
@@ -112,7 +138,7 @@ export class JsTree implements SourceTree, DestinationTree {
     for (const p of paths) {
       await this.folders.with(parentOf(p), async (f) => {
         const st = await lstat(f.at(baseName(p)));
-        if (st.isFile() || st.isSymbolicLink()) await unlink(f.at(baseName(p)));
+        if (st.isFile() || st.isSymbolicLink()) await unlinkSafely(f.at(baseName(p)));
       }).catch(() => undefined);
     }
   }
@@ -161,6 +187,8 @@ export class JsTree implements SourceTree, DestinationTree {
 
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
     return this.each(parent, items, async (folder, { name }) => {
+      const refused = badName(joinRel(parent, name));
+      if (refused) return refused;
       const abs = folder.at(name);
       try {
         // Owner-writable until its children are in; the attributes step gives it the source's mode at the end.
@@ -179,12 +207,18 @@ export class JsTree implements SourceTree, DestinationTree {
 
   private async writeOne(folder: Folder, parent: RelPath, item: WriteItem, from: SourceTree): Promise<StepResult> {
     const path = joinRel(parent, item.name);
-    const tmp = folder.at(newTempName());
+    const refused = badName(path);
+    if (refused) return refused;
+    const tmpName = newTempName();
+    const tmp = folder.at(tmpName);
+    // Removed on process exit by its plain path (its name is unpredictable, so that path can only be ours).
+    const flying = inFlight([toAbs(this.root, joinRel(parent, tmpName))]);
     const fromTree = item.content.type === 'tree';
     let placed = false;
     // A tree's file must first be as the scan saw it, then as the last try left it: one caught in the middle of a
     // rewrite that has not settled is only looked at again, never copied.
     let last: string | undefined;
+    let waited = 0;
     try {
       for (let attempt = 1; ; attempt++) {
         let source: OpenedFile | Uint8Array | 'vanished';
@@ -194,6 +228,14 @@ export class JsTree implements SourceTree, DestinationTree {
         if (source === 'vanished') return vanished;
         let result: 'done' | 'torn';
         try {
+          if (!(source instanceof Uint8Array) && waited < RECENT_WAIT_MS && isRecent(source.changedMs)) {
+            // Changed within the last clock ticks: it may still be being written (file times move once a tick, so a
+            // write in the same tick as our look could go unseen). Look again once it is older; not a try.
+            await sleep(RECENT_MS / 2);
+            waited += RECENT_MS / 2;
+            attempt--;
+            continue;
+          }
           if (!(source instanceof Uint8Array) && fromTree) {
             // Not the file the scan saw (replaced, or reached through a folder swapped for a link): not copied now.
             if (item.source.ino !== 0 && source.entry.ino !== item.source.ino) return vanished;
@@ -203,12 +245,12 @@ export class JsTree implements SourceTree, DestinationTree {
             last = source.version;
             if (!settled) result = 'torn';
             else {
-              result = await writeTemp(tmp, source, item.mode, item.source.mtimeMs, true);
+              result = await writeTemp(tmp, source, item.mode, item.source.mtimeMs, true, this.caps.modes);
               if (result === 'torn') last = await source.versionNow();
             }
           } else {
             // Other contents (a vinyl file) are stamped from the entry they stand for.
-            result = await writeTemp(tmp, source, item.mode ?? item.source.mode, item.source.mtimeMs, false);
+            result = await writeTemp(tmp, source, item.mode ?? item.source.mode, item.source.mtimeMs, false, this.caps.modes);
           }
         } finally {
           if (!(source instanceof Uint8Array)) await source.close();
@@ -222,6 +264,7 @@ export class JsTree implements SourceTree, DestinationTree {
       return r;
     } finally {
       if (!placed) await unlink(tmp).catch(() => undefined);
+      flying.done();
     }
   }
 
@@ -232,9 +275,12 @@ export class JsTree implements SourceTree, DestinationTree {
       if (state === 'changed') return changed;
       if (state === 'ok') await this.backUp(target, path);
     } else if (await exists(target)) {
-      return changed;
+      // A case-insensitive disk that has this name under another case (a source holding both `A.txt` and `a.txt`).
+      const twin = await twinName(dirname(target), baseName(path));
+      if (twin === undefined) return changed;
+      return { status: 'failed', error: { code: 'EEXIST', message: `the destination has ${JSON.stringify(twin)}, which this case-insensitive disk takes for the same name; not mirrored` } };
     }
-    await rename(from, target);
+    await renameSafely(from, target);
     return done;
   }
 
@@ -284,9 +330,9 @@ export class JsTree implements SourceTree, DestinationTree {
       if (state === 'gone') return vanished;
       if (state === 'changed') return changed;
       try {
-        if (item.expect.kind === 'dir') await rmdir(abs);
+        if (item.expect.kind === 'dir') await rmdirSafely(abs);
         else if (this.options.backup) await this.backUp(abs, joinRel(parent, item.name));
-        else await unlink(abs);
+        else await unlinkSafely(abs);
         return done;
       } catch (err) {
         if (isGone(err)) return vanished;
@@ -299,10 +345,16 @@ export class JsTree implements SourceTree, DestinationTree {
 
   symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
     return this.each(parent, items, async (folder, item) => {
+      const refused = badName(joinRel(parent, item.name));
+      if (refused) return refused;
       const tmp = folder.at(newTempName());
       let placed = false;
       try {
-        await symlink(item.target, tmp);
+        try {
+          await makeLink(item.target, tmp, folder.at(''));
+        } catch (err) {
+          return linkFailure(err);
+        }
         await lutimes(tmp, Date.now() / 1000, toUtimes(item.mtimeMs));
         const r = await this.place(tmp, folder.at(item.name), joinRel(parent, item.name), item.replace);
         placed = r.status === 'done';
@@ -313,12 +365,32 @@ export class JsTree implements SourceTree, DestinationTree {
     });
   }
 
+  /**
+   * `dst` is `src` itself under another case (a case-insensitive disk finds it under both): renamed by way of a
+   * temporary name, since a direct rename keeps the old case on some disks (Wine's drives, some SMB servers).
+   */
+  private async renameCase(src: string, dst: string, tmp: string): Promise<StepResult> {
+    await renameSafely(src, tmp);
+    try {
+      await renameSafely(tmp, dst);
+    } catch (err) {
+      await renameSafely(tmp, src).catch(() => undefined);
+      throw err;
+    }
+    return done;
+  }
+
   async rename(items: readonly RenameItem[]): Promise<StepResult[]> {
     const out: StepResult[] = [];
     for (const item of items) {
       let from: Folder | undefined;
       let to: Folder | undefined;
       try {
+        const refused = badName(item.to);
+        if (refused) {
+          out.push(refused);
+          continue;
+        }
         from = this.folders.open(parentOf(item.from));
         to = this.folders.open(parentOf(item.to));
         const src = from.at(baseName(item.from));
@@ -333,7 +405,12 @@ export class JsTree implements SourceTree, DestinationTree {
             continue;
           }
         }
-        out.push(await this.place(src, to.at(baseName(item.to)), item.to, item.replace));
+        const dst = to.at(baseName(item.to));
+        if (!item.replace && (await sameEntryOtherCase(src, dst, item.from, item.to))) {
+          out.push(await this.renameCase(src, dst, from.at(newTempName())));
+          continue;
+        }
+        out.push(await this.place(src, dst, item.to, item.replace));
       } catch (err) {
         out.push(failure(err));
       } finally {

@@ -36,7 +36,25 @@ function decodeName(raw: Buffer): string | undefined {
  * only those paths (and everything below the folders among them) are scanned, plus their parent folders: an
  * incremental run for a watcher that knows what changed.
  */
-export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTER, only?: readonly RelPath[]): Snapshot {
+/** How names are keyed: as listed, or (macOS, whose HFS+ disks hand back NFD) by their NFC form. */
+export interface NameRules {
+  readonly nfc: boolean;
+}
+
+/**
+ * macOS: HFS+ stores names decomposed (NFD) whatever was written, and APFS finds a name in either form, so a name
+ * written as NFC reads back as NFD and would look changed on every run. Names are keyed by their NFC form there (the
+ * disk finds the entry by it); two names of one folder that differ only in normalization are one name on those disks.
+ */
+const PLATFORM_NAMES: NameRules = { nfc: process.platform === 'darwin' };
+
+/**
+ * A link's target as compared: on Windows with `/`, since Windows stores `\` whatever was written (Node turns `/` into
+ * `\` when it makes a link there), so a mirrored Linux link would otherwise look changed on every run.
+ */
+const linkText: (target: string) => string = process.platform === 'win32' ? (t) => t.split('\\').join('/') : (t) => t;
+
+export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTER, only?: readonly RelPath[], names: NameRules = PLATFORM_NAMES): Snapshot {
   const scope = only && !only.includes('') ? topmost(only) : undefined;
   const entries = new Map<RelPath, Entry>();
   const excluded: RelPath[] = [];
@@ -78,7 +96,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
     const abs = folder.at(name);
     let entry: Entry;
     try {
-      entry = toEntry(lstatSync(abs, { bigint: true }), () => readlinkSync(abs));
+      entry = toEntry(lstatSync(abs, { bigint: true }), () => linkText(readlinkSync(abs)));
     } catch (err) {
       if (isGone(err)) return undefined;
       entry = { kind: 'problem', ...describeError(err) };
@@ -125,7 +143,7 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
     const was = dir === '' ? rootEntry : entries.get(dir);
     try {
       const st = lstatSync(toAbs(root, dir), { bigint: true });
-      return st.isDirectory() && (was?.kind !== 'dir' || BigInt((was as DirEntry).ino) === st.ino || (was as DirEntry).ino === 0);
+      return st.isDirectory() && (was?.kind !== 'dir' || (was as DirEntry).ino === Number(st.ino) || (was as DirEntry).ino === 0);
     } catch {
       return false;
     }
@@ -153,11 +171,21 @@ export function scanTree(root: string, side: Side, filter: PathFilter = NO_FILTE
         entries.set(dir, REPLACED);
         continue;
       }
+      const seen = names.nfc ? new Set<string>() : undefined;
       for (const dirent of list) {
-        const name = decodeName(dirent.name);
+        let name = decodeName(dirent.name);
         if (name === undefined) {
           warnings.push({ path: joinRel(dir, dirent.name.toString('utf8')), message: 'name is not valid UTF-8; skipped' });
           continue;
+        }
+        if (seen) {
+          const key = name.normalize('NFC');
+          if (seen.has(key)) {
+            warnings.push({ path: joinRel(dir, name), message: `differs from ${JSON.stringify(key)} only in Unicode normalization, which macOS treats as one name; skipped` });
+            continue;
+          }
+          seen.add(key);
+          name = key;
         }
         visit(dir, name, dirent.isDirectory(), folder);
       }

@@ -5,6 +5,8 @@
  * version these sources expect, and otherwise left alone (the JavaScript trees take over).
  */
 import { createRequire } from 'node:module';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The scanner's result for one tree: one row per entry, in columns (see scan.ts). */
 export interface NativeColumns {
@@ -61,32 +63,52 @@ export interface Addon {
 }
 
 /** native/addon.c's ABSYNC_NATIVE_VERSION: an addon built from other sources is not used. */
-const VERSION = 4;
+const VERSION = 5;
 
 /** Set to true by the CLI's bundle (esbuild --define): its modules live in dist/cli, not dist/src/engine/backends/local-native. */
 declare const ABSYNC_BUNDLE: boolean | undefined;
-const ADDON = `${typeof ABSYNC_BUNDLE === 'boolean' && ABSYNC_BUNDLE ? '../..' : '../../../../..'}/build/Release/absync_native.node`;
+/** The package's root, where node-gyp builds (build/Release) and where the shipped prebuilt addon is (prebuilds/). */
+const PACKAGE_ROOT = new URL(typeof ABSYNC_BUNDLE === 'boolean' && ABSYNC_BUNDLE ? '../../' : '../../../../../', import.meta.url);
 
 let addon: Addon | null | undefined;
 let why = '';
+let file = '';
 
-/** The addon, or undefined when it was not built, does not fit these sources, or is switched off (ABSYNC_NO_NATIVE=1). */
+/**
+ * The addon, or undefined when there is none for this system, it does not fit these sources, or it is switched off
+ * (ABSYNC_NO_NATIVE=1). node-gyp-build picks it: one built here by `npm install` (build/Release) first, else the
+ * prebuilt one the package ships for this platform, architecture and libc (prebuilds/linux-x64/*.glibc.node).
+ */
 export function nativeAddon(): Addon | undefined {
   if (addon === undefined) {
     addon = null;
     if (process.env['ABSYNC_NO_NATIVE'] === '1') why = 'ABSYNC_NO_NATIVE=1';
     else if (process.platform !== 'linux') why = `not built for ${process.platform} (Linux only)`;
     else {
+      const require = createRequire(import.meta.url);
       try {
-        const loaded = createRequire(import.meta.url)(ADDON) as Addon;
-        if (loaded.version === VERSION) addon = loaded;
-        else why = `the built addon is version ${String(loaded.version)}, the code wants ${VERSION}: run npm rebuild`;
+        file = (require('node-gyp-build') as { path(dir: string): string }).path(fileURLToPath(PACKAGE_ROOT));
       } catch {
-        why = 'not built';
+        why = 'not built, and no prebuilt addon for this system';
+      }
+      if (file !== '') {
+        try {
+          const loaded = require(file) as Addon;
+          if (loaded.version === VERSION) addon = loaded;
+          else why = `the built addon is version ${String(loaded.version)}, the code wants ${VERSION}: run npm rebuild`;
+        } catch (err) {
+          // A prebuilt addon that needs a newer glibc than this system's, say.
+          why = `${relative(fileURLToPath(PACKAGE_ROOT), file)} did not load: ${String((err as Error).message).split('\n')[0]}`;
+        }
       }
     }
   }
   return addon ?? undefined;
+}
+
+/** The addon file in use, relative to the package ('' when none is), for ABSYNC_TRACE and --version. */
+export function nativeAddonFile(): string {
+  return nativeAddon() ? relative(fileURLToPath(PACKAGE_ROOT), file) : '';
 }
 
 /** Why nativeAddon() is undefined ('' when it is loaded), for ABSYNC_TRACE and --version. */

@@ -11,11 +11,12 @@ import { relative } from 'node:path';
 import { promisify } from 'node:util';
 import { isGone } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { isInsideAbs, parentOf } from '../../paths.js';
+import { isInsideAbs, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, FileEntry, RelPath, Snapshot } from '../../types.js';
+import { inFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import { versionOf } from '../local-js/js-files.js';
@@ -40,9 +41,11 @@ const where = (parent: RelPath, name: string): string => (parent === '' ? name :
 /** A file opened below the root by the addon, read through its raw descriptor. */
 class NativeOpenedFile implements OpenedFile {
   readonly version: string;
+  readonly changedMs: number;
   constructor(private readonly fd: number, readonly entry: FileEntry, private readonly st: import('node:fs').BigIntStats,
     private readonly reopen: () => number | undefined) {
     this.version = versionOf(st);
+    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
   }
 
   async versionNow(): Promise<string> {
@@ -78,7 +81,8 @@ export interface NativeTreeOptions {
 
 export class NativeTree implements SourceTree, DestinationTree {
   readonly kind = 'native' as const;
-  readonly caps: TreeCaps = localCaps();
+  /** The platform's rules until the lock measures the destination (local/caps-probe.ts). */
+  caps: TreeCaps = localCaps();
   private rootFd: number | undefined;
   private backupFd: number | undefined;
 
@@ -166,7 +170,7 @@ export class NativeTree implements SourceTree, DestinationTree {
 
   async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    return acquireLock({
+    const lock = await acquireLock({
       root: this.root, timeoutMs, created,
       restoreTimes: (root, st) => {
         const fd = openSync(root, DIR_FLAGS);
@@ -178,6 +182,8 @@ export class NativeTree implements SourceTree, DestinationTree {
         }
       },
     });
+    if (lock.caps) this.caps = lock.caps;
+    return lock;
   }
 
   tempName(): string {
@@ -224,7 +230,13 @@ export class NativeTree implements SourceTree, DestinationTree {
     if (srcfd < 0 && kinds.includes(SOURCE_KIND.tree)) throw new Error('native tree: a tree source must be a native tree');
     const tmps = items.map(() => newTempName());
     const names = items.map((i) => i.name);
-    const r = await this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
+    let r;
+    try {
+      r = await this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    } finally {
+      flying.done();
+    }
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 
@@ -245,10 +257,14 @@ export class NativeTree implements SourceTree, DestinationTree {
   async symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
     const names = items.map((i) => i.name);
     const numbers = items.flatMap((i) => [i.mtimeMs, ...expectNumbers(i.replace)]);
-    const r = await this.addon.links(
-      this.fd(), parent, names, items.map((i) => i.target), items.map(() => newTempName()), numbers,
-      items.some((i) => i.replace) ? this.backup() : -1,
-    );
+    const tmps = items.map(() => newTempName());
+    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
+    let r;
+    try {
+      r = await this.addon.links(this.fd(), parent, names, items.map((i) => i.target), tmps, numbers, items.some((i) => i.replace) ? this.backup() : -1);
+    } finally {
+      flying.done();
+    }
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 

@@ -31,6 +31,7 @@ async function openLocalFile(path: string): Promise<OpenedFile | 'vanished'> {
   return {
     entry: toEntry(first, () => '') as FileEntry,
     version: versionOf(first),
+    changedMs: Number(first.ctimeNs / 1000n) / 1000,
     versionNow: async () => versionOf(await handle.stat({ bigint: true })),
     async read(buffer, offset, length, position) {
       return (await handle.read(buffer, offset, length, position)).bytesRead;
@@ -48,6 +49,8 @@ function openBytes(data: Uint8Array, entry: FileEntry): OpenedFile {
   return {
     entry: { ...entry, size: data.length },
     version: 'bytes',
+    // Bytes in memory are whole: nothing is still writing them.
+    changedMs: 0,
     versionNow: async () => 'bytes',
     async read(buffer, offset, length, position) {
       const n = Math.max(0, Math.min(length, data.length - position));
