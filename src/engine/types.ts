@@ -270,6 +270,11 @@ export interface Summary extends ActionCounts {
   readonly scanned: { readonly source: number; readonly destination: number };
   /** Milliseconds spent scanning, planning (hashing included) and applying. */
   readonly phaseMs: { readonly scan: number; readonly plan: number; readonly apply: number };
+  /**
+   * 1,000,000 when the destination keeps and compares mtimes to the whole second only (a remote server that allows
+   * SFTP alone: SFTP v3 carries no fractions); absent where it keeps finer times.
+   */
+  readonly mtimeStepUs?: number;
 }
 
 /** How far a run is: sent a few times a second while it applies, and once at the end of each phase. */

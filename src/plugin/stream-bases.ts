@@ -7,7 +7,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isInsideAbs, type RelPath } from '../engine/index.js';
+import { isInsideAbs, isRemoteDestination, type RelPath } from '../engine/index.js';
 
 /** Whether something is there; when that cannot be told (a folder without search permission), assume it is. */
 function exists(path: string): boolean {
@@ -31,7 +31,8 @@ export class StreamBases {
     if (this.seen.has(base)) return undefined;
     this.seen.add(base);
     const folder = resolve(base);
-    if (isInsideAbs(this.destination, folder)) {
+    // A destination on another machine cannot lie inside a local folder.
+    if (!isRemoteDestination(this.destination) && isInsideAbs(this.destination, folder)) {
       return `the destination ${this.destination} is inside ${folder}, the folder the stream's files come from (their base): a mirror cannot be inside its own source; choose a destination outside it`;
     }
     if (!this.folders.includes(folder)) this.folders.push(folder);

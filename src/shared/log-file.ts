@@ -6,7 +6,7 @@
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isInsideAbs, pseudoFileSystemSync, realpathLooseSync, type SyncOptions } from '../engine/index.js';
+import { isInsideAbs, isRemoteDestination, pseudoFileSystemSync, realpathLooseSync, type SyncOptions } from '../engine/index.js';
 
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0);
 
@@ -75,7 +75,8 @@ export function withLogExcluded(options: SyncOptions, logPath: string | undefine
     return log !== base && isInsideAbs(log, base) ? [`/${relative(base, log).split(sep).join('/')}`] : [];
   };
   const inSource = globs(options.source);
-  const inDestination = globs(options.destination);
+  // The log file is always local: it cannot lie in a destination on another machine.
+  const inDestination = options.destination !== undefined && isRemoteDestination(options.destination) ? [] : globs(options.destination);
   if (inSource.length + inDestination.length === 0) return options;
   const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
   return {

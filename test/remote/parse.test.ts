@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { resolveEndpoint } from '../../src/engine/backends/sftp/endpoint.js';
 import { checkHostKey, hostName, knownKeyTypes, recordHostKey } from '../../src/engine/backends/sftp/known-hosts.js';
 import { touchTime } from '../../src/engine/backends/sftp/remote-times.js';
-import { parseRemote } from '../../src/engine/backends/sftp/remote-spec.js';
+import { parseRemote } from '../../src/engine/index.js';
 import { parseFindTime } from '../../src/engine/backends/sftp/scan-exec.js';
 import { tmp } from '../helpers/tree.js';
 

@@ -8,7 +8,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { AbsyncError } from '../../errors.js';
-import type { RemoteSpec } from './remote-spec.js';
+import type { RemoteSpec } from '../../remote-spec.js';
 import type { SshOptions } from './ssh-options.js';
 
 /** A resolved server and login. */

@@ -10,7 +10,7 @@ import { resolveEndpoint } from './endpoint.js';
 import { kindOfMode } from './entries.js';
 import { NO_EXEC, probeExec, type RemoteExec } from './probe.js';
 import { lstatOrGone, realpath } from './remote-fs.js';
-import { formatRemote, parseRemote, type RemoteSpec } from './remote-spec.js';
+import { formatRemote, parseRemote, type RemoteSpec } from '../../remote-spec.js';
 import { SftpSession } from './session.js';
 import { SftpError } from './sftp-errors.js';
 import type { RemoteOptions } from './ssh-options.js';
@@ -20,6 +20,8 @@ import { SftpTree } from './sftp-tree.js';
 export interface SftpTreeOptions extends RemoteOptions {
   /** Where replaced and deleted entries go, on the same server: absolute, or relative to the destination (as rsync). */
   readonly backupDir?: string;
+  /** Make the destination's missing parent folders (default true); false refuses a missing parent, as locally. */
+  readonly mkpath?: boolean;
 }
 
 /** Resolves links in a remote path that may not exist yet, through its nearest existing ancestor. */
@@ -37,7 +39,7 @@ async function realpathLoose(s: SftpSession, path: string): Promise<{ path: stri
   }
 }
 
-async function findRoot(s: SftpSession, spec: RemoteSpec, label: string): Promise<string> {
+async function findRoot(s: SftpSession, spec: RemoteSpec, label: string, mkpath: boolean): Promise<string> {
   let abs = spec.path;
   if (!abs.startsWith('/')) abs = posix.join(await realpath(s, '.'), abs);
   abs = posix.normalize(abs);
@@ -59,6 +61,8 @@ async function findRoot(s: SftpSession, spec: RemoteSpec, label: string): Promis
         if (kindOfMode(st.mode) !== 'dir') throw new AbsyncError('E_DEST_NOT_DIR', `destination is not a folder (a parent is a file): ${label}`, label);
         break;
       }
+      // As locally: without mkpath only the last level is made, so a mistyped parent is refused.
+      if (!mkpath) throw new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${label} does not exist (mkpath creates it)`, label, 'mkpath');
       if (up === '/') break;
     }
   }
@@ -80,13 +84,17 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
     throw new AbsyncError('E_CONNECT', `cannot start SFTP on ${spec.host}: ${(err as Error).message} (is the sftp subsystem enabled?)`, spec.host);
   }
   try {
-    const root = await findRoot(session, spec, formatRemote(who, spec.path));
+    const root = await findRoot(session, spec, formatRemote(who, spec.path), options.mkpath ?? true);
     const label = formatRemote(who, root);
     const exec: RemoteExec = options.scanMode === 'sftp' ? { caps: NO_EXEC } : await probeExec(session);
     if (options.scanMode === 'exec' && !exec.caps.find) {
       throw new AbsyncError('E_OPTIONS', `scanMode 'exec' needs GNU find on ${spec.host}, and an account that may run commands`, spec.host);
     }
-    const backup = options.backupDir === undefined ? undefined : posix.resolve(root, options.backupDir);
+    const backup = options.backupDir === undefined || options.backupDir === '' ? undefined : posix.resolve(root, options.backupDir);
+    if (backup !== undefined && (backup === root || root.startsWith(backup === '/' ? '/' : `${backup}/`))) {
+      const why = backup === root ? 'is the destination' : `holds the destination ${label}`;
+      throw new AbsyncError('E_NESTED', `backup folder ${options.backupDir} (${formatRemote(who, backup)}) ${why}; choose another`, options.backupDir);
+    }
     return new SftpTree({ session, root, label, exec, tuning: options, ...(backup !== undefined ? { backup } : {}) });
   } catch (err) {
     session.close();

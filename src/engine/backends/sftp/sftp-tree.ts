@@ -47,12 +47,15 @@ export class SftpTree implements DestinationTree {
   readonly root: string;
   /** The remote root folder as an absolute path on the server. */
   readonly remoteRoot: string;
+  /** The absolute remote backup folder, if any. */
+  readonly backup: string | undefined;
   private exec: RemoteExec;
   private readonly ctx: RemoteContext;
 
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;
+    this.backup = init.backup;
     this.exec = init.exec;
     const handles = init.session.limits.handles;
     const wanted = init.tuning.filesInFlight ?? DEFAULTS.filesInFlight;

@@ -3,7 +3,7 @@
  * to the login folder) and `sftp://user@host:port/path`. Like rsync, a colon before the first slash means a host, so
  * `./a:b` and `/x/a:b` stay local; unlike rsync, a drive letter (`C:\x`, `C:/x`, `C:`) is a local Windows path.
  */
-import { AbsyncError } from '../../errors.js';
+import { AbsyncError } from './errors.js';
 
 /** A parsed remote destination. */
 export interface RemoteSpec {
@@ -90,6 +90,16 @@ export function parseRemote(text: string): RemoteSpec | undefined {
   const slash = text.indexOf('/');
   if (slash >= 0 && slash < colon) return undefined;
   return parseScp(text, colon);
+}
+
+/** True when `text` names a folder on another machine (a destination that is no local path). */
+export function isRemoteDestination(text: string): boolean {
+  try {
+    return parseRemote(text) !== undefined;
+  } catch {
+    // Malformed, but meant as remote: resolveOptions refuses it with the cause.
+    return true;
+  }
 }
 
 /** How a remote destination is shown in messages and summaries: `user@host:/path` (`[v6]` in brackets). */
