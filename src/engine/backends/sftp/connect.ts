@@ -91,7 +91,7 @@ function attempt(endpoint: Endpoint, options: RemoteOptions, known: string, file
         return verify(false);
       }
       if (!options.acceptNewHostKey) {
-        state.refusal = new AbsyncError('E_HOST_KEY', `host ${name} is not in ${file}; refusing an unknown host (accept it with acceptNewHostKey / --accept-new-host-key)`, endpoint.alias);
+        state.refusal = new AbsyncError('E_HOST_KEY', `host ${name} is not in ${file}; refusing an unknown host (acceptNewHostKey: true trusts and records it)`, endpoint.alias, 'acceptNewHostKey');
         return verify(false);
       }
       recordHostKey(file, name, key).then(

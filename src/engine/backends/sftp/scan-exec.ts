@@ -7,8 +7,7 @@
  * SFTP scan rather than trust a listing with holes.
  */
 import { parentOf } from '../../paths.js';
-import { isTempName, LOCK_NAME } from '../../reserved.js';
-import { TAKEOVER_NAME } from '../local/lock.js';
+import { isTempName, LOCK_NAME, TAKEOVER_NAME } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot, SpecialEntry } from '../../types.js';
 import type { ScanRequest } from '../tree.js';

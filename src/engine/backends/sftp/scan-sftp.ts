@@ -6,9 +6,8 @@
  */
 import { describeError } from '../../errors.js';
 import { joinRel } from '../../paths.js';
-import { isTempName, LOCK_NAME } from '../../reserved.js';
+import { isTempName, LOCK_NAME, TAKEOVER_NAME } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
-import { TAKEOVER_NAME } from '../local/lock.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot } from '../../types.js';
 import type { ScanRequest } from '../tree.js';
 import { entryOfStats, remotePath } from './entries.js';
