@@ -83,8 +83,8 @@ export async function runRemoteTool(r: ToolRun): Promise<Timed> {
   const job: RemoteJob = {
     source: r.src,
     destination: `sftp://${e.user}@127.0.0.1:${e.port}${r.dst}`,
-    options: { identity: e.key, knownHosts: e.knownHosts, agent: false, sshConfig: false, filesInFlight: r.filesInFlight, foldersInFlight: Math.max(64, r.filesInFlight / 2) },
-    concurrency: Math.max(32, Math.ceil(r.filesInFlight / 16)),
+    // The public options only, as a user would give them (--identity, --known-hosts, --files-in-flight, --concurrency).
+    options: { identity: e.key, knownHosts: e.knownHosts, filesInFlight: r.filesInFlight, concurrency: Math.max(32, Math.ceil(r.filesInFlight / 16)) },
   };
   const out = await run(process.execPath, [CHILD, JSON.stringify(job)]);
   let reply: RemoteReply | undefined;

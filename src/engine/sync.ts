@@ -281,13 +281,20 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     }
     trace('apply');
     const applyEnd = performance.now();
-    await lock?.release();
+    // After the apply, what cannot be done is a failure of this run, not a refusal: a remote connection lost by now
+    // fails the unlock and the root's mtime (the server drops a dead session's lock; the next run takes it over).
+    const late: Failure[] = [];
+    const held = lock;
     lock = undefined;
-    const rootFailure = await fixRootTimes(trees.destination, source);
+    await held?.release().catch((err: unknown) => {
+      late.push({ path: '', op: 'unlock', ...describeError(err) });
+    });
+    const rootFailure = await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
+    if (rootFailure && late.length === 0) late.push(rootFailure);
     trace('done');
     const warnings = source.warnings ?? [];
-    const withExtras: Plan = warnings.length > 0 || rootFailure
-      ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...(rootFailure ? [rootFailure] : [])] }
+    const withExtras: Plan = warnings.length > 0 || late.length > 0
+      ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...late] }
       : plan;
     return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), ...grid() }) };
   } catch (err) {

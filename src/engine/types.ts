@@ -231,7 +231,8 @@ export interface Outcome {
 /** One failure as reported to users: the path and the cause. */
 export interface Failure {
   readonly path: RelPath;
-  readonly op: ActionOp | 'scan';
+  /** The action's op; 'scan' for an entry that could not be read; 'unlock' for a lock that could not be removed. */
+  readonly op: ActionOp | 'scan' | 'unlock';
   readonly code: string;
   readonly message: string;
 }

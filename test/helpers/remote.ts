@@ -1,5 +1,9 @@
-/** Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan. */
+/**
+ * Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan,
+ * and runs through the public sync API into it.
+ */
 import { after, before } from 'node:test';
+import { resolveOptions, runSync, type SyncOptions, type SyncResult } from '../../src/engine/index.js';
 import { openSftpTree, type SftpTree, type SftpTreeOptions } from '../../src/engine/backends/sftp/index.js';
 import { openTrees } from '../../src/engine/backends/choose.js';
 import type { SourceTree } from '../../src/engine/backends/tree.js';
@@ -27,6 +31,21 @@ export function useServer(opts: SshdOptions = {}): () => SshServer {
 /** Options that trust the test server and log in with its key. */
 export function trust(srv: SshServer, extra: SftpTreeOptions = {}): SftpTreeOptions {
   return { identity: srv.key, knownHosts: srv.knownHosts, sshConfig: false, agent: false, sshPort: srv.port, ...extra };
+}
+
+/** The public options that trust the test server and log in with its key (identity, knownHosts, sshPort). */
+export function auth(srv: SshServer): Pick<SyncOptions, 'identity' | 'knownHosts' | 'sshPort'> {
+  return { identity: srv.key, knownHosts: srv.knownHosts, sshPort: srv.port };
+}
+
+/** `user@127.0.0.1:<dir>`, the destination form users type. */
+export function remoteDest(srv: SshServer, dir: string): string {
+  return `${srv.user}@127.0.0.1:${dir}`;
+}
+
+/** One run of the library (runSync, as sync() and every face) from local `source` into `dir` on the server. */
+export function syncRemote(srv: SshServer, source: string, dir: string, options: Omit<SyncOptions, 'source' | 'destination'> = {}): Promise<SyncResult> {
+  return runSync(resolveOptions({ ...auth(srv), ...options, source, destination: remoteDest(srv, dir) }));
 }
 
 export function openTree(srv: SshServer, dir: string, extra: SftpTreeOptions = {}): Promise<SftpTree> {

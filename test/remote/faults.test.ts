@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isTempName } from '../../src/engine/index.js';
-import { openTree, skipReason, useServer } from '../helpers/remote.js';
-import { mirrorRemote, type RemoteRun } from '../helpers/remote-run.js';
+import { isTempName, type SyncResult } from '../../src/engine/index.js';
+import { skipReason, syncRemote, useServer } from '../helpers/remote.js';
 import { childrenOf, type SshServer } from '../helpers/sshd.js';
 import { readTree, tmp } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
@@ -71,19 +70,13 @@ describe('remote faults', { skip: skipReason }, () => {
   it('a connection dropped mid-copy (the session\'s sshd killed) ends the run with failures, files old or new; the next run converges', { timeout: 60_000 }, async () => {
     const srv = server();
     const { src, dst, old, fresh } = trees(800);
-    const tree = await openTree(srv, dst, { filesInFlight: 8, keepaliveInterval: 1000 });
-    let run: RemoteRun;
-    try {
-      const running = mirrorRemote(src, tree, { concurrency: 4 });
-      // Kill once the run is well under way: some new files are in place, most are not.
-      await until(() => readdirSync(join(dst, 'd1')).filter((n) => !isTempName(n)).length > 30, 'files being copied', 30_000);
-      const victims = srv.sessions();
-      assert.equal(victims.length, 1, 'one connection, one session process');
-      process.kill(victims[0] as number, 'SIGKILL');
-      run = await running;
-    } finally {
-      await tree.close();
-    }
+    const running = syncRemote(srv, src, dst, { concurrency: 4, filesInFlight: 8 });
+    // Kill once the run is well under way: some new files are in place, most are not.
+    await until(() => readdirSync(join(dst, 'd1')).filter((n) => !isTempName(n)).length > 30, 'files being copied', 30_000);
+    const victims = srv.sessions();
+    assert.equal(victims.length, 1, 'one connection, one session process');
+    process.kill(victims[0] as number, 'SIGKILL');
+    const run = await running;
     assert.ok(run.summary.failed > 0, 'steps after the drop failed');
     assert.ok(run.outcomes.some((o) => o.status === 'done'), 'steps before the drop were done');
     for (const f of run.summary.failures) assert.match(`${f.code} ${f.message}`, /ECONNLOST|connection to .* lost/, JSON.stringify(f));
@@ -92,13 +85,8 @@ describe('remote faults', { skip: skipReason }, () => {
 
     // The next run (in the same process, as a watch would) takes the dead session's lock over, removes the
     // leftovers and converges.
-    const next = await openTree(srv, dst);
-    try {
-      const again = await mirrorRemote(src, next);
-      assert.equal(again.summary.failed, 0, JSON.stringify(again.summary.failures.slice(0, 3)));
-    } finally {
-      await next.close();
-    }
+    const again = await syncRemote(srv, src, dst);
+    assert.equal(again.summary.failed, 0, JSON.stringify(again.summary.failures.slice(0, 3)));
     assert.deepEqual(readTree(dst), readTree(src));
   });
 
@@ -106,11 +94,10 @@ describe('remote faults', { skip: skipReason }, () => {
     const srv = server();
     const { src } = trees(300);
     const dst = tmp();
-    const tree = await openTree(srv, dst, { requestTimeout: 1500, keepaliveInterval: 0 });
     const stopped: number[] = [];
-    let run: RemoteRun;
+    let run: SyncResult;
     try {
-      const running = mirrorRemote(src, tree, { concurrency: 2 });
+      const running = syncRemote(srv, src, dst, { concurrency: 2, ioTimeout: 1500 });
       await until(() => existsSync(join(dst, 'd2')) && readdirSync(join(dst, 'd2')).length > 5, 'files being copied', 30_000);
       for (const pid of sessionProcesses(srv)) {
         process.kill(pid, 'SIGSTOP');
@@ -121,7 +108,6 @@ describe('remote faults', { skip: skipReason }, () => {
       assert.ok(Date.now() - t0 < 30_000, 'the run ended instead of waiting for the server');
     } finally {
       for (const pid of stopped) process.kill(pid, 'SIGCONT');
-      await tree.close();
     }
     assert.ok(run.summary.failed > 0);
     assert.ok(run.summary.failures.some((f) => /no answer from the server for 2 s|lost/.test(f.message)), JSON.stringify(run.summary.failures[0]));

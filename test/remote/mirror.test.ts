@@ -1,11 +1,10 @@
-/** Mirror runs into a real OpenSSH server through the engine's own scan, planner and apply (helpers/remote-run.ts). */
+/** Mirror runs into a real OpenSSH server through the library (runSync, what sync() and every face run), one connection per run. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openTree, skipReason, useServer } from '../helpers/remote.js';
-import { mirrorRemote } from '../helpers/remote-run.js';
+import { skipReason, syncRemote, useServer } from '../helpers/remote.js';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
 
 const SPEC: TreeSpec = {
@@ -48,77 +47,59 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
   it('a first copy is an exact mirror (content, modes, microsecond mtimes, links, empty folders, odd names); a rerun does nothing', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      const first = await mirrorRemote(src, tree);
-      assert.deepEqual(applied(first), []);
-      assert.equal(first.summary.failed, 0);
-      assert.deepEqual(readTree(dst), readTree(src));
-      const again = await mirrorRemote(src, tree);
-      assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
-    } finally {
-      await tree.close();
-    }
+    const first = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(first), []);
+    assert.equal(first.summary.failed, 0);
+    assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes where exec is allowed');
+    assert.equal(first.summary.destination, `sftp://${server().user}@127.0.0.1:${server().port}${dst}`, 'the summary names the server, its port and the real remote path');
+    assert.deepEqual(readTree(dst), readTree(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
   });
 
   it('updates, deletes, a renamed folder (one rename), a file turned into a link, new modes and link targets converge in one run', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      await mirrorRemote(src, tree);
-      const movedIno = lstatSync(join(dst, 'site', 's3', 'p7.html')).ino;
-      writeFileSync(join(src, 'index.html'), '<h1>HI</h1>');
-      utimesSync(join(src, 'index.html'), 1_700_000_100, 1_700_000_100.654321);
-      rmSync(join(src, 'private'), { recursive: true });
-      renameSync(join(src, 'site'), join(src, 'pages'));
-      unlinkSync(join(src, 'zero'));
-      symlinkSync('index.html', join(src, 'zero'));
-      chmodSync(join(src, 'bin', 'tool.sh'), 0o700);
-      unlinkSync(join(src, 'latest'));
-      symlinkSync('ünïcödé', join(src, 'latest'));
-      const run = await mirrorRemote(src, tree);
-      assert.deepEqual(applied(run), []);
-      assert.deepEqual(readTree(dst), readTree(src));
-      assert.ok(run.summary.moved >= 1, JSON.stringify(run.summary));
-      assert.equal(lstatSync(join(dst, 'pages', 's3', 'p7.html')).ino, movedIno, 'the folder was renamed on the server, not copied again');
-      assert.equal((await mirrorRemote(src, tree)).plan.actions.length, 0);
-    } finally {
-      await tree.close();
-    }
+    await syncRemote(server(), src, dst);
+    const movedIno = lstatSync(join(dst, 'site', 's3', 'p7.html')).ino;
+    writeFileSync(join(src, 'index.html'), '<h1>HI</h1>');
+    utimesSync(join(src, 'index.html'), 1_700_000_100, 1_700_000_100.654321);
+    rmSync(join(src, 'private'), { recursive: true });
+    renameSync(join(src, 'site'), join(src, 'pages'));
+    unlinkSync(join(src, 'zero'));
+    symlinkSync('index.html', join(src, 'zero'));
+    chmodSync(join(src, 'bin', 'tool.sh'), 0o700);
+    unlinkSync(join(src, 'latest'));
+    symlinkSync('ünïcödé', join(src, 'latest'));
+    const run = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(run), []);
+    assert.deepEqual(readTree(dst), readTree(src));
+    assert.ok(run.summary.moved >= 1, JSON.stringify(run.summary));
+    assert.equal(lstatSync(join(dst, 'pages', 's3', 'p7.html')).ino, movedIno, 'the folder was renamed on the server, not copied again');
+    assert.equal((await syncRemote(server(), src, dst)).plan.actions.length, 0);
   });
 
   it('a dry run plans and changes nothing', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      const run = await mirrorRemote(src, tree, { dryRun: true });
-      assert.ok(run.plan.actions.length > 300);
-      assert.ok(run.summary.copied > 300);
-      assert.throws(() => lstatSync(dst), /ENOENT/);
-    } finally {
-      await tree.close();
-    }
+    const run = await syncRemote(server(), src, dst, { dryRun: true });
+    assert.ok(run.plan.actions.length > 300);
+    assert.ok(run.summary.copied > 300);
+    assert.throws(() => lstatSync(dst), /ENOENT/);
   });
 
   it('with a backup folder, replaced and deleted files are moved there on the server', async () => {
     const src = writeTree(tmp(), { 'a.txt': 'old a', 'b.txt': 'old b', 'keep.txt': 'k' });
     const root = tmp();
     const dst = join(root, 'www');
-    const tree = await openTree(server(), dst, { backupDir: '../backup' });
-    try {
-      await mirrorRemote(src, tree);
-      writeFileSync(join(src, 'a.txt'), 'new a, longer');
-      unlinkSync(join(src, 'b.txt'));
-      const run = await mirrorRemote(src, tree, { backupDir: '/placeholder' });
-      assert.deepEqual(applied(run), []);
-      assert.equal(readFileSync(join(dst, 'a.txt'), 'utf8'), 'new a, longer');
-      assert.equal(readFileSync(join(root, 'backup', 'a.txt'), 'utf8'), 'old a');
-      assert.equal(readFileSync(join(root, 'backup', 'b.txt'), 'utf8'), 'old b');
-    } finally {
-      await tree.close();
-    }
+    await syncRemote(server(), src, dst, { backupDir: '../backup' });
+    writeFileSync(join(src, 'a.txt'), 'new a, longer');
+    unlinkSync(join(src, 'b.txt'));
+    const run = await syncRemote(server(), src, dst, { backupDir: '../backup' });
+    assert.deepEqual(applied(run), []);
+    assert.equal(readFileSync(join(dst, 'a.txt'), 'utf8'), 'new a, longer');
+    assert.equal(readFileSync(join(root, 'backup', 'a.txt'), 'utf8'), 'old a');
+    assert.equal(readFileSync(join(root, 'backup', 'b.txt'), 'utf8'), 'old b');
   });
 });
 
@@ -128,21 +109,16 @@ describe('remote mirror: an SFTP-only account (whole-second mtimes)', { skip: sk
   it('mirrors exactly but for sub-second mtimes; a rerun compares to the second and does nothing', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      assert.equal(tree.caps.mtimeStepUs, 1e6);
-      const first = await mirrorRemote(src, tree);
-      assert.deepEqual(applied(first), []);
-      assert.deepEqual(readSeconds(dst), readSeconds(src));
-      const again = await mirrorRemote(src, tree);
-      assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
-      writeFileSync(join(src, 'with space', 'a b.txt'), 'SPACED');
-      renameSync(join(src, 'site', 's1'), join(src, 'site', 's1-renamed'));
-      const third = await mirrorRemote(src, tree);
-      assert.deepEqual(applied(third), []);
-      assert.deepEqual(readSeconds(dst), readSeconds(src));
-    } finally {
-      await tree.close();
-    }
+    const first = await syncRemote(server(), src, dst);
+    assert.equal(first.summary.mtimeStepUs, 1e6, 'the summary says mtimes are compared to the whole second');
+    assert.deepEqual(applied(first), []);
+    assert.deepEqual(readSeconds(dst), readSeconds(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    writeFileSync(join(src, 'with space', 'a b.txt'), 'SPACED');
+    renameSync(join(src, 'site', 's1'), join(src, 'site', 's1-renamed'));
+    const third = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(third), []);
+    assert.deepEqual(readSeconds(dst), readSeconds(src));
   });
 });

@@ -104,7 +104,8 @@ export class SftpTree implements DestinationTree {
       root: this.remoteRoot,
       label: this.root,
       request,
-      foldersInFlight: this.init.tuning.foldersInFlight ?? DEFAULTS.foldersInFlight,
+      // One knob for users (filesInFlight): a distant server that wants many files in flight wants many folders listed too.
+      foldersInFlight: this.init.tuning.foldersInFlight ?? Math.max(DEFAULTS.foldersInFlight, Math.floor((this.init.tuning.filesInFlight ?? 0) / 2)),
     });
   }
 
