@@ -8,6 +8,7 @@ import { openSftpTree, type SftpTree, type SftpTreeOptions } from '../../src/eng
 import { openTrees } from '../../src/engine/backends/choose.js';
 import type { SourceTree } from '../../src/engine/backends/tree.js';
 import type { Entry, Snapshot } from '../../src/engine/types.js';
+import { readTree } from './tree.js';
 import { startSshd, sshdUnavailable, type SshdOptions, type SshServer } from './sshd.js';
 
 /** Why the remote tests skip here, or undefined. */
@@ -66,6 +67,13 @@ export function entryLines(entries: ReadonlyMap<string, Entry>, seconds = false)
     }
     return `${JSON.stringify(path)} ${JSON.stringify(x, Object.keys(x).sort())}`;
   }).sort();
+}
+
+/** readTree with mtimes cut to whole seconds (what an SFTP-only server keeps). */
+export function readSeconds(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(readTree(dir))) out[k] = v.replace(/@(\d+)$/, (_, us: string) => `@${us.slice(0, -6)}`);
+  return out;
 }
 
 export const NO_RULES = { exclude: [], include: [] } as const;

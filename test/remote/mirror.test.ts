@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { skipReason, syncRemote, useServer } from '../helpers/remote.js';
+import { readSeconds, skipReason, syncRemote, useServer } from '../helpers/remote.js';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
 
 const SPEC: TreeSpec = {
@@ -28,13 +28,6 @@ function sourceTree(): string {
     for (let f = 0; f < 25; f++) writeFileSync(join(src, 'site', `s${d}`, `p${f}.html`), `page ${d}/${f} ${'x'.repeat(f * 37)}`);
   }
   return src;
-}
-
-/** readTree with mtimes cut to whole seconds (what an SFTP-only server keeps). */
-function readSeconds(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(readTree(dir))) out[k] = v.replace(/@(\d+)$/, (_, us: string) => `@${us.slice(0, -6)}`);
-  return out;
 }
 
 function applied(run: { outcomes: readonly { status: string }[] }): string[] {
