@@ -18,6 +18,11 @@ export class UnsafeParentError extends Error {
 /** Tries before a source file that keeps changing while it is copied is reported as torn (as the local engine). */
 export const TRIES = 3;
 
+/** A source changed less than this long ago may still be being written (as local-js/js-tree.ts: two kernel ticks, with margin). */
+export const RECENT_MS = 10;
+/** How long a source may keep being that recent before the copy goes on regardless (the check after reading decides). */
+export const RECENT_WAIT_MS = 250;
+
 export class TornCopyError extends Error {
   readonly code = 'ETORN';
 }

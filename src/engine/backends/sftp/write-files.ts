@@ -7,6 +7,7 @@
  * Speed: a small file is OPEN, then WRITE + FSETSTAT + CLOSE sent back to back, then RENAME: three round trips, with
  * many files in flight (`filesInFlight`). A big file streams 255 KiB writes, 16 in flight.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { joinRel } from '../../paths.js';
 import type { FileEntry, RelPath } from '../../types.js';
 import type { OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
@@ -16,7 +17,7 @@ import { remotePath } from './entries.js';
 import { openContent } from './local-content.js';
 import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, renameNoReplace, unlink, write } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
-import { CHANGED, DONE, failed, mtimeFailure, TornCopyError, TRIES, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, RECENT_MS, RECENT_WAIT_MS, TornCopyError, TRIES, VANISHED } from './steps.js';
 
 /** Writes in flight for one big file. */
 const WRITES_IN_FLIGHT = 16;
@@ -78,28 +79,41 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
   const tmp = remotePath(dirAbs, remoteTempName());
   const fromTree = item.content.type === 'tree';
   let last: string | undefined;
+  let waited = 0;
   for (let attempt = 1; ; attempt++) {
     const file = await openContent(item.content, item.source, from);
     if (file === 'vanished') return VANISHED;
     let staged: Staged | undefined;
+    let recent = false;
     try {
-      if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) return VANISHED;
-      const settled = !fromTree || (last === undefined
-        ? file.entry.size === item.source.size && sameMicros(file.entry.mtimeMs, item.source.mtimeMs)
-        : file.version === last);
-      last = file.version;
-      if (settled) {
-        const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
-        const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
-        await send(ctx, tmp, file, mode, mtimeMs);
-        if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs } };
-        else last = await file.versionNow();
+      // Changed within the last clock ticks: it may still be being written (file times move once a tick, so a write
+      // in the same tick as our look could go unseen). Looked at again once it is older; not a try.
+      recent = waited < RECENT_WAIT_MS && Math.abs(Date.now() - file.changedMs) < RECENT_MS;
+      if (!recent) {
+        if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) return VANISHED;
+        const settled = !fromTree || (last === undefined
+          ? file.entry.size === item.source.size && sameMicros(file.entry.mtimeMs, item.source.mtimeMs)
+          : file.version === last);
+        last = file.version;
+        if (settled) {
+          const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
+          const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
+          await send(ctx, tmp, file, mode, mtimeMs);
+          if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs } };
+          else last = await file.versionNow();
+        }
       }
     } catch (err) {
       if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
       throw err;
     } finally {
       await file.close();
+    }
+    if (recent) {
+      await sleep(RECENT_MS / 2);
+      waited += RECENT_MS / 2;
+      attempt--;
+      continue;
     }
     if (staged) {
       // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each
