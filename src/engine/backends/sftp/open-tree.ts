@@ -15,6 +15,7 @@ import { SftpSession } from './session.js';
 import { SftpError } from './sftp-errors.js';
 import type { RemoteOptions } from './ssh-options.js';
 import { SftpTree } from './sftp-tree.js';
+import { traceLine, tracing } from '../../trace.js';
 
 /** Options of a remote destination tree. */
 export interface SftpTreeOptions extends RemoteOptions {
@@ -74,7 +75,10 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   const spec = typeof destination === 'string' ? parseRemote(destination) : destination;
   if (!spec) throw new AbsyncError('E_OPTIONS', `not a remote destination: ${String(destination)}`);
   const endpoint = resolveEndpoint(spec, options);
+  const t0 = performance.now();
+  const trace = tracing() ? (what: string) => traceLine(`remote ${what} in ${(performance.now() - t0).toFixed(1)} ms`) : () => undefined;
   const client = await connect(endpoint, options);
+  trace('connected (TCP, SSH handshake, host key, login)');
   const who = { user: endpoint.user, host: spec.host, ...(endpoint.port !== 22 ? { port: endpoint.port } : {}) };
   let session: SftpSession;
   try {
@@ -83,10 +87,16 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
     client.end();
     throw new AbsyncError('E_CONNECT', `cannot start SFTP on ${spec.host}: ${(err as Error).message} (is the sftp subsystem enabled?)`, spec.host);
   }
+  trace('SFTP channels open');
   try {
+    // The probe (its exec channels pay the login shell's start-up) runs while the root is looked up over SFTP; a
+    // refusal of the root closes the session, and with it the probe's channels.
+    const probing: Promise<RemoteExec> = options.scanMode === 'sftp' ? Promise.resolve({ caps: NO_EXEC }) : probeExec(session);
+    probing.catch(() => undefined);
     const root = await findRoot(session, spec, formatRemote(who, spec.path), options.mkpath ?? true);
     const label = formatRemote(who, root);
-    const exec: RemoteExec = options.scanMode === 'sftp' ? { caps: NO_EXEC } : await probeExec(session);
+    const exec = await probing;
+    trace(`probed (${exec.caps.find ? 'exec scan' : 'SFTP only'}${exec.caps.fineTimes ? ', microsecond mtimes' : ''})`);
     if (options.scanMode === 'exec' && !exec.caps.find) {
       throw new AbsyncError('E_OPTIONS', `scanMode 'exec' needs GNU find on ${spec.host}, and an account that may run commands`, spec.host);
     }
