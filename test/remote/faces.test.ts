@@ -145,6 +145,30 @@ describe('remote faces: the absync bin', { skip: skipReason }, () => {
     assert.equal(readFileSync(join(parent, 'a.txt'), 'utf8'), 'a');
   });
 
+  it('interval mode into a remote destination: each run connects anew, so a server session killed between runs costs nothing', { timeout: 90_000 }, async () => {
+    const srv = server();
+    const root = tmp();
+    const site = writeTree(join(root, 'site'), { 'a.txt': 'a' });
+    const dst = join(tmp(), 'www');
+    const log = join(root, 'logs', 'deploy.log');
+    const child = spawn(process.execPath, [CLI, site, remoteDest(srv, dst), '1', log, ...flags(srv)], { cwd: REPO, env: isolated(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const read = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    try {
+      await until(() => existsSync(join(dst, 'a.txt')), 'the first run', 60_000);
+      // Whatever session is open now (a run in flight) is killed; the next tick opens its own.
+      for (const pid of srv.sessions()) process.kill(pid, 'SIGKILL');
+      writeFileSync(join(site, 'b.txt'), 'b');
+      await until(() => existsSync(join(dst, 'b.txt')), 'a later tick to copy b.txt', 60_000);
+      await until(() => read().split('\n').filter((l) => / synced .*copied 1,/.test(l)).length >= 2, 'a log line per run that copied', 60_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+    assert.equal(readFileSync(join(dst, 'b.txt'), 'utf8'), 'b');
+    assert.match(read(), /stopped\n?$/);
+  });
+
   it('a connection dropped mid-copy: exit 1, every file old or new; the next run converges', { timeout: 120_000 }, async () => {
     const srv = server();
     const site = tmp();
