@@ -274,7 +274,10 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     if (plan.actions.length > 0) {
       const { applyPlan } = await (applying as Promise<typeof import('./apply/apply-plan.js')>);
       const onOutcome = outcomeListener(hooks.onOutcome, options.onAction, meter?.outcome);
-      outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, options.concurrency, {
+      // A remote tree's calls wait on round trips, not on this machine: as many folders in flight as files (a 1%
+      // rewrite has one file per folder; the tree itself keeps uploads to filesInFlight).
+      const concurrency = trees.destination.kind === 'sftp' ? Math.max(options.concurrency, options.filesInFlight) : options.concurrency;
+      outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, concurrency, {
         ...(onOutcome ? { onOutcome } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
