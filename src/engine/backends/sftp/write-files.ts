@@ -4,8 +4,10 @@
  * plain SFTP rename onto an existing file fails on OpenSSH). A kill or a dropped connection at any point leaves each
  * file as the whole old or the whole new version; the temporaries are removed by the next run.
  *
- * Speed: a small file is OPEN, then WRITE + FSETSTAT + CLOSE sent back to back, then RENAME: three round trips, with
- * many files in flight (`filesInFlight`). A big file streams 255 KiB writes, 16 in flight.
+ * Speed: a small file is OPEN, then WRITE + FSETSTAT + CLOSE sent back to back, then the folder's LSTAT (with the
+ * sub-second stamp and, for an update, the old file's LSTAT, all at once), then RENAME: four round trips after the
+ * batch's first folder check, with many files in flight (`filesInFlight`). A big file streams 255 KiB writes, 16 in
+ * flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { joinRel } from '../../paths.js';
@@ -15,7 +17,7 @@ import { backUpRemote } from './backup-remote.js';
 import { type RemoteContext, remoteTempName, stillExpected } from './context.js';
 import { remotePath } from './entries.js';
 import { openContent } from './local-content.js';
-import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, renameNoReplace, unlink, write } from './remote-fs.js';
+import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, type RemoteStats, renameNoReplace, unlink, write } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
 import { CHANGED, DONE, failed, mtimeFailure, RECENT_MS, RECENT_WAIT_MS, TornCopyError, TRIES, VANISHED } from './steps.js';
 
@@ -26,6 +28,11 @@ interface Staged {
   readonly tmp: string;
   /** The source as it was read (what the copy is stamped from). */
   readonly entry: FileEntry;
+  /**
+   * The sub-second mtime being set on the temporary (exec servers; resolved at once elsewhere): sent as the upload
+   * ends, awaited with the folder's check before the rename, so that its round trip overlaps that one.
+   */
+  readonly stamped: Promise<boolean>;
 }
 
 /** Reads exactly `length` bytes at `position` unless the file ends first; returns how many were read. */
@@ -66,6 +73,15 @@ async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: num
   }
 }
 
+/**
+ * SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each upload
+ * ends, so it overlaps the other uploads and the folder's check instead of holding the batch for a round trip.
+ */
+function stamp(ctx: RemoteContext, tmp: string, mtimeMs: number): Promise<boolean> {
+  if (!ctx.exec.caps.fineTimes) return Promise.resolve(true);
+  return setFineTimes(ctx.exec, [{ path: tmp, mtimeMs, link: false }]).then(([ok]) => ok === true, () => false);
+}
+
 function sameMicros(a: number, b: number): boolean {
   return Math.round(a * 1000) === Math.round(b * 1000);
 }
@@ -99,7 +115,7 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
           const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
           const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
           await send(ctx, tmp, file, mode, mtimeMs);
-          if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs } };
+          if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) };
           else last = await file.versionNow();
         }
       }
@@ -115,29 +131,22 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
       attempt--;
       continue;
     }
-    if (staged) {
-      // SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each
-      // upload ends, so it overlaps the others instead of holding the folder's batch for a round trip.
-      if (ctx.exec.caps.fineTimes) {
-        const [ok] = await setFineTimes(ctx.exec, [{ path: tmp, mtimeMs: staged.entry.mtimeMs, link: false }]);
-        if (!ok) {
-          await unlink(ctx.session, tmp).catch(() => undefined);
-          throw mtimeFailure(ctx.session);
-        }
-      }
-      return staged;
-    }
+    if (staged) return staged;
     await unlink(ctx.session, tmp).catch(() => undefined);
     if (attempt >= TRIES) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
   }
 }
 
-/** Puts a finished temporary file in place; an update replaces only the file the scan saw (backed up first). */
-async function place(ctx: RemoteContext, parent: RelPath, item: WriteItem, staged: Staged): Promise<StepResult> {
+/**
+ * Puts a finished temporary file in place; an update replaces only the file the scan saw (backed up first). `before`
+ * is the LSTAT of the file to replace, sent with the folder's check.
+ */
+async function place(ctx: RemoteContext, parent: RelPath, item: WriteItem, staged: Staged, before: Promise<RemoteStats | undefined> | undefined): Promise<StepResult> {
   const s = ctx.session;
   const finalAbs = remotePath(ctx.root, joinRel(parent, item.name));
+  if (!(await staged.stamped)) throw mtimeFailure(s);
   if (item.replace) {
-    const state = stillExpected(await lstatOrGone(s, finalAbs), item.replace);
+    const state = stillExpected(await (before ?? lstatOrGone(s, finalAbs)), item.replace);
     if (state === 'changed') return CHANGED;
     if (state === 'ok') await backUpRemote(ctx, joinRel(parent, item.name));
   }
@@ -175,7 +184,16 @@ async function placeAll(
   ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], staged: readonly (Staged | StepResult)[], ready: readonly number[],
   results: StepResult[], drop: (i: number, result: StepResult) => void,
 ): Promise<StepResult[]> {
-  // The folder again, now that the uploads are done: it may have been swapped for a link while they ran.
+  // The folder again, now that the uploads are done: it may have been swapped for a link while they ran. The files
+  // to replace are looked at in the same round trip (reads only; nothing is renamed before the check has passed).
+  const befores = new Map<number, Promise<RemoteStats | undefined>>();
+  for (const i of ready) {
+    const item = items[i] as WriteItem;
+    if (!item.replace) continue;
+    const looking = lstatOrGone(ctx.session, remotePath(ctx.root, joinRel(parent, item.name)));
+    looking.catch(() => undefined);
+    befores.set(i, looking);
+  }
   try {
     await ctx.guard.check(parent);
   } catch (err) {
@@ -184,7 +202,7 @@ async function placeAll(
   }
   await Promise.all(ready.map(async (i) => {
     try {
-      results[i] = await place(ctx, parent, items[i] as WriteItem, staged[i] as Staged);
+      results[i] = await place(ctx, parent, items[i] as WriteItem, staged[i] as Staged, befores.get(i));
       if (results[i]?.status !== 'done') drop(i, results[i] as StepResult);
     } catch (err) {
       drop(i, failed(err));
