@@ -41,6 +41,65 @@ async function hashBatchExec(shell: RemoteShell, root: string, paths: readonly R
   return paths.map((p) => found.get(p));
 }
 
+interface Waiting {
+  readonly root: string;
+  readonly paths: readonly RelPath[];
+  readonly algorithm: HashAlgorithm;
+  readonly settle: (result: (string | undefined)[] | Error) => void;
+}
+
+/** Per shell: calls waiting for the script in progress to end (then they go as one script). */
+const queues = new WeakMap<RemoteShell, { running: boolean; waiting: Waiting[] }>();
+
+/**
+ * Hashes `paths` in one script with every call that arrives while a script runs: the engine asks in batches of 64
+ * (sized for local threads), and each script costs several process starts on the server (~5 ms each on an idle
+ * machine, many times that on a busy one), so 6,881 files renamed meant 108 scripts one after another.
+ */
+function hashCoalesced(shell: RemoteShell, root: string, paths: readonly RelPath[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+  let q = queues.get(shell);
+  if (!q) {
+    q = { running: false, waiting: [] };
+    queues.set(shell, q);
+  }
+  const queue = q;
+  return new Promise((resolve, reject) => {
+    queue.waiting.push({ root, paths, algorithm, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+    const next = (): void => {
+      if (queue.running || queue.waiting.length === 0) return;
+      const first = queue.waiting[0] as Waiting;
+      const group: Waiting[] = [];
+      let n = 0;
+      // Same root and algorithm, up to EXEC_BATCH paths (a first call larger than that goes alone).
+      for (const w of queue.waiting) {
+        if (w.root !== first.root || w.algorithm !== first.algorithm) continue;
+        if (group.length > 0 && n + w.paths.length > EXEC_BATCH) break;
+        group.push(w);
+        n += w.paths.length;
+      }
+      queue.waiting = queue.waiting.filter((w) => !group.includes(w));
+      queue.running = true;
+      hashBatchExec(shell, first.root, group.flatMap((w) => w.paths), first.algorithm).then(
+        (all) => {
+          let k = 0;
+          for (const w of group) {
+            w.settle(all.slice(k, k + w.paths.length));
+            k += w.paths.length;
+          }
+        },
+        (err: unknown) => {
+          for (const w of group) w.settle(err instanceof Error ? err : new Error(String(err)));
+        },
+      ).finally(() => {
+        queue.running = false;
+        next();
+      });
+    };
+    // Calls made in this turn of the event loop go together too.
+    setImmediate(next);
+  });
+}
+
 const CHUNK = 255 * 1024;
 const AHEAD = 8;
 
@@ -104,7 +163,7 @@ export async function hashRemote(
     const batches: RelPath[][] = [];
     for (let i = 0; i < paths.length; i += EXEC_BATCH) batches.push(paths.slice(i, i + EXEC_BATCH));
     // The shell runs one script at a time: the batches queue there.
-    const results = await Promise.all(batches.map((b) => hashBatchExec(shell, root, b, algorithm)));
+    const results = await Promise.all(batches.map((b) => hashCoalesced(shell, root, b, algorithm)));
     for (const r of results) out.push(...r);
     return out;
   }
