@@ -81,6 +81,19 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.throws(() => lstatSync(dst), /ENOENT/);
   });
 
+  it('refusals hold on the server as locally: an empty source, too many deletes; nothing changed, no lock left', async () => {
+    const src = writeTree(tmp(), { 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+    const dst = join(tmp(), 'www');
+    await syncRemote(server(), src, dst);
+    const before = readTree(dst);
+    const empty = tmp();
+    await assert.rejects(syncRemote(server(), empty, dst), (err: Error & { code?: string }) => err.code === 'E_EMPTY_SOURCE' && err.message.includes(dst));
+    rmSync(join(src, 'a.txt'));
+    rmSync(join(src, 'b.txt'));
+    await assert.rejects(syncRemote(server(), src, dst, { maxDelete: 1 }), (err: Error & { code?: string }) => err.code === 'E_MAX_DELETE');
+    assert.deepEqual(readTree(dst), before, 'nothing changed on the server, the root\'s mtime included, and no lock left');
+  });
+
   it('with a backup folder, replaced and deleted files are moved there on the server', async () => {
     const src = writeTree(tmp(), { 'a.txt': 'old a', 'b.txt': 'old b', 'keep.txt': 'k' });
     const root = tmp();
