@@ -46,12 +46,36 @@ async function readFully(file: OpenedFile, buf: Buffer, length: number, position
   return n;
 }
 
-/** Uploads `file` to `tmp`: OPEN, the writes, FSETSTAT (mode, mtime) and CLOSE, pipelined. */
-async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: number, mtimeMs: number): Promise<void> {
+/** A temporary's OPEN, sent before the local file is opened so that the two overlap (its channel goes with it). */
+interface PreOpened {
+  readonly ch: ReturnType<RemoteContext['session']['channel']>;
+  readonly handle: Promise<Buffer>;
+}
+
+function preOpen(ctx: RemoteContext, tmp: string): PreOpened {
+  const ch = ctx.session.channel();
+  const handle = openNew(ctx.session, tmp, 0o600, ch);
+  handle.catch(() => undefined);
+  return { ch, handle };
+}
+
+/** A pre-opened temporary that is not used after all: closed and removed. */
+async function discard(ctx: RemoteContext, tmp: string, pre: PreOpened): Promise<void> {
+  const handle = await pre.handle.catch(() => undefined);
+  if (handle === undefined) return;
+  await closeHandle(ctx.session, tmp, handle, pre.ch).catch(() => undefined);
+  await unlink(ctx.session, tmp).catch(() => undefined);
+}
+
+/**
+ * Uploads `file` to `tmp` (OPEN already sent): the writes, FSETSTAT (mode, mtime) and CLOSE, pipelined. Resolves with
+ * whether the source was unchanged through the copy, checked while the last answers are on their way.
+ */
+async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: OpenedFile, mode: number, mtimeMs: number): Promise<boolean> {
   const s = ctx.session;
-  const ch = s.channel();
+  const { ch } = pre;
   const { size } = file.entry;
-  const handle = await openNew(s, tmp, 0o600, ch);
+  const handle = await pre.handle;
   const pending: Promise<void>[] = [];
   const chunk = s.limits.write;
   try {
@@ -65,12 +89,17 @@ async function send(ctx: RemoteContext, tmp: string, file: OpenedFile, mode: num
       if (pending.length >= WRITES_IN_FLIGHT) await pending.shift();
     }
     pending.push(fsetstat(s, tmp, handle, { mode, atime: Math.floor(Date.now() / 1000), mtime: Math.floor(mtimeMs / 1000) }, ch));
-  } finally {
+  } catch (err) {
     pending.push(closeHandle(s, tmp, handle, ch));
-    const results = await Promise.allSettled(pending);
-    const bad = results.find((r) => r.status === 'rejected');
-    if (bad) throw (bad as PromiseRejectedResult).reason;
+    await Promise.allSettled(pending);
+    throw err;
   }
+  pending.push(closeHandle(s, tmp, handle, ch));
+  // Every byte has been read: whether the source changed meanwhile is looked at while the answers come back.
+  const [results, same] = await Promise.all([Promise.allSettled(pending), file.unchanged().catch(() => false)]);
+  const bad = results.find((r) => r.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  return same;
 }
 
 /**
@@ -97,8 +126,16 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
   let last: string | undefined;
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
-    const file = await openContent(item.content, item.source, from);
-    if (file === 'vanished') return VANISHED;
+    const pre = preOpen(ctx, tmp);
+    let used = false;
+    const file = await openContent(item.content, item.source, from).catch(async (err: unknown) => {
+      await discard(ctx, tmp, pre);
+      throw err;
+    });
+    if (file === 'vanished') {
+      await discard(ctx, tmp, pre);
+      return VANISHED;
+    }
     let staged: Staged | undefined;
     let recent = false;
     try {
@@ -106,7 +143,10 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
       // in the same tick as our look could go unseen). Looked at again once it is older; not a try.
       recent = waited < RECENT_WAIT_MS && Math.abs(Date.now() - file.changedMs) < RECENT_MS;
       if (!recent) {
-        if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) return VANISHED;
+        if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) {
+          await discard(ctx, tmp, pre);
+          return VANISHED;
+        }
         const settled = !fromTree || (last === undefined
           ? file.entry.size === item.source.size && sameMicros(file.entry.mtimeMs, item.source.mtimeMs)
           : file.version === last);
@@ -114,17 +154,20 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
         if (settled) {
           const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
           const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
-          await send(ctx, tmp, file, mode, mtimeMs);
-          if (await file.unchanged()) staged = { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) };
+          used = true;
+          if (await send(ctx, tmp, pre, file, mode, mtimeMs)) staged = { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) };
           else last = await file.versionNow();
         }
       }
     } catch (err) {
-      if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
+      if (!used) await discard(ctx, tmp, pre);
+      else if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
       throw err;
     } finally {
       await file.close();
     }
+    // Not uploaded this time (changed too recently, or not as the scan saw it): the temporary goes until the next try.
+    if (!used) await discard(ctx, tmp, pre);
     if (recent) {
       await sleep(RECENT_MS / 2);
       waited += RECENT_MS / 2;
