@@ -4,7 +4,7 @@
  * the words (short groups like `-avn`, `--flag=value`, `--`); the checks and messages are ours, and each names the
  * flag as the user typed it.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { OPTIONS, type CliSpelling, type Kind, type OptionSpec, type SyncOptions } from '../engine/index.js';
 import { rsyncRefusal } from './rsync-flags.js';
@@ -97,13 +97,36 @@ function unknownFlag(raw: string): string {
   return `unknown option ${raw}${near.length > 0 ? ` (did you mean ${near.slice(0, 2).join(' or ')}?)` : ''}`;
 }
 
-/** Globs from an --exclude-from / --include-from file: one per line; blank lines and `#` or `;` comments skipped. */
-function globsFrom(path: string, raw: string): string[] {
-  let text;
+/** Larger than any list of globs a person writes; a bigger file is refused rather than read into memory. */
+const MAX_GLOB_FILE = 4 << 20;
+
+/**
+ * A file's text, read only if it is a regular file: opened without blocking, so a FIFO nobody writes to (or a device)
+ * is refused at once instead of holding the run for ever (before any signal handler can run: reads here are sync).
+ */
+function readRegularFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    text = readFileSync(path, 'utf8');
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isFIFO() ? 'a FIFO or pipe' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      throw new UsageError(`it is ${what}; it must be a regular file`);
+    }
+    if (st.size > MAX_GLOB_FILE) throw new UsageError(`it is larger than ${MAX_GLOB_FILE} bytes`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Globs from an --exclude-from / --include-from file: one per line; blank lines and `#` or `;` comments skipped. */
+function globsFrom(path: string, raw: string, fail: (message: string) => never): string[] {
+  let text: string;
+  try {
+    text = readRegularFile(path);
   } catch (err) {
-    throw new UsageError(`${raw} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof UsageError) return fail(`${raw} ${path}: ${err.message}`);
+    return fail(`${raw} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '' && !/^[#;]/.test(l));
 }
@@ -183,7 +206,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   for (const [from, into] of [['excludeFrom', 'exclude'], ['includeFrom', 'include']] as const) {
     const f = values.get(from);
     if (!f) continue;
-    const extra = globsFrom(f.value as string, f.raw);
+    const extra = globsFrom(f.value as string, f.raw, fail);
     values.set(into, { value: [...((values.get(into)?.value as string[] | undefined) ?? []), ...extra], raw: f.raw });
   }
   const options: Record<string, unknown> = {};

@@ -4,9 +4,9 @@ export {
   resolveOptions, resolveFaceOptions, optionsOf, OPTIONS, SYNC_OPTIONS, FACE_OPTIONS, MAX_TIMER_S,
   type SyncOptions, type ResolvedOptions, type HashAlgorithm, type Face, type OptionSpec, type CliSpelling,
 } from './options.js';
-export type { Kind } from './option-kinds.js';
+export { badOption, type Kind } from './option-kinds.js';
 export { AbsyncError, isAbsyncError, type RefusalCode } from './errors.js';
-export { checkRelative, isInsideAbs, joinRel, parentOf } from './paths.js';
+export { checkRelative, climbsOut, isInsideAbs, joinRel, parentOf } from './paths.js';
 export { pseudoFileSystemSync, realpathLooseSync } from './roots.js';
 export { counterOf, describeAction, moveOf, tagOf, type Counter, type Tag } from './action-kinds.js';
 export { createFilter, type FilterRules, type PathFilter } from './scan/filter.js';

@@ -30,7 +30,8 @@ export function badOption(message: string, option?: string): never {
 }
 
 function mustBe(name: string, expects: string, value: unknown): never {
-  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+  // JSON.stringify says null for NaN and Infinity, and nothing for undefined or a symbol.
+  const shown = typeof value === 'function' ? 'a function' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value) ?? String(value);
   badOption(`${name} must be ${expects}, got ${shown}`, name);
 }
 

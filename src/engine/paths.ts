@@ -49,10 +49,18 @@ export function* ancestorsOf(path: RelPath): Generator<RelPath> {
   }
 }
 
+/**
+ * True when a path made by `path.relative` climbs out of its base: `..` or `../...`, but not a name that only starts
+ * with two dots (`..src` is a folder inside).
+ */
+export function climbsOut(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith('../') || isAbsolute(rel);
+}
+
 /** True when absolute path `inner` is `outer` or lies below it. */
 export function isInsideAbs(inner: string, outer: string): boolean {
   const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || !climbsOut(rel);
 }
 
 /**

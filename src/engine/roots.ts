@@ -1,8 +1,8 @@
 /** The refusals made before anything is read or written: missing source, nested roots, a file as destination. */
 import { constants } from 'node:fs';
 import { realpathSync, statfsSync } from 'node:fs';
-import { access, realpath, stat, statfs } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, lstat, realpath, stat, statfs } from 'node:fs/promises';
+import { basename, dirname, join, parse, relative, resolve, sep } from 'node:path';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs } from './paths.js';
 
@@ -136,12 +136,13 @@ export async function resolveRoots(source: string, destination: string, mkpath =
  * destination, nor lie inside the source, nor hold the source or the destination (its relative paths would then land
  * in them). Inside the destination it is fine: the run leaves it out of the mirror.
  */
-export async function checkBackupDir(backupDir: string, source: string, destination: string): Promise<string | undefined> {
+export async function checkBackupDir(backupDir: string, source: string, destination: string, givenDestination = destination): Promise<string | undefined> {
   if (backupDir === '') return undefined;
   let real: string;
   try {
-    real = (await realpathLoose(backupDir)).path;
+    real = await backupRealpath(backupDir, destination, givenDestination);
   } catch (err) {
+    if (err instanceof AbsyncError) throw err;
     throw new AbsyncError('E_NESTED', `cannot use backup folder ${backupDir}: ${describeError(err).message}`, backupDir);
   }
   const bad =
@@ -154,4 +155,44 @@ export async function checkBackupDir(backupDir: string, source: string, destinat
   const pseudo = await pseudoFileSystem(real);
   if (pseudo) throw new AbsyncError('E_NESTED', `backup folder ${backupDir} is on the ${pseudo} pseudo file system; choose another`, backupDir);
   return real;
+}
+
+/**
+ * The backup folder's real path, following links only above the destination. Inside the destination, folders are
+ * made by whoever can write there, so a link on the way to the backup folder (`d/.bak -> /elsewhere`) is never followed,
+ * as no link in the destination is: the run is refused instead. `givenDestination` is the destination as the user
+ * named it (a relative backup folder is resolved against it, perhaps through a link); `destination` is its real path.
+ */
+async function backupRealpath(backupDir: string, destination: string, givenDestination: string): Promise<string> {
+  const given = resolve(givenDestination);
+  const lexicallyInside = isInsideAbs(backupDir, given);
+  let cur = lexicallyInside ? destination : parse(backupDir).root;
+  const rest = lexicallyInside ? relative(given, backupDir) : backupDir.slice(cur.length);
+  let missing = false;
+  for (const name of rest.split(sep).filter((n) => n !== '')) {
+    const next = join(cur, name);
+    if (missing) {
+      cur = next;
+    } else if (isInsideAbs(cur, destination)) {
+      const st = await lstat(next).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (st?.isSymbolicLink()) {
+        throw new AbsyncError('E_NESTED', `backup folder ${backupDir}: ${next} is a symlink inside the destination, and links there are never followed; name the backup folder by its real path`, backupDir);
+      }
+      if (st && !st.isDirectory()) throw new AbsyncError('E_NESTED', `backup folder ${backupDir}: ${next} is not a folder`, backupDir);
+      missing = st === undefined;
+      cur = next;
+    } else {
+      try {
+        cur = await realpath(next);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        missing = true;
+        cur = next;
+      }
+    }
+  }
+  return cur;
 }

@@ -207,7 +207,7 @@ async function openRunTreesFor(options: ResolvedOptions, hooks: RunHooks): Promi
     sourceRoot = roots.source;
     destRoot = roots.destination;
   }
-  const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot);
+  const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot, options.destination);
   return { ...(await openRunTrees({ source: sourceRoot, destination: destRoot, ...(backup !== undefined ? { backup } : {}) })), sourceRoot };
 }
 
@@ -227,7 +227,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
-      lock = await trees.destination.lock(options.lockTimeout, true);
+      lock = await trees.destination.lock(options.lockTimeout, true, hooks.signal);
       trace('lock');
     }
     const scanStart = performance.now();
@@ -267,7 +267,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const grid = () => (trees.destination.kind === 'sftp' ? { mtimeStepUs: trees.destination.caps.mtimeStepUs } : {});
     const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
-      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), ...grid() }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), engine: trees.destination.kind, ...grid() }) };
     }
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
     let outcomes: Outcome[] = [];
@@ -292,14 +292,18 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     await held?.release().catch((err: unknown) => {
       late.push({ path: '', op: 'unlock', ...describeError(err) });
     });
-    const rootFailure = await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
+    // A root whose attributes this run could not set (not its owner) has failed once already: not reported twice.
+    const rootFailed = outcomes.some((o) => o.action.path === '' && o.action.op === 'setAttrs' && o.status === 'failed');
+    const rootFailure = rootFailed
+      ? undefined
+      : await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
     if (rootFailure && late.length === 0) late.push(rootFailure);
     trace('done');
     const warnings = source.warnings ?? [];
     const withExtras: Plan = warnings.length > 0 || late.length > 0
       ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...late] }
       : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), ...grid() }) };
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), engine: trees.destination.kind, ...grid() }) };
   } catch (err) {
     // A refusal changed nothing: the root is put back as it was found (its mtime; removed if this run made it).
     await lock?.release({ refused: err instanceof AbsyncError });

@@ -20,9 +20,14 @@ export function sameMtime(a: number, b: number): boolean {
   return micros(a) === micros(b);
 }
 
-/** Seconds for fs.utimes that libuv truncates to exactly the microsecond of `ms`. */
-export function toUtimes(ms: number): number {
+/**
+ * Seconds for fs.utimes that libuv truncates to exactly the microsecond of `ms`. Before 1970 it is a string: Node
+ * takes a negative number for "now" (fs.utimes(p, -1, -1) stamps the current time), but reads a numeric string as
+ * it is; and libuv truncates toward zero there, so half a microsecond goes the other way.
+ */
+export function toUtimes(ms: number): number | string {
   const us = micros(ms);
+  if (us < 0) return String((us - 0.5) / 1e6);
   const sec = Math.floor(us / 1e6);
   // Half a microsecond above the target survives the double's rounding (a quarter microsecond here) and truncation.
   return sec + (us - sec * 1e6 + 0.5) / 1e6;

@@ -276,6 +276,8 @@ export interface Summary extends ActionCounts {
    * SFTP alone: SFTP v3 carries no fractions); absent where it keeps finer times.
    */
   readonly mtimeStepUs?: number;
+  /** The engine that ran it: 'native' (the addon) or 'js' (Node's fs), as `absync --version` names it. */
+  readonly engine?: 'native' | 'js' | 'sftp';
 }
 
 /** How far a run is: sent a few times a second while it applies, and once at the end of each phase. */

@@ -1,5 +1,5 @@
 /** The plugin's options: the engine's SyncOptions minus source and destination, plus what only the plugin does. */
-import { resolveOptions, type ResolvedOptions, type SyncOptions } from '../engine/index.js';
+import { badOption, resolveFaceOptions, resolveOptions, type ResolvedOptions, type SyncOptions } from '../engine/index.js';
 
 export interface PluginOptions extends Omit<SyncOptions, 'source' | 'destination'> {
   /** Pass on only the files that were copied, updated or moved (for a deploy step). Default false: all files. */
@@ -19,26 +19,20 @@ export interface ResolvedPluginOptions {
   readonly onlyStreamed: boolean;
 }
 
-function flag(input: Record<string, unknown>, name: string): boolean {
-  const value = input[name] ?? false;
-  if (typeof value !== 'boolean') throw new TypeError(`absync(dest, options): ${name} must be true or false, got ${JSON.stringify(value)}`);
-  delete input[name];
-  return value;
-}
-
 /** Throws on a bad destination or option, naming it. */
 export function resolvePluginOptions(destination: unknown, options: PluginOptions | undefined): ResolvedPluginOptions {
   if (typeof destination !== 'string' || destination.trim() === '') {
-    throw new TypeError(`absync(dest): dest must be a non-empty folder path, got ${JSON.stringify(destination)}`);
+    badOption(`absync(dest): dest must be a non-empty folder path, got ${JSON.stringify(destination)}`, 'destination');
   }
   const input: Record<string, unknown> = options === undefined ? {} : { ...options };
   if (typeof options !== 'object' || options === null) {
-    if (options !== undefined) throw new TypeError('absync(dest, options): options must be an object');
+    if (options !== undefined) badOption('absync(dest, options): options must be an object');
   }
   for (const key of ['source', 'destination']) {
-    if (key in input) throw new TypeError(`absync(dest, options): "${key}" is not a plugin option (the stream is the source, dest the destination)`);
+    if (key in input) badOption(`absync(dest, options): "${key}" is not a plugin option (the stream is the source, dest the destination)`, key);
   }
-  const changedOnly = flag(input, 'changedOnly');
-  const onlyStreamed = flag(input, 'onlyStreamed');
-  return { sync: resolveOptions({ ...(input as SyncOptions), destination }, false), changedOnly, onlyStreamed };
+  // The plugin's own options are checked by the one options table, as the engine's are.
+  const { own, rest } = resolveFaceOptions('plugin', input);
+  const sync = resolveOptions({ ...(rest as SyncOptions), destination }, false);
+  return { sync, changedOnly: own['changedOnly'] === true, onlyStreamed: own['onlyStreamed'] === true };
 }

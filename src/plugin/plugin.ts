@@ -6,7 +6,7 @@
  * base (stream-bases.ts), so an incremental stream never deletes what merely did not change. Errors are
  * PluginErrors; nothing throws inside the stream.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Transform } from 'node:stream';
 import log from 'fancy-log';
 import PluginError from 'plugin-error';
@@ -19,7 +19,7 @@ import { keepFlowing } from './keep-flowing.js';
 import { lazyReadStream } from './lazy-read.js';
 import { createExcludes } from '../shared/path-filter.js';
 import { resolvePluginOptions, type PluginOptions, type ResolvedPluginOptions } from './plugin-options.js';
-import { receiveFile, type Received } from './receive-file.js';
+import { receiveFile, toSlashes, type Received } from './receive-file.js';
 import { SpoolDir } from './spool.js';
 import { StreamBases } from './stream-bases.js';
 import type { FileAction, VinylFile } from './vinyl-file.js';
@@ -39,6 +39,21 @@ function warnDecoded(warnings: VinylSnapshot['warnings']): void {
   const paths = [...warnings.keys()];
   const shown = paths.slice(0, SHOWN_FAILURES).join(', ') + (paths.length > SHOWN_FAILURES ? `, ... (${paths.length} in all)` : '');
   log.warn(`${PLUGIN_NAME}: WARNING: ${paths.length} file(s) look like binary files decoded as utf8, and are mirrored corrupted: ${shown}. ${ENCODING_HINT}`);
+}
+
+/** Says which entries were kept because the stream's names are not the names on disk (StreamBases.keeper). */
+function warnUnsure(unsure: readonly string[], received: readonly Received[], destination: string): void {
+  if (unsure.length === 0) return;
+  const sorted = [...unsure].sort();
+  const shown = sorted.slice(0, SHOWN_FAILURES).join(', ') + (sorted.length > SHOWN_FAILURES ? `, ... (${sorted.length} in all)` : '');
+  const renamed = received.find((r) => r.ignored === undefined && r.path !== '' && (r.file.history?.length ?? 0) > 1);
+  const first = renamed?.file.history?.[0];
+  const example = renamed && first !== undefined ? ` (${toSlashes(relative(renamed.file.base, first))} became ${renamed.path})` : '';
+  log(
+    `${PLUGIN_NAME}: kept ${unsure.length} entr${unsure.length === 1 ? 'y' : 'ies'} of ${destination} that the stream did not carry: ${shown}. ` +
+      `The stream's files were renamed or made by a plugin${example}, so whether their sources still exist cannot be told from disk; ` +
+      'with a stream that carries every file, onlyStreamed: true deletes them',
+  );
 }
 
 function failedRun(summary: Summary, received: readonly Received[]): PluginError {
@@ -88,8 +103,9 @@ async function mirror(received: readonly Received[], bases: StreamBases, options
     // A buffer or stream keeps the mtime of the file it was read from, even when a plugin changed its bytes.
     const sync = built.byContent && !options.sync.checksum ? { ...options.sync, checksum: true } : options.sync;
     const outcomes: Outcome[] = [];
-    const keep = options.onlyStreamed ? undefined : bases.keeper(new Set(received.map((r) => r.path)));
-    const { plan, summary } = await runSync(sync, { source: built.snapshot, onOutcome: (o) => outcomes.push(o), ...(keep ? { keep } : {}) });
+    const keeper = options.onlyStreamed ? undefined : bases.keeper(received);
+    const { plan, summary } = await runSync(sync, { source: built.snapshot, onOutcome: (o) => outcomes.push(o), ...(keeper ? { keep: keeper.keep } : {}) });
+    if (keeper) warnUnsure(keeper.unsure, received, sync.destination);
     emit(summary);
     if (summary.failed > 0) throw failedRun(summary, received);
 

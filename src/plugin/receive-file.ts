@@ -37,12 +37,23 @@ export function toSlashes(relative: string, sep: string = platformSep): string {
   return sep === '\\' ? relative.split('\\').join('/') : relative;
 }
 
-/** `sep`: the platform's path separator, which `file.relative` uses (a parameter for tests). */
-export function receiveFile(file: VinylFile, destination: string, excludes: Excludes, sep: string = platformSep): Received | Rejected {
+/**
+ * macOS: the engine keys names by their NFC form there (HFS+ lists names as NFD whatever was written, APFS finds
+ * either form), so the plugin keys the stream's paths the same way; otherwise a file gulp.src read back as NFD would
+ * not match its destination twin and be copied again on every run.
+ */
+const NFC_NAMES = process.platform === 'darwin';
+
+/**
+ * `sep`: the platform's path separator, which `file.relative` uses; `nfc`: key names by their NFC form, as the
+ * engine's scan does on this platform (both parameters for tests).
+ */
+export function receiveFile(file: VinylFile, destination: string, excludes: Excludes, sep: string = platformSep, nfc: boolean = NFC_NAMES): Received | Rejected {
   const kind = kindOf(file);
   let raw: string;
   try {
     raw = toSlashes(file.relative, sep);
+    if (nfc) raw = raw.normalize('NFC');
   } catch (err) {
     return { error: `file has no path: ${(err as Error).message}` };
   }

@@ -20,6 +20,9 @@ export interface Spooled {
   readonly sha1: string;
 }
 
+/** Bytes a spool may hold in memory, waiting for the disk, before it pauses its input (see spool()). */
+const SPOOL_BUFFERED = 64 * 1024 * 1024;
+
 /** Spool folders not removed yet: gone at exit, whatever happens to the flush that made them. */
 const atExit = new Set<string>();
 let exitHook = false;
@@ -49,6 +52,11 @@ export class SpoolDir {
   /**
    * Copies a readable to a new file in the folder. Events, not async iteration: vinyl-fs' contents are streamx
    * duplexes whose async iterator waits for a 'close' that never comes once their readable side has ended.
+   *
+   * Backpressure only past SPOOL_BUFFERED bytes waiting to be written: gulp 5's decoded streams (vinyl-fs 4's
+   * stream-composer over its utf8 codec) that are paused, or read more slowly than they come, may lose their last
+   * chunks and close without an 'end' (gulp.dest writes them truncated). Such a close is an error here, never a
+   * stream waited for forever nor a short file mirrored.
    */
   async spool(input: NodeJS.ReadableStream): Promise<Spooled> {
     const path = join(this.folder(), String(this.count++));
@@ -58,17 +66,25 @@ export class SpoolDir {
     let size = 0;
     try {
       await new Promise<void>((resolve, reject) => {
+        let ended = false;
         input.on('data', (chunk: unknown) => {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
           scanner.push(bytes);
           hash.update(bytes);
           size += bytes.byteLength;
-          if (!out.write(bytes)) {
+          out.write(bytes);
+          if (out.writableLength > SPOOL_BUFFERED) {
             input.pause();
             out.once('drain', () => input.resume());
           }
         });
-        input.once('end', () => out.end(resolve));
+        input.once('end', () => {
+          ended = true;
+          out.end(resolve);
+        });
+        input.once('close', () => {
+          if (!ended) reject(new Error(`its contents stream closed before its end, after ${size} bytes`));
+        });
         input.once('error', reject);
         out.once('error', reject);
       });

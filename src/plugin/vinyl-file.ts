@@ -53,6 +53,8 @@ export interface VinylFile {
   readonly path: string;
   readonly base: string;
   readonly relative: string;
+  /** Every path the file had, first to last (a plugin that renames it adds one). */
+  readonly history?: readonly string[];
   contents: Buffer | NodeJS.ReadableStream | null;
   stat?: VinylStat | null;
   readonly symlink?: string | null;

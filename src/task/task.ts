@@ -4,7 +4,7 @@
  * source -> destination once and resolves with the Summary, or rejects when the run was refused or any entry failed.
  */
 import fancyLog from 'fancy-log';
-import { isAbsyncError, resolveOptions, runSync, type Summary, type SyncOptions } from '../engine/index.js';
+import { badOption, isAbsyncError, resolveFaceOptions, resolveOptions, runSync, type Summary, type SyncOptions } from '../engine/index.js';
 import { formatFailure, formatSummary } from '../shared/format.js';
 
 export interface TaskOptions extends SyncOptions {
@@ -52,25 +52,15 @@ export class SyncFailedError extends Error {
   }
 }
 
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new TypeError(`absyncTask: ${name} must be a non-empty string`);
-  return value;
-}
-
-function flagsOf(value: unknown): Readonly<Record<string, string>> | undefined {
-  if (value === undefined) return undefined;
-  const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
-  if (!ok) throw new TypeError('absyncTask: flags must be an object of flag -> description strings');
-  return { ...(value as Record<string, string>) };
-}
-
 export function absyncTask(options: TaskOptions): AbsyncTask {
-  if (typeof options !== 'object' || options === null) throw new TypeError('absyncTask(options): options must be an object');
-  const { displayName, description, flags, log, ...syncOptions } = options;
-  const name = text(displayName, 'displayName');
-  const shownFlags = flagsOf(flags);
-  if (log !== undefined && log !== false && typeof log !== 'function') throw new TypeError('absyncTask: log must be a function or false');
+  if (typeof options !== 'object' || options === null) badOption('absyncTask(options): options must be an object');
+  // The task's own options are checked by the one options table, as the engine's are.
+  const { own, rest } = resolveFaceOptions('task', options as unknown as Record<string, unknown>);
+  const syncOptions = rest as SyncOptions;
+  const name = own['displayName'] as string | undefined;
+  const description = own['description'] as string | undefined;
+  const shownFlags = own['flags'] === undefined ? undefined : { ...(own['flags'] as Record<string, string>) };
+  const log = own['log'] as ((line: string) => void) | false | undefined;
   const resolved = resolveOptions(syncOptions);
   const write = log === undefined ? (line: string) => void fancyLog(line) : log || undefined;
 
@@ -89,7 +79,7 @@ export function absyncTask(options: TaskOptions): AbsyncTask {
   // two mirrors in one series must not both be 'absync'.
   Object.defineProperty(task, 'name', { value: `absync:${syncOptions.destination}` });
   if (name !== undefined) task.displayName = name;
-  task.description = text(description, 'description') ?? `Mirror ${syncOptions.source} into ${syncOptions.destination}`;
+  task.description = description ?? `Mirror ${syncOptions.source} into ${syncOptions.destination}`;
   if (shownFlags) task.flags = shownFlags;
   return task;
 }

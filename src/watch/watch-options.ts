@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import fancyLog from 'fancy-log';
 import { withLogExcluded } from '../shared/log-file.js';
-import { MAX_TIMER_S, resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from '../engine/index.js';
+import { badOption, resolveFaceOptions, resolveOptions, type ResolvedOptions, type Summary, type SyncOptions } from '../engine/index.js';
 
 /** One finished run of a watch. */
 export interface WatchRun {
@@ -46,43 +46,24 @@ export interface ResolvedWatchOptions {
   readonly handleSignals: boolean;
 }
 
-function bad(message: string): never {
-  throw new TypeError(`absyncWatch: ${message}`);
-}
-
-function flag(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') bad(`${name} must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function positive(value: unknown, name: string, allowZero: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    bad(`${name} must be a number ${allowZero ? '>= 0' : '> 0'}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 export function resolveWatchOptions(options: WatchOptions): ResolvedWatchOptions {
-  if (typeof options !== 'object' || options === null) bad('options must be an object');
-  const { interval, watch, debounce, logFile, log, onRun, handleSignals, ...syncOptions } = options;
-  const intervalS = positive(interval, 'interval (seconds)', false);
-  // A longer timer fires at once, and then every millisecond (Node's timers take at most 2^31 - 1 ms).
-  if (intervalS !== undefined && intervalS > MAX_TIMER_S) bad(`interval must be at most ${MAX_TIMER_S} seconds (Node's longest timer, about 24.8 days), got ${intervalS}`);
-  const watching = flag(watch, 'watch', true);
-  if (!watching && intervalS === undefined) bad('with watch: false, an interval is needed (or nothing would ever sync)');
-  if (logFile !== undefined && (typeof logFile !== 'string' || logFile.trim() === '')) bad('logFile must be a file path');
-  if (log !== undefined && log !== false && typeof log !== 'function') bad('log must be a function or false');
-  if (onRun !== undefined && typeof onRun !== 'function') bad('onRun must be a function');
+  if (typeof options !== 'object' || options === null) badOption('absyncWatch(options): options must be an object');
+  // The watch's own options are checked by the one options table, as the engine's are.
+  const { own, rest } = resolveFaceOptions('watch', options as unknown as Record<string, unknown>);
+  const intervalS = own['interval'] as number | undefined;
+  if (intervalS === 0) badOption('interval must be a number of seconds > 0, got 0', 'interval');
+  const watching = own['watch'] as boolean;
+  if (!watching && intervalS === undefined) badOption('with watch: false, an interval is needed (or nothing would ever sync)', 'watch');
+  const logFile = own['logFile'] as string | undefined;
+  const log = own['log'] as ((line: string) => void) | false | undefined;
   return {
-    sync: resolveOptions(withLogExcluded(syncOptions, logFile === undefined ? undefined : resolve(logFile))),
+    sync: resolveOptions(withLogExcluded(rest as SyncOptions, logFile === undefined ? undefined : resolve(logFile))),
     intervalMs: intervalS === undefined ? undefined : intervalS * 1000,
     watch: watching,
-    debounceMs: positive(debounce, 'debounce (milliseconds)', true) ?? 200,
+    debounceMs: own['debounce'] as number,
     logFile,
     log: log === undefined ? (line: string) => void fancyLog(line) : log || undefined,
-    onRun,
-    handleSignals: flag(handleSignals, 'handleSignals', false),
+    onRun: own['onRun'] as ((run: WatchRun) => void) | undefined,
+    handleSignals: own['handleSignals'] as boolean,
   };
 }

@@ -6,7 +6,7 @@
 import { basename, relative, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { isInsideAbs, isRemoteDestination, runSync } from '../engine/index.js';
+import { climbsOut, isInsideAbs, isRemoteDestination, runSync } from '../engine/index.js';
 import { formatFailure, formatSummary } from '../shared/format.js';
 import { LogFile } from '../shared/log-file.js';
 import { createExcludes } from '../shared/path-filter.js';
@@ -47,7 +47,7 @@ function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onCha
     const abs = resolve(path);
     if (abs === logPath || (local && isInsideAbs(abs, destination)) || isReservedName(basename(abs))) return true;
     const rel = relative(source, abs);
-    if (rel === '' || rel.startsWith('..')) return false;
+    if (rel === '' || climbsOut(rel)) return false;
     return excludes(rel.split(sep).join('/'), stats?.isDirectory() ?? false);
   };
   const watcher = chokidar.watch(source, { ignoreInitial: true, ignored, persistent: true });
@@ -107,7 +107,7 @@ export function absyncWatch(options: WatchOptions): WatchHandle {
   let debounceTimer: NodeJS.Timeout | undefined;
   const changed = (path: string): void => {
     const rel = relative(o.sync.source, resolve(path)).split(sep).join('/');
-    if (rel === '' || rel.startsWith('..') || changedPaths.size >= MAX_SCOPED_PATHS) everything = true;
+    if (rel === '' || climbsOut(rel) || changedPaths.size >= MAX_SCOPED_PATHS) everything = true;
     else changedPaths.add(rel);
     clearTimeout(debounceTimer);
     debounceTimer = setTimeout(() => trigger('change'), o.debounceMs);

@@ -35,6 +35,18 @@ describe('absync mirrors a tree exactly', () => {
     assert.equal(typeof s.durationMs, 'number');
   });
 
+  it('--json names the engine that ran, as --version does', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const r = absync([src, join(root, 'dst'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const version = absync(['--version']).stdout;
+    const engine = jsonOf(r).engine;
+    assert.ok(engine === 'native' || engine === 'js', `engine: ${String(engine)}`);
+    if (process.env['ABSYNC_NO_NATIVE'] === '1' || IS_WINDOWS) assert.equal(engine, 'js');
+    assert.match(version, engine === 'native' ? /\(engine: native \(/ : /\(engine: JavaScript \(/, version);
+  });
+
   it('deletes what the source no longer has, and updates what changed', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { keep: { data: 'same', mtime: T }, change: 'new content', 'sub/new': 'n' });

@@ -70,6 +70,9 @@ describe('the options table', () => {
     assert.deepEqual(own, { interval: 5, logFile: 'a.log', watch: true, debounce: 200, handleSignals: false });
     assert.deepEqual(rest, { source: 'src' });
     assert.throws(() => resolveFaceOptions('plugin', { changedOnly: 'yes' }), /^AbsyncError: invalid option: changedOnly must be true or false, got "yes"$/);
+    // Not 'got null' (JSON.stringify's word for NaN and Infinity).
+    assert.throws(() => resolveOptions({ source: 's', destination: 'd', modifyWindow: Number.NaN }), /modifyWindow must be a number of seconds >= 0, got NaN$/);
+    assert.throws(() => resolveOptions({ source: 's', destination: 'd', concurrency: Number.NaN }), /concurrency must be a whole number >= 1, got NaN$/);
     assert.throws(() => resolveFaceOptions('task', { displayName: '' }), /displayName must be a non-empty string/);
   });
 });

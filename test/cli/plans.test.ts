@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { absync, jsonOf } from '../helpers/cli.js';
@@ -110,6 +110,18 @@ describe('dry run', () => {
     const realLines = real.stdout.trim().split('\n');
     assert.deepEqual(realLines.slice(0, -1), lines.slice(0, -1));
     assertMirror(src, dst);
+  });
+
+  it('a folder whose mode differs is itemized as a mode change, like a file', { skip: process.platform === 'win32' ? 'POSIX modes' : false }, () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { 'd/f': 'f', 'e/g': 'g' });
+    const dst = join(root, 'dst');
+    assert.equal(absync([src, dst]).code, 0);
+    chmodSync(join(dst, 'd'), 0o700);
+    utimesSync(join(src, 'e'), 1_600_000_000, 1_600_000_000);
+    const dry = absync([src, dst, '--dry-run']);
+    const lines = dry.stdout.trim().split('\n').slice(0, -1).sort();
+    assert.deepEqual(lines, ['attrs   d/ (mode)', 'attrs   e/ (mtime)'], dry.stdout);
   });
 });
 

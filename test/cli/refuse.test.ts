@@ -1,6 +1,6 @@
 /** Bad input is refused with exit 2, a one-line error naming the path, and nothing changed. */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lutimesSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -210,5 +210,28 @@ describe('attributes an unprivileged user may not set', () => {
     assert.match(r.stderr, /^absync: failed: sub: setAttrs: operation not permitted \(EPERM\)$/m);
     assert.equal(readFileSync(join(dst, 'sub/f'), 'utf8'), 'new');
     assert.equal(readFileSync(join(dst, 'top'), 'utf8'), 't');
+  });
+
+  it('each entry whose attributes it cannot set is one failure, the root included: a folder, a file\'s mode, a link\'s mtime', { skip: IS_WINDOWS ? 'owners and modes are POSIX' : false }, () => {
+    const root = tmp();
+    chmodSync(root, 0o755);
+    const src = writeTree(join(root, 'src'), { 'sub/f': { data: 'f', mode: 0o600, mtime: 1_600_000_000 }, link: { link: 'target' }, sub: { dir: true, mode: 0o755, mtime: 1_600_000_100 } });
+    const dst = writeTree(join(root, 'dst'), { 'sub/f': { data: 'f', mode: 0o644, mtime: 1_600_000_000 }, link: { link: 'target' } });
+    lutimesSync(join(dst, 'link'), 1_500_000_000, 1_500_000_000);
+    for (const d of [dst, join(dst, 'sub')]) chmodSync(d, 0o777);
+    chmodSync(join(src, 'sub/f'), 0o644);
+    chmodSync(join(dst, 'sub/f'), 0o666);
+    utimesSync(src, 1_600_000_200, 1_600_000_200);
+    const r = absync([src, dst, '--json'], { uid: 65534 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    const failed = r.stderr.split('\n').filter((l) => l.startsWith('absync: failed: ')).sort();
+    assert.deepEqual(failed, [
+      'absync: failed: .: setAttrs: operation not permitted (EPERM)',
+      'absync: failed: link: setAttrs: operation not permitted (EPERM)',
+      'absync: failed: sub/f: setAttrs: operation not permitted (EPERM)',
+      'absync: failed: sub: setAttrs: operation not permitted (EPERM)',
+    ]);
+    assert.equal(jsonOf(r).failed, 4);
   });
 });

@@ -1,5 +1,6 @@
 /** The rsync spellings users type, and messages that name the flag the user typed and what is allowed. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -129,6 +130,14 @@ describe('messages name the flag as typed, and what is allowed', () => {
     assert.equal(r.code, 2);
     assert.deepEqual(jsonOf(r), { refused: { code: 'E_USAGE', message: '--hash takes md5, sha1 or sha256, got "x"' } });
   });
+
+  it('--json with an --exclude-from file that cannot be read prints one JSON line too', () => {
+    const root = tmp();
+    const missing = join(root, 'no-such-rules');
+    const r = absync([join(root, 'a'), join(root, 'b'), '--json', '--exclude-from', missing]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(jsonOf(r), { refused: { code: 'E_USAGE', message: `--exclude-from ${missing}: cannot read it (ENOENT)` } });
+  });
 });
 
 describe('rsync semantics, as rsync documents them', () => {
@@ -197,5 +206,20 @@ describe('rsync semantics, as rsync documents them', () => {
     assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a', 'cache', 'cache/deep', 'cache/deep/z', 'cache/y', 'keep.log', 'old.log']);
     assert.equal(absync([src, dst, '--exclude', '*.log', '--exclude', 'cache/', '--protect', 'keep.log', '--delete-excluded']).code, 0);
     assert.deepEqual(Object.keys(readTree(dst)).sort(), ['a', 'keep.log']);
+  });
+
+  it('mtimes before 1970 are mirrored (to the microsecond, toward zero) and a second run changes nothing', () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a', b: 'b' });
+    const dst = join(root, 'dst');
+    // Node's fs.utimes takes a negative number for "now": written as numbers, these became today's time every run.
+    execFileSync('touch', ['-d', '@-1.500000001', join(src, 'a')]);
+    execFileSync('touch', ['-d', '@-100', join(src, 'b')]);
+    assert.equal(absync([src, dst]).code, 0);
+    const ns = (p: string): bigint => lstatSync(p, { bigint: true }).mtimeNs;
+    assert.equal(ns(join(dst, 'a')), -1_500_000_000n);
+    assert.equal(ns(join(dst, 'b')), -100_000_000_000n);
+    const again = jsonOf(absync([src, dst, '--json']));
+    assert.deepEqual([again['copied'], again['updated']], [0, 0], JSON.stringify(again));
   });
 });

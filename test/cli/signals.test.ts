@@ -4,12 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { absync, CLI, REPO } from '../helpers/cli.js';
 import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
+import { IS_WINDOWS } from '../helpers/platform.js';
 
 const FILES = 3000;
 
@@ -46,8 +49,8 @@ function leftovers(dst: string): string[] {
   return out;
 }
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -92,6 +95,69 @@ describe('signals during a first copy', () => {
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     assert.match(lines.at(-1) ?? '', /SIGTERM: stopped$/);
     assert.ok(!lines.some((l) => / watching: /.test(l)), 'no interval started after a stopped first run');
+  });
+
+  it('SIGINT during a folder of large files: the copy in flight finishes, the rest of the folder is not copied', async () => {
+    // One folder of 512 KiB files, one tree call at a time: a stop must wait for the files of the call in flight (at
+    // most 1 MiB of them), not for the rest of the folder (a call used to take up to 48 files of one folder). The
+    // signal is raised inside the bin's process the moment its poll sees a file land, and the poll reports how many
+    // had landed: no new call can start in between (that takes the main thread), so the bound holds without timing.
+    const root = tmp();
+    const many = 128;
+    const block = Buffer.alloc(512 * 1024, 7);
+    const spec: Record<string, Uint8Array> = {};
+    for (let i = 0; i < many; i++) spec[`d0/f${i}.bin`] = block;
+    const src = writeTree(join(root, 'src'), spec);
+    const dst = join(root, 'dst');
+    const raise = join(root, 'raise.mjs');
+    writeFileSync(raise, `
+import { readdirSync } from 'node:fs';
+const dir = ${JSON.stringify(join(dst, 'd0'))};
+const t = setInterval(() => {
+  let n = 0;
+  try { n = readdirSync(dir).filter((f) => !f.startsWith('.absync')).length; } catch { return; }
+  if (n === 0) return;
+  clearInterval(t);
+  process.stderr.write('landed when raised: ' + n + '\\n');
+  process.emit('SIGINT', 'SIGINT');
+}, 2);
+t.unref();
+`);
+    const child = spawn(process.execPath, ['--import', pathToFileURL(raise).href, CLI, src, dst, '--concurrency', '1'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 130, stderr);
+    const landed = Number(/landed when raised: (\d+)/.exec(stderr)?.[1]);
+    assert.ok(landed > 0, stderr);
+    assert.ok(copied(dst) <= landed + 2, `${copied(dst)} copied, ${landed} when stopped: at most the 2 files of the call in flight may follow`);
+    assert.deepEqual(leftovers(dst), []);
+    assert.equal(absync([src, dst]).code, 0);
+    assertMirror(src, dst);
+  });
+
+  it('SIGINT while waiting for another run\'s lock (--lock-timeout 600) stops the wait at once: exit 130, the other run\'s lock and the destination untouched', { skip: IS_WINDOWS ? 'writes a lock with Linux /proc start times' : false }, async () => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { a: 'a' });
+    const dst = writeTree(join(root, 'dst'), { old: 'o' });
+    // A lock held by a live process (this one): the run waits for it.
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const lock = JSON.stringify({ pid: process.pid, host: hostname(), start: ticks, since: 'now' });
+    writeFileSync(join(dst, '.absync.lock'), lock);
+    const run = start([src, dst, '--lock-timeout', '600'], { ...process.env, ABSYNC_TRACE: '1' });
+    await until(() => run.err().includes('absync trace: roots'), 'the run to reach the lock');
+    run.child.kill('SIGINT');
+    // Hang detection only: without the stop, the wait would last 600 s.
+    const hang = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting 20 s after SIGINT'), 20_000).unref());
+    const code = await Promise.race([run.exited, hang]);
+    if (typeof code === 'string') run.child.kill('SIGKILL');
+    assert.equal(code, 130, run.err());
+    assert.match(run.err(), /being synced by another absync run .*stopped waiting for it/);
+    assert.match(run.err(), /absync: stopped by SIGINT/);
+    assert.equal(readFileSync(join(dst, '.absync.lock'), 'utf8'), lock);
+    assert.ok(existsSync(join(dst, 'old')) && !existsSync(join(dst, 'a')));
   });
 
   it('a second signal while the run stops ends the process at once, by that signal', async () => {

@@ -8,7 +8,7 @@
  * which gulp's filter is sure to see: what is under test is the mirror of the stream gulp gives, not that race.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { assertMirror, inodes, isMirror, readTree, writeTree, type TreeSpec } from '../helpers/tree.js';
@@ -184,4 +184,95 @@ test('a destination inside the stream\'s base is refused at once: nothing writte
   assert.equal(r.code, 1, r.output);
   assert.match(r.output, /Error in plugin "gulp-absync"[\s\S]*the destination .*site\/deploy is inside .*site, the folder the stream's files come from \(their base\): a mirror cannot be inside its own source/);
   assert.ok(!existsSync(join(p.dir, 'site/deploy')));
+});
+
+test('an incremental stream through a plugin that renames files (.scss -> .css) deletes nothing it did not carry', BOUNDED, async () => {
+  const scss: TreeSpec = {};
+  for (let i = 1; i <= 5; i++) scss[`src/f${i}.scss`] = `body${i}\n`;
+  scss['src/readme.txt'] = 'passed through as it is\n';
+  const p = await project({
+    type: 'module',
+    files: {
+      ...scss,
+      'gulpfile.js': `
+import { utimesSync, writeFileSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import gulp from 'gulp';
+import { absync } from 'gulp-absync';
+// What gulp-rename or a compiler does: a new extension (vinyl records the old path in file.history).
+const compile = () => new Transform({ objectMode: true, transform(f, _e, cb) { if (f.extname !== '.scss') return cb(null, f); f.extname = '.css'; f.contents = Buffer.from(String(f.contents).toUpperCase()); cb(null, f); } });
+const report = (s) => console.log('build ' + JSON.stringify({ copied: s.copied, updated: s.updated, deleted: s.deleted, moved: s.moved }));
+export function build() {
+  return gulp.src('src/**', { since: gulp.lastRun(build) }).pipe(compile()).pipe(absync('out')).on('summary', report);
+}
+export const full = () => gulp.src('src/**').pipe(compile()).pipe(absync('out', { onlyStreamed: true })).on('summary', report);
+function edit(done) {
+  writeFileSync('src/f1.scss', 'edited\\n');
+  const ahead = new Date(Date.now() + 60_000);
+  utimesSync('src/f1.scss', ahead, ahead);
+  done();
+}
+export const twice = gulp.series(build, edit, build);
+`,
+    },
+  });
+  const r = p.gulp(['twice']);
+  assert.equal(r.code, 0, r.output);
+  assert.deepEqual(summaries(r.stdout, 'build'), [
+    { copied: 6, updated: 0, deleted: 0, moved: 0 },
+    { copied: 0, updated: 1, deleted: 0, moved: 0 },
+  ]);
+  const css = (): string[] => Object.keys(readTree(join(p.dir, 'out'))).sort();
+  assert.deepEqual(css(), ['f1.css', 'f2.css', 'f3.css', 'f4.css', 'f5.css', 'readme.txt']);
+  assert.equal(readFileSync(join(p.dir, 'out/f1.css'), 'utf8'), 'EDITED\n');
+  assert.match(r.output, /gulp-absync: kept 4 entries of .*out that the stream did not carry: f2\.css, f3\.css, f4\.css, f5\.css\. The stream's files were renamed or made by a plugin \(f1\.scss became f1\.css\)/);
+
+  // A source deleted: its output stays (which output was whose cannot be told), until a full stream with
+  // onlyStreamed; a deleted file of a kind the plugin did not make (.txt) goes at once.
+  rmSync(join(p.dir, 'src/f3.scss'));
+  rmSync(join(p.dir, 'src/readme.txt'));
+  ahead(join(p.dir, 'src'));
+  const kept = p.gulp(['build']);
+  assert.equal(kept.code, 0, kept.output);
+  assert.deepEqual(summaries(kept.stdout, 'build'), [{ copied: 0, updated: 0, deleted: 1, moved: 0 }]);
+  assert.ok(existsSync(join(p.dir, 'out/f3.css')));
+  assert.ok(!existsSync(join(p.dir, 'out/readme.txt')));
+  const full = p.gulp(['full']);
+  assert.equal(full.code, 0, full.output);
+  assert.deepEqual(summaries(full.stdout, 'build'), [{ copied: 0, updated: 0, deleted: 1, moved: 0 }]);
+  assert.deepEqual(css(), ['f1.css', 'f2.css', 'f4.css', 'f5.css']);
+});
+
+test('a destination inside the stream\'s base, or the base inside the destination, is refused through symlinks too', BOUNDED, async () => {
+  const p = await project({
+    type: 'module',
+    files: {
+      'site/index.html': 'home\n',
+      'site/deploy': { dir: true },
+      'deploy/src/precious.txt': 'the only copy\n',
+      'deploy/old.txt': 'old\n',
+      'gulpfile.js': `
+import gulp from 'gulp';
+import { absync } from 'gulp-absync';
+export const linkedBase = () => gulp.src('sitelink/**').pipe(absync('site/out'));
+export const linkedDest = () => gulp.src('site/**').pipe(absync('destlink'));
+export const baseInDest = () => gulp.src('srclink/**').pipe(absync('deploy'));
+`,
+    },
+  });
+  symlinkSync('site', join(p.dir, 'sitelink'));
+  symlinkSync('site/deploy', join(p.dir, 'destlink'));
+  symlinkSync('deploy/src', join(p.dir, 'srclink'));
+  const before = readTree(p.dir);
+  const inside = /the destination .*without symlinks\).*, the folder the stream's files come from \(their base\): a mirror cannot be inside its own source/;
+  for (const [task, message] of [
+    ['linkedBase', inside],
+    ['linkedDest', inside],
+    ['baseInDest', /srclink \(.*deploy\/src without symlinks\), the folder the stream's files come from \(their base\), is inside the destination .*deploy: the mirror would delete its own source/],
+  ] as const) {
+    const r = p.gulp([task]);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, message, task);
+  }
+  assert.deepEqual(readTree(p.dir), before, 'nothing written, nothing deleted');
 });

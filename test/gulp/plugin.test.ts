@@ -1,5 +1,6 @@
 /** The gulp plugin over real gulp.src streams and hand-made vinyl files, checked on disk. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -281,6 +282,38 @@ test('a path that escapes the destination is a PluginError naming it, and nothin
     await assert.rejects(mirror([good, file], dst), isPluginError(why, file.path), relative);
   }
   assert.equal(existsSync(dst), false);
+});
+
+test('gulp 5 defaults with buffer: false: large binary files arrive whole (the decoded stream is never paused), exact', { timeout: 60_000 }, async () => {
+  // vinyl-fs 4's decoded streams lose their last chunks and close without 'end' when paused (gulp.dest then writes
+  // them short): a spool that paused them waited forever, or, with luck, got them whole.
+  const root = tmp();
+  const spec: Record<string, Buffer> = {};
+  for (let i = 0; i < 6; i++) spec[`big${i}.bin`] = randomBytes(3 * 1024 * 1024);
+  const dir = writeTree(join(root, 'src'), spec);
+  const dst = join(root, 'dst');
+  const out = await mirror(gulp.src(join(dir, '**'), { buffer: false }), dst);
+  assert.equal(out.length, 6);
+  assertMirror(dir, dst, { dirMtimes: false });
+});
+
+test('a contents stream that closes before its end is a PluginError naming the file; the rest is mirrored, its old copy stays', async () => {
+  const root = tmp();
+  const base = join(root, 'in');
+  const dst = writeTree(join(root, 'dst'), { 'cut.bin': 'the old copy' });
+  let sent = false;
+  const cut = new Readable({
+    read() {
+      if (sent) return;
+      sent = true;
+      this.push(Buffer.from('half of it'));
+      setImmediate(() => this.destroy());
+    },
+  });
+  const files = [vinyl(base, 'ok.txt', Buffer.from('ok')), vinyl(base, 'cut.bin', cut)];
+  await assert.rejects(mirror(files, dst), isPluginError(/1 entry could not be mirrored[\s\S]*cut\.bin: .*contents stream closed before its end, after 10 bytes/, join(base, 'cut.bin')));
+  assert.equal(readFileSync(join(dst, 'ok.txt'), 'utf8'), 'ok');
+  assert.equal(readFileSync(join(dst, 'cut.bin'), 'utf8'), 'the old copy');
 });
 
 test('an unwritable destination or entry is a PluginError with the path and the cause', { skip: NEEDS_MODES }, async () => {

@@ -36,3 +36,18 @@ test('elsewhere a \\ is part of a name; escaping and absolute paths are refused 
   const r = receiveFile(drive, '/dst', noExcludes, '\\');
   assert.ok('error' in r && /absolute path/.test(r.error), JSON.stringify(r));
 });
+
+test('macOS: a name gulp.src read back as NFD is keyed by its NFC form, as the engine keys the destination there', () => {
+  const nfd = 'cafe\u0301/men\u0303u.txt';
+  const file: VinylFile = {
+    path: `/site/${nfd}`, base: '/site', relative: nfd, contents: Buffer.from('x'), stat: null,
+    isBuffer: () => true, isStream: () => false, isNull: () => false, isDirectory: () => false, isSymbolic: () => false,
+  };
+  const mac = receiveFile(file, '/dst', noExcludes, '/', true);
+  assert.ok(!('error' in mac), JSON.stringify(mac));
+  assert.equal(mac.path, 'caf\u00e9/me\u00f1u.txt');
+  // Elsewhere both forms are distinct names on disk and stay as they are.
+  const linux = receiveFile(file, '/dst', noExcludes, '/', false);
+  assert.ok(!('error' in linux), JSON.stringify(linux));
+  assert.equal(linux.path, nfd);
+});

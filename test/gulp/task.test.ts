@@ -59,6 +59,8 @@ test('names and options are checked when the task is made', () => {
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', interval: 5 } as never), /unknown option "interval"/);
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', displayName: '' }), /displayName must be a non-empty string/);
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', log: 'loud' } as never), /log must be a function or false/);
+  // The task's own options get the engine's one error (E_OPTIONS), from the one options table.
+  assert.throws(() => absyncTask({ source: 'a', destination: 'b', flags: ['--x'] } as never), { name: 'AbsyncError', code: 'E_OPTIONS', message: /^invalid option: flags must be an object of flag -> description strings/ });
   assert.deepEqual(absyncTask({ source: 'a', destination: 'b', flags: { '--dry-run': 'change nothing' } }).flags, { '--dry-run': 'change nothing' });
   assert.equal(absyncTask({ source: 'a', destination: 'b' }).flags, undefined);
   assert.throws(() => absyncTask({ source: 'a', destination: 'b', flags: { '--x': 1 } } as never), /flags must be an object of flag -> description strings/);

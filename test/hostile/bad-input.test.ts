@@ -13,7 +13,7 @@ import { CLI, REPO } from '../helpers/cli.js';
 import { readTree, tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
 import { bothEngines, type Todos } from './helpers/engines.js';
-import { assertHonest, assertRefused, bounded, runBin, runLib, runShell, shown, type Bounded } from './helpers/run.js';
+import { assertHonest, assertRefused, bounded, PARALLEL, runBin, runLib, runShell, shown, type Bounded } from './helpers/run.js';
 import { scriptFile } from './helpers/script.js';
 
 const T_ = 'issue 11: bad input: fails today on';
@@ -36,7 +36,7 @@ function within(ms: number, probe: () => boolean): Promise<boolean> {
 }
 
 // Mostly waiting (a 2 s window each), so concurrently.
-describe('issue 11 bad input: an interval too long for a timer', { concurrency: true }, () => {
+describe('issue 11 bad input: an interval too long for a timer', { concurrency: PARALLEL }, () => {
   for (const interval of ['2147484', '4294967.296', '99999999999999999999']) {
     bothEngines(`interval ${interval} s: refused, or clamped with a clear message, never a run every millisecond`, {}, async (engine) => {
       const root = tmp();

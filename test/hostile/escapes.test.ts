@@ -5,16 +5,19 @@
  * asserts it is byte-identical afterwards.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe } from 'node:test';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
 import { canarySpec, contentHash, contentHashes, makeCanary } from './helpers/canary.js';
 import { remember } from './helpers/disk.js';
-import { bothEngines, type Todos } from './helpers/engines.js';
+import { bothEngines, type Engine, type Todos } from './helpers/engines.js';
 import { racerBinary, runWhileSwapping, startRacer, type RaceFrom } from './helpers/racer.js';
-import { assertHonest, assertRefused, runBin, shown } from './helpers/run.js';
+import { assertHonest, assertRefused, bounded, runBin, shown, type Bounded } from './helpers/run.js';
+import { CLI, REPO } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 const noRacer = racerBinary().why;
 const T_ = 'issue 11: escapes: fails today on';
@@ -52,6 +55,28 @@ describe('issue 11 escapes: the backup folder is a second destination, never fol
       assertHonest(r);
       canary.assertUntouched();
       assert.ok(holdsContent(dst, old), `the old victim.txt is kept somewhere in the destination (backup or in place)\n${shown(r)}`);
+    });
+  }
+});
+
+describe('issue 11 escapes: a backup folder reached through a link planted in the destination', () => {
+  // Another account that can write into the destination plants d/.bak (or a folder on the way to it) as a link.
+  for (const [how, planted, arg] of [
+    ['--backup-dir .bak, d/.bak -> outside', '.bak', (_dst: string) => '.bak'],
+    ['--backup-dir <d>/.bak/old (absolute), d/.bak -> outside', '.bak', (dst: string) => join(dst, '.bak', 'old')],
+  ] as const) {
+    bothEngines(`${how}: refused, naming the link; nothing outside or in the destination changes`, {}, async (engine) => {
+      const root = tmp();
+      const canary = makeCanary(root);
+      const src = writeTree(join(root, 'src'), { 'keep.txt': 'k' });
+      const dst = writeTree(join(root, 'dst'), { 'keep.txt': 'k', 'victim.txt': 'the destination\'s file, deleted by the run' });
+      symlinkSync(canary.dir, join(dst, planted));
+      const unchanged = remember(dst);
+      const r = await runBin(engine, [src, dst, '--backup-dir', arg(dst)]);
+      assertRefused(r, /symlink/);
+      assert.match(r.stderr, /\.bak/, shown(r));
+      canary.assertUntouched();
+      unchanged();
     });
   }
 });
@@ -250,6 +275,95 @@ describe('issue 11 escapes: roots named through symlinks are compared by their r
     assert.ok(lstatSync(join(dst, 'absync.log')).isFile(), 'the log file is still there');
     const lines = readFileSync(join(dst, 'absync.log'), 'utf8').split('\n').filter((l) => /copied/.test(l));
     assert.equal(lines.length, 2, `both runs logged their summary in one log, found ${lines.length} (the log was deleted by a run)`);
+    canary.assertUntouched();
+  });
+});
+
+describe('issue 11 escapes: roots whose names start with two dots are inside, not above', () => {
+  // path.relative('/d', '/d/..src') is '..src': a folder inside, which a check for a leading '..' took for one above.
+  bothEngines('a source d/..src inside the destination d is refused, and the source is untouched', {}, async (engine) => {
+    const root = tmp();
+    const dst = writeTree(join(root, 'd'), { '..src/a.txt': 'the only copy', 'other.txt': 'o' });
+    const src = join(dst, '..src');
+    const before = readTree(dst);
+    const r = await runBin(engine, [src, dst]);
+    assertRefused(r, /inside/);
+    assert.deepEqual(readTree(dst), before, 'nothing changed, the source least of all');
+  });
+
+  bothEngines('a destination s/..d inside the source s is refused, and nothing is made', {}, async (engine) => {
+    const root = tmp();
+    const src = writeTree(join(root, 's'), { 'a.txt': 'a' });
+    const r = await runBin(engine, [src, join(src, '..d')]);
+    assertRefused(r, /inside/);
+    assert.deepEqual(Object.keys(readTree(src)), ['a.txt'], 'no destination made inside the source');
+  });
+
+  bothEngines('--backup-dir ..bak (inside the destination) is left out of the mirror: a second run keeps the backup', {}, async (engine) => {
+    const root = tmp();
+    const src = writeTree(join(root, 'src'), { 'keep.txt': 'k' });
+    const dst = writeTree(join(root, 'dst'), { 'keep.txt': 'k', 'old.txt': 'the old file' });
+    for (let run = 1; run <= 2; run++) {
+      const r = await runBin(engine, [src, dst, '--backup-dir', '..bak']);
+      assertHonest(r);
+      assert.equal(r.code, 0, shown(r));
+    }
+    assert.equal(readFileSync(join(dst, '..bak', 'old.txt'), 'utf8'), 'the old file', 'the backup is still there after the second run');
+    assert.ok(!existsSync(join(dst, '..bak', '..bak')), 'no nested backup');
+  });
+});
+
+describe('issue 11 escapes: a log file in a folder other accounts can write is never written through a link', () => {
+  /** Runs the bin in interval mode (1 s, -v: a line per run) and calls `attack` once the log has its first line. */
+  async function intervalRun(engine: Engine, args: readonly string[], log: string, attack: () => void): Promise<Bounded> {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = bounded(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => existsSync(log) && /synced/.test(readFileSync(log, 'utf8')), 'the first run\'s log line', 15_000);
+    attack();
+    const runs = out.split('\n').filter((l) => /synced/.test(l)).length;
+    await until(() => out.split('\n').filter((l) => /synced/.test(l)).length >= runs + 2, 'two more runs', 15_000);
+    child.kill('SIGTERM');
+    return ended;
+  }
+
+  bothEngines('the log in the destination replaced by a link to an outside file between runs: nothing is written there', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = join(root, 'dst');
+    const log = join(dst, 'absync.log');
+    const r = await intervalRun(engine, [src, dst, '1', log, '-v'], log, () => {
+      rmSync(log);
+      symlinkSync(join(canary.dir, 'victim.txt'), log);
+    });
+    assert.equal(r.hung, false, shown(r));
+    canary.assertUntouched('an interval run whose log was replaced by a link');
+  });
+
+  bothEngines('the log\'s folder in the destination replaced by a link to an outside folder between runs: nothing is written there', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = join(root, 'dst');
+    const log = join(dst, 'logs', 'absync.log');
+    const r = await intervalRun(engine, [src, dst, '1', log, '-v', '--mkpath'], log, () => {
+      renameSync(join(dst, 'logs'), join(root, 'old-logs'));
+      symlinkSync(canary.dir, join(dst, 'logs'));
+    });
+    assert.equal(r.hung, false, shown(r));
+    canary.assertUntouched('an interval run whose log folder was replaced by a link');
+  });
+
+  bothEngines('a log named by a link planted before the run: refused, naming it, nothing written through it', {}, async (engine) => {
+    const root = tmp();
+    const canary = makeCanary(root);
+    const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+    const dst = writeTree(join(root, 'dst'), { 'a.txt': 'a' });
+    symlinkSync(join(canary.dir, 'victim.txt'), join(dst, 'absync.log'));
+    const r = await runBin(engine, [src, dst, join(dst, 'absync.log')]);
+    assertRefused(r, /absync\.log.*symlink/);
     canary.assertUntouched();
   });
 });

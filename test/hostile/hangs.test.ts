@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { readTree, tmp, writeTree } from '../helpers/tree.js';
@@ -13,7 +15,7 @@ import { makeCanary } from './helpers/canary.js';
 import { mkfifo, remember } from './helpers/disk.js';
 import { bothEngines, type Todos } from './helpers/engines.js';
 import { racerBinary, runWhileSwapping, startRacer } from './helpers/racer.js';
-import { assertHonest, assertRefused, runBin, runLib, shown } from './helpers/run.js';
+import { assertHonest, assertRefused, PARALLEL, runBin, runLib, shown } from './helpers/run.js';
 
 const noRacer = racerBinary().why;
 const T_ = 'issue 11: hangs: fails today on';
@@ -30,8 +32,8 @@ function assertNoSpecials(dst: string): void {
   assert.deepEqual(Object.keys(tree).filter((k) => /(^|\/)\.absync-tmp\./.test(k)), [], 'no temporary file left');
 }
 
-describe('issue 11 hangs', { concurrency: true }, () => {
-  describe('FIFOs where the run reads', { concurrency: true }, () => {
+describe('issue 11 hangs', { concurrency: 1 }, () => {
+  describe('FIFOs where the run reads', { concurrency: PARALLEL }, () => {
     bothEngines('a FIFO named .absyncignore in the source: the bin ends at once and names it', {}, async (engine) => {
       const root = tmp();
       const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
@@ -52,6 +54,21 @@ describe('issue 11 hangs', { concurrency: true }, () => {
       assert.ok(r.result, `sync() settled with a result\n${shown(r)}`);
       if (!r.result.ok) assert.match(r.result.message, /\.absyncignore/);
     });
+
+    for (const [flag, make, what] of [
+      ['--exclude-from', (p: string) => mkfifo(p), 'a FIFO nobody writes to'],
+      ['--include-from', (p: string) => mkdirSync(p), 'a folder'],
+    ] as const) {
+      bothEngines(`${flag} naming ${what}: refused at once (exit 2), naming it; no destination made`, {}, async (engine) => {
+        const root = tmp();
+        const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+        make(join(root, 'globs'));
+        const dst = join(root, 'dst');
+        const r = await runBin(engine, [src, dst, flag, join(root, 'globs')]);
+        assertRefused(r, /globs.*regular file/);
+        assert.ok(!existsSync(dst), 'a refused run creates no destination');
+      });
+    }
 
     bothEngines('source files swapped with FIFOs in a tight loop (scan sees a file, copy finds a FIFO): the run ends, no FIFO is copied', {}, async (engine) => {
       if (noRacer) return;
@@ -105,7 +122,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
   });
 
 
-  describe('anything but a regular file at .absync.lock is refused at once (exit 2), nothing changed', { concurrency: true }, () => {
+  describe('anything but a regular file at .absync.lock is refused at once (exit 2), nothing changed', { concurrency: PARALLEL }, () => {
     const kinds: [string, (lock: string, root: string) => void, string][] = [
       ['a FIFO', (lock) => mkfifo(lock), 'hung opening the FIFO to read the lock, killed at the bound'],
       ['a folder', (lock) => mkdirSync(lock), 'spins at 100% CPU (unlink fails, retried for ever), killed at the bound'],
@@ -128,6 +145,28 @@ describe('issue 11 hangs', { concurrency: true }, () => {
       });
     }
 
+    // A stale lock (its pid is dead) is taken over through .absync.lock.takeover: whatever another account keeps at
+    // that name must refuse the run, within the bound, instead of retrying the takeover for ever.
+    const takeovers: [string, (path: string) => void][] = [
+      ['a FIFO', (p) => mkfifo(p)],
+      ['a folder', (p) => mkdirSync(p)],
+      ['a regular file naming a live process', (p) => writeFileSync(p, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }))],
+    ];
+    for (const [kind, make] of takeovers) {
+      bothEngines(`a stale lock, and ${kind} at .absync.lock.takeover: the bin refuses (exit 2), names it, and changes nothing`, {}, async (engine) => {
+        const root = tmp();
+        const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
+        const dst = writeTree(join(root, 'dst'), { 'old.txt': 'to be deleted by a real run' });
+        const dead = spawnSync('true').pid as number;
+        writeFileSync(join(dst, '.absync.lock'), JSON.stringify({ pid: dead, host: hostname(), since: new Date(Date.now() - 60_000).toISOString() }));
+        make(join(dst, '.absync.lock.takeover'));
+        const unchanged = remember(dst);
+        const r = await runBin(engine, [src, dst]);
+        assertRefused(r, /\.absync\.lock/);
+        unchanged();
+      });
+    }
+
     bothEngines('a FIFO at .absync.lock: the library sync() rejects with E_LOCKED', {}, async (engine) => {
       const root = tmp();
       const src = writeTree(join(root, 'src'), { 'a.txt': 'a' });
@@ -142,7 +181,7 @@ describe('issue 11 hangs', { concurrency: true }, () => {
     });
   });
 
-  describe('sysfs and /proc', { concurrency: true }, () => {
+  describe('sysfs and /proc', { concurrency: PARALLEL }, () => {
     const sysfs = '/sys/kernel/mm/transparent_hugepage';
     let noSysfs: string | undefined;
     try {

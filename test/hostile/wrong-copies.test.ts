@@ -4,7 +4,7 @@
  * run never keeps a wrong copy because its stamp says it is current.
  */
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
@@ -22,6 +22,9 @@ function versionOf(path: string): string {
   const first = data[0] as number;
   return data.indexOf(first === 0x41 ? 0x42 : 0x41) === -1 && (first === 0x41 || first === 0x42) ? String.fromCharCode(first) : 'mixed';
 }
+
+/** The mtime of every whole version of the rewritten file (the racer puts it back after each pass). */
+const WHOLE_MTIME_NS = 1_600_000_000n * 1_000_000_000n;
 
 describe('issue 11 wrong copies: a file rewritten in place during its copy, same size, mtime put back', { skip: noRacer }, () => {
   const todos: Todos = {};
@@ -46,7 +49,11 @@ describe('issue 11 wrong copies: a file rewritten in place during its copy, same
         const r = await runBin(engine, [src, dst]);
         assertHonest(r);
         const got = r.code === 0 ? versionOf(join(dst, 'big.bin')) : 'failed';
-        if (got === 'mixed' || got === 'empty') lies.push(`run ${run}: exit 0 with ${got} bytes`);
+        // A writer starved in the middle of a pass (a loaded machine) leaves a file that looks settled for longer than
+        // its copy takes: it may be copied as it stood (README: Guarantees), but then stamped with that moment's
+        // mtime, never the whole versions' (which the racer puts back), so the next run copies it again.
+        const stampedAsWhole = got === 'mixed' && lstatSync(join(dst, 'big.bin'), { bigint: true }).mtimeNs === WHOLE_MTIME_NS;
+        if (got === 'empty' || stampedAsWhole) lies.push(`run ${run}: exit 0 with ${got} bytes${stampedAsWhole ? ', stamped with the whole versions\' mtime' : ''}`);
       }
     } finally {
       await racer.stop();
@@ -56,7 +63,7 @@ describe('issue 11 wrong copies: a file rewritten in place during its copy, same
     const quiet = await runBin(engine, [src, dst]);
     assertHonest(quiet);
     assert.equal(quiet.code, 0, shown(quiet));
-    assert.deepEqual(lies, [], `no run reports success with mixed bytes: ${lies.join('; ')}`);
+    assert.deepEqual(lies, [], `no run reports success with mixed bytes that a later run would keep: ${lies.join('; ')}`);
     assert.match(versionOf(join(dst, 'big.bin')), /^[AB]$/, 'after a quiet run the copy is one whole version, not mixed bytes kept for their stamp');
   });
 });

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import gulp from 'gulp';
 import { sync } from '../../src/index.js';
 import { assertMirror, tmp } from '../helpers/tree.js';
+import { actions, mirror } from '../gulp/streams.js';
 
 /** Renames by way of a third name: some case-insensitive disks (Wine's) keep the old case on a direct rename. */
 function renameCase(from: string, to: string): void {
@@ -51,5 +53,26 @@ describe('case-only renames', () => {
     assert.deepEqual({ vanished: s.vanished, failed: s.failed }, { vanished: 0, failed: 0 }, JSON.stringify(s.failures));
     assert.deepEqual(readdirSync(dst).filter((n) => !n.startsWith('.')).sort(), ['README.md', 'notes.txt']);
     assertMirror(src, dst);
+  });
+
+  it('through the gulp plugin: js -> JS and index.html -> INDEX.html end under the new case, and the next run does nothing', async () => {
+    // The plugin keeps a destination entry the stream did not carry while its source exists under the base: on a
+    // case-insensitive disk `site/index.html` "exists" when the file is INDEX.html, so the old name must not count.
+    const root = tmp();
+    const site = join(root, 'site');
+    mkdirSync(join(site, 'js'), { recursive: true });
+    writeFileSync(join(site, 'js/m.js'), 'm');
+    writeFileSync(join(site, 'index.html'), '<p>');
+    const out = join(root, 'out');
+    const stream = () => gulp.src(join(site, '**').split('\\').join('/'), { encoding: false });
+    await mirror(stream(), out);
+    renameCase(join(site, 'js'), join(site, 'JS'));
+    renameCase(join(site, 'index.html'), join(site, 'INDEX.html'));
+    const files = await mirror(stream(), out); // rejects with the PluginError when an entry fails
+    assert.deepEqual(actions(files), { 'INDEX.html': 'moved', JS: 'moved', 'JS/m.js': 'moved' });
+    assert.deepEqual(readdirSync(out).filter((n) => !n.startsWith('.')).sort(), ['INDEX.html', 'JS']);
+    assertMirror(site, out);
+    const again = await mirror(stream(), out, { changedOnly: true });
+    assert.deepEqual(again, [], 'nothing is left to do');
   });
 });

@@ -54,5 +54,11 @@ describe('the packed package on Linux without a compiler', () => {
     assert.match(r.stderr, /^absync trace: engine native \(prebuilds\/linux-x64\/node\.napi\.glibc\.node\)$/m, r.stderr);
     assertMirror(src, dst);
     assert.deepEqual(readdirSync(dst).sort(), ['a.txt', 'l', 'sub']);
+    // --version and --json name the engine too (no trace needed).
+    const plain = { ...env, ABSYNC_TRACE: '' };
+    const v = spawnSync('npx', ['absync', '--version'], { cwd: project, env: plain, encoding: 'utf8', timeout: 120_000 });
+    assert.match(v.stdout, /\(engine: native \(prebuilds\/linux-x64\/node\.napi\.glibc\.node\)\)$/m, v.stdout + v.stderr);
+    const j = spawnSync('npx', ['absync', src, dst, '--json'], { cwd: project, env: plain, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(JSON.parse(j.stdout.trim().split('\n').pop() as string).engine, 'native', j.stdout + j.stderr);
   });
 });

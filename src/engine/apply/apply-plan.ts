@@ -15,6 +15,17 @@ import { failedOutcome, outcomeOf } from './outcome.js';
 
 /** Entries per tree call: enough to amortise a trip, few enough to keep both cores busy and aborts prompt. */
 const BATCH = 48;
+/**
+ * Bytes of file content per tree call. A call runs to its end once started (a stop signal waits for it), so a folder
+ * of large files must not go out as one call of 48: each large file is a call of its own, and a stop waits only for
+ * the files in flight, not for the rest of their folder.
+ */
+const BATCH_BYTES = 1024 * 1024;
+
+/** The bytes an action writes (file content; other steps count as nothing). */
+function bytesOf(a: Action): number {
+  return a.op === 'copy' || a.op === 'update' ? a.source.size : 0;
+}
 
 export interface ApplyContext {
   readonly source: SourceTree;
@@ -113,18 +124,21 @@ function dispatch(ctx: ApplyContext, tree: DestinationTree, call: Call, names: s
 /** Splits a group of actions that may run at once into calls: one kind, one folder, up to BATCH actions. */
 function callsOf(group: readonly Action[]): Call[] {
   const open = new Map<string, Call>();
+  const bytes = new Map<Call, number>();
   const calls: Call[] = [];
   for (const a of group) {
     // Renames and moves name two folders: they go in calls of their own kind, whatever their folders.
     const parent = a.op === 'rename' || a.op === 'stage' || a.op === 'unstage' ? '' : parentOf(a.path);
     const key = `${a.op}\0${parent}`;
+    const size = bytesOf(a);
     let call = open.get(key);
-    if (!call || call.actions.length >= BATCH) {
+    if (!call || call.actions.length >= BATCH || (call.actions.length > 0 && (bytes.get(call) as number) + size > BATCH_BYTES)) {
       call = { kind: a.op, parent, actions: [] };
       open.set(key, call);
       calls.push(call);
     }
     call.actions.push(a);
+    bytes.set(call, (bytes.get(call) ?? 0) + size);
   }
   return spreadByFolder(calls);
 }

@@ -167,8 +167,9 @@ export interface DestinationTree extends Tree {
   /**
    * Takes the destination's lock (one run at a time), creating the root first if `create`. Waits up to `timeoutMs`
    * for another run; throws AbsyncError E_LOCKED when it cannot, or when something that is not a lock file is there.
+   * `signal` ends the wait early (E_LOCKED too): a stopped run does not wait out the timeout.
    */
-  lock(timeoutMs: number, create: boolean): Promise<TreeLock>;
+  lock(timeoutMs: number, create: boolean, signal?: AbortSignal): Promise<TreeLock>;
   /** A fresh temporary name: unpredictable, made only by the engine (reserved.ts recognises it). */
   tempName(): string;
   /** Removes leftover temporaries of a killed run (only regular files and links with engine-made names). */

@@ -21,12 +21,15 @@ export function folderAttrs(ctx: PlanContext, touched: Touched, replaced: Readon
     const d = replaced.has(path) ? undefined : ctx.dst.get(path);
     if (d?.kind === 'problem' || !needs(path, s, d)) continue;
     const mode = perms ? s.mode : d ? undefined : newMode(ctx, s.mode);
-    out.push({ op: 'setAttrs', path, kind: 'dir', reason: d ? 'mtime' : 'missing', ...(mode !== undefined ? { mode } : {}), mtimeMs: s.mtimeMs });
+    // The reason an itemized line shows: a folder whose mode differs says so, as a file's attribute change does.
+    const reason = !d ? 'missing' : perms && d.kind === 'dir' && d.mode !== s.mode ? 'mode' : 'mtime';
+    out.push({ op: 'setAttrs', path, kind: 'dir', reason, ...(mode !== undefined ? { mode } : {}), mtimeMs: s.mtimeMs });
   }
   // The root's mtime is set after the run (the lock file in it changes it); only its mode is planned here.
   const { source: srcRoot, destination: dstRoot } = roots;
   if (srcRoot && (touched.has('') || (perms && dstRoot?.mode !== srcRoot.mode))) {
-    out.push({ op: 'setAttrs', path: '', kind: 'dir', reason: 'mtime', ...(perms ? { mode: srcRoot.mode } : {}), mtimeMs: srcRoot.mtimeMs });
+    const reason = perms && dstRoot !== undefined && dstRoot.mode !== srcRoot.mode ? 'mode' : 'mtime';
+    out.push({ op: 'setAttrs', path: '', kind: 'dir', reason, ...(perms ? { mode: srcRoot.mode } : {}), mtimeMs: srcRoot.mtimeMs });
   }
   return out;
 }

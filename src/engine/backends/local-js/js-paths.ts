@@ -1,5 +1,6 @@
 /** Checks and moves by path for the JavaScript tree, on names that folders.ts gives (inside an open folder on Linux). */
-import { lstat, unlink, copyFile, readdir, readlink, symlink, utimes, lutimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, unlink, copyFile, readdir, readlink, symlink, lutimes } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
 import { mtimeOf, sameMtime } from '../../times.js';
 import type { Fingerprint, RelPath } from '../../types.js';
@@ -55,8 +56,10 @@ export async function retire(fromAbs: string, to: string): Promise<void> {
       await symlink(await readlink(fromAbs), to);
       await lutimes(to, st.atime, st.mtime);
     } else {
-      await copyFile(fromAbs, to);
-      await utimes(to, st.atime, st.mtime);
+      // Created exclusively (a link planted at `to` after the unlink is not written through), stamped without
+      // following a link.
+      await copyFile(fromAbs, to, constants.COPYFILE_EXCL);
+      await lutimes(to, st.atime, st.mtime);
     }
     await unlinkSafely(fromAbs);
   }

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, lstat, lutimes, mkdir, open, unlink, utimes } from 'node:fs/promises';
 import { describeError, isExists, isGone, isNotEmpty } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
-import { dirname, isAbsolute, relative, sep } from 'node:path';
-import { baseName, joinRel, parentOf, toAbs } from '../../paths.js';
+import { dirname, relative, sep } from 'node:path';
+import { baseName, climbsOut, joinRel, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
@@ -123,9 +123,9 @@ export class JsTree implements SourceTree, DestinationTree {
     this.backupFolders?.close();
   }
 
-  async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
+  async lock(timeoutMs: number, create: boolean, signal?: AbortSignal): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
-    const lock = await acquireLock({ root: this.root, timeoutMs, created });
+    const lock = await acquireLock({ root: this.root, timeoutMs, created, ...(signal ? { signal } : {}) });
     if (lock.caps) this.measured = lock.caps;
     return lock;
   }
@@ -174,7 +174,7 @@ export class JsTree implements SourceTree, DestinationTree {
     const backup = this.options.backup;
     if (backup === undefined) return;
     const inside = relative(this.root, backup);
-    const within = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+    const within = inside !== '' && !climbsOut(inside);
     if (!within) this.backupFolders ??= new FolderOpener(backup, 'backup folder');
     const opener = within ? this.folders : (this.backupFolders as FolderOpener);
     const base = within ? inside.split(sep).join('/') : '';

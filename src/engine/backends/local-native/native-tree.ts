@@ -168,10 +168,10 @@ export class NativeTree implements SourceTree, DestinationTree {
     this.rootFd = this.backupFd = undefined;
   }
 
-  async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
+  async lock(timeoutMs: number, create: boolean, signal?: AbortSignal): Promise<TreeLock> {
     const created = await prepareRoot(this.root, create);
     const lock = await acquireLock({
-      root: this.root, timeoutMs, created,
+      root: this.root, timeoutMs, created, ...(signal ? { signal } : {}),
       restoreTimes: (root, st) => {
         const fd = openSync(root, DIR_FLAGS);
         try {

@@ -196,6 +196,13 @@ function takeOver(root: string, path: string, stale: BigIntStats): boolean {
   if (!mutex) {
     // Another taker is at work, or died at work (its name then outlives it: removed once old and its taker dead).
     const st = lstatOrGone(takeover);
+    if (st && !st.isFile()) {
+      throw new AbsyncError(
+        'E_LOCKED',
+        `${takeover} is ${kindOf(st)}, not absync's takeover file; refusing to take over the stale lock in ${root} (remove it if no absync run is going)`,
+        root,
+      );
+    }
     if (st && st.isFile() && Date.now() - Number(st.ctimeMs) > STALE_UNREADABLE_MS && isStale(takeover, st)) unlinkIf(takeover, st);
     return false;
   }
@@ -277,6 +284,8 @@ export interface LockRequest {
   /** Folders this run created for the root (outermost first), removed again if the run is refused. */
   readonly created: readonly string[];
   readonly restoreTimes?: (root: string, st: BigIntStats) => void;
+  /** A stop signal: waiting for another run's lock ends when it aborts (refused as locked, nothing changed). */
+  readonly signal?: AbortSignal;
 }
 
 /** Takes the destination's lock; throws AbsyncError E_LOCKED when another run holds it past the timeout. */
@@ -284,6 +293,9 @@ export async function acquireLock(req: LockRequest): Promise<LocalLock> {
   const path = toAbs(req.root, LOCK_NAME);
   const before = lstatOrGone(req.root);
   const deadline = Date.now() + req.timeoutMs;
+  // Taking over a stale lock may wait for another taker (milliseconds), or for a dead taker's name to age (2 s); a
+  // takeover name that stays (an account that can write the destination keeps one there) must not hold a run for ever.
+  const takeoverDeadline = Math.max(deadline, Date.now() + 2 * STALE_UNREADABLE_MS);
   let unreadable = 0;
   for (;;) {
     let mine: Created | undefined;
@@ -309,14 +321,25 @@ export async function acquireLock(req: LockRequest): Promise<LocalLock> {
       continue;
     }
     if (!info || (info !== 'held' && !alive(info))) {
-      if (!takeOver(req.root, path, st)) await sleep(10 + Math.random() * 20);
+      if (!takeOver(req.root, path, st)) {
+        if (Date.now() >= takeoverDeadline) {
+          throw new AbsyncError(
+            'E_LOCKED',
+            `destination ${req.root} has a stale lock that another run is still taking over (${toAbs(req.root, TAKEOVER_NAME)} stays); try again later`,
+            req.root,
+          );
+        }
+        await sleep(10 + Math.random() * 20);
+      }
       unreadable = 0;
       continue;
     }
-    if (Date.now() >= deadline) {
+    // A stop signal ends the wait at once: Ctrl-C must not wait out a long --lock-timeout.
+    const stopped = req.signal?.aborted === true;
+    if (stopped || Date.now() >= deadline) {
       throw new AbsyncError(
         'E_LOCKED',
-        `destination ${req.root} is being synced by another absync run (${info === 'held' ? 'its lock is held open' : `pid ${info.pid} on ${info.host} since ${info.since}`}); try again later`,
+        `destination ${req.root} is being synced by another absync run (${info === 'held' ? 'its lock is held open' : `pid ${info.pid} on ${info.host} since ${info.since}`}); ${stopped ? 'stopped waiting for it' : 'try again later'}`,
         req.root,
       );
     }
