@@ -70,6 +70,9 @@ async function settleAfterLastRun(config: Config): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  // The remote set (issue 16) runs on its own: a private sshd, rsync over ssh, a delaying proxy (bench/remote.ts).
+  const { wantsRemote, remoteBench } = await import('./remote.js');
+  if (wantsRemote(process.argv.slice(2))) return remoteBench(process.argv.slice(2));
   let config: Config | 'help';
   try {
     config = parseConfig(process.argv.slice(2), process.env);

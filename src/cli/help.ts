@@ -7,6 +7,7 @@ const GROUPS: readonly (readonly [NonNullable<CliSpelling['group']>, string])[] 
   ['filter', 'filters'],
   ['delete', 'deleting'],
   ['run', 'running'],
+  ['remote', 'remote destinations (user@host:/path)'],
   ['output', 'output'],
 ];
 

@@ -4,8 +4,8 @@
  */
 
 const REFUSED: readonly (readonly [spellings: readonly string[], why: string])[] = [
-  [['-z', '--compress'], 'absync mirrors local folders, so there is nothing to compress; leave it out'],
-  [['-e', '--rsh'], 'absync mirrors local folders only (no remote shell)'],
+  [['-z', '--compress'], 'absync does not compress: local copies need none, and files go to a remote destination over SSH as they are; leave it out'],
+  [['-e', '--rsh'], 'absync speaks SSH itself: give user@host:/path as the destination, with --identity, --known-hosts or --ssh-port (~/.ssh/config Host aliases are read)'],
   [['-H', '--hard-links'], 'hard links are copied as separate files, like rsync without -H'],
   [['-o', '--owner', '-g', '--group'], 'owners and groups are not copied (permission bits, mtimes and links are)'],
   [['-A', '--acls', '-X', '--xattrs'], 'ACLs and extended attributes are not copied'],
@@ -17,7 +17,7 @@ const REFUSED: readonly (readonly [spellings: readonly string[], why: string])[]
   [['-R', '--relative'], 'not supported: the source folder\'s contents go straight into the destination'],
   [['-b', '--backup'], 'use --backup-dir <dir>'],
   [['--delete-before', '--delete-during', '--delete-delay', '--delete-after', '--del'], 'absync plans the whole run first, then deletes before it copies: --delete (the default) is all there is'],
-  [['--bwlimit'], 'not supported for local copies'],
+  [['--bwlimit'], 'not supported'],
   [['--files-from'], 'not supported: use --include-from and --exclude-from'],
   [['-C', '--cvs-exclude'], 'not supported: put the patterns in .absyncignore or an --exclude-from file'],
 ];

@@ -13,7 +13,13 @@ export type RefusalCode =
   | 'E_LOCKED'
   | 'E_MAX_DELETE'
   | 'E_EMPTY_SOURCE'
-  | 'E_UNSAFE_PATH';
+  | 'E_UNSAFE_PATH'
+  /** A remote destination's host key is unknown (without acceptNewHostKey), changed, or revoked. */
+  | 'E_HOST_KEY'
+  /** A remote destination's server could not be reached or the SSH handshake failed. */
+  | 'E_CONNECT'
+  /** A remote destination's server refused every key offered, or no key could be used. */
+  | 'E_AUTH';
 
 /** A refusal: the run stopped before changing anything. `message` is one line naming the path and the cause. */
 export class AbsyncError extends Error {

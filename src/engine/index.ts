@@ -13,5 +13,6 @@ export { createFilter, type FilterRules, type PathFilter } from './scan/filter.j
 export { isTempName, LOCK_NAME, TMP_PREFIX } from './reserved.js';
 export { mtimeOf } from './times.js';
 export { localEngine } from './backends/choose.js';
+export { isRemoteDestination, parseRemote, formatRemote, type RemoteSpec } from './remote-spec.js';
 export type { TreeKind } from './backends/tree.js';
 export type * from './types.js';

@@ -4,6 +4,7 @@
  * Both say what is allowed with the same words (`expects`), so every face words its errors alike.
  */
 import { resolve } from 'node:path';
+import { parseRemote } from './remote-spec.js';
 import { AbsyncError } from './errors.js';
 
 /** How one kind of option value is checked (API) and read from text (CLI). `In` is what a caller passes. */
@@ -114,6 +115,36 @@ export function folder(arg = '<dir>'): Kind<string> {
       return resolve(value);
     },
     fromText: (text) => (text.trim() === '' ? undefined : text),
+  };
+}
+
+/**
+ * A destination: a local path made absolute against the working folder, or a folder on another machine
+ * (`user@host:/path`, `host:path`, `sftp://user@host:port/path`) kept as written; a malformed remote one is refused.
+ */
+export function destinationFolder(arg = '<dir>'): Kind<string> {
+  return {
+    expects: 'a non-empty path or user@host:/path',
+    arg,
+    check(value, name) {
+      if (typeof value !== 'string' || value.trim() === '') mustBe(name, this.expects, value);
+      return parseRemote(value) !== undefined ? value : resolve(value);
+    },
+    fromText: (text) => (text.trim() === '' ? undefined : text),
+  };
+}
+
+/** A TCP port, 1-65535. */
+export function port(): Kind<number> {
+  const ok = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
+  return {
+    expects: 'a port number from 1 to 65535',
+    arg: '<n>',
+    check(value, name) {
+      if (typeof value !== 'number' || !ok(value)) mustBe(name, this.expects, value);
+      return value;
+    },
+    fromText: (text) => (/^\d+$/.test(text) && ok(Number(text)) ? Number(text) : undefined),
   };
 }
 

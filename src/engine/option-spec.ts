@@ -28,7 +28,7 @@ export interface CliSpelling {
   /** Taken from a positional argument instead of (or as well as) the flag. */
   readonly positional?: string;
   /** Listed in --help under this heading. */
-  readonly group?: 'compare' | 'filter' | 'delete' | 'run' | 'output' | 'rsync';
+  readonly group?: 'compare' | 'filter' | 'delete' | 'run' | 'remote' | 'output' | 'rsync';
   /** Accepted and ignored (rsync spellings of what absync always does); listed in one --help line. */
   readonly silent?: boolean;
 }

@@ -4,8 +4,9 @@
  * --help, and the README's option tables (`npm run docs`) are all driven from it; `SyncOptions` and
  * `ResolvedOptions` are derived from it. Adding an option is one entry here, plus what it does.
  */
-import { resolve } from 'node:path';
-import { amount, badOption, bool, callback, callbackOrFalse, file, fileNameOrFalse, flag, flagTable, folder, globs, oneOf, text, whole } from './option-kinds.js';
+import { posix, resolve } from 'node:path';
+import { parseRemote } from './remote-spec.js';
+import { amount, badOption, bool, callback, callbackOrFalse, destinationFolder, file, fileNameOrFalse, flag, flagTable, folder, globs, oneOf, port, text, whole } from './option-kinds.js';
 import { option, type Face, type OptionSpec } from './option-spec.js';
 import type { Outcome, Progress } from './types.js';
 
@@ -23,8 +24,11 @@ const GULP_AND_LIBRARY: readonly Face[] = ['library', 'plugin', 'task', 'watch']
 export const SYNC_OPTIONS = {
   /** Folder to mirror from. Required by the CLI, `sync` and `absyncTask`; the plugin takes files from its stream. */
   source: option({ kind: folder(), default: undefined, doc: 'folder to mirror from', faces: ROOTED, cli: { positional: 'source' } }),
-  /** Folder to mirror into; created if missing (the CLI creates only the last level unless `--mkpath`). */
-  destination: option({ kind: folder(), default: undefined, doc: 'folder to mirror into', faces: ROOTED, cli: { positional: 'destination' } }),
+  /**
+   * Folder to mirror into; created if missing (the CLI creates only the last level unless `--mkpath`). A folder on
+   * another machine over SSH: `user@host:/path`, `host:path` (relative to the login folder) or `sftp://user@host:port/path`.
+   */
+  destination: option({ kind: destinationFolder(), default: undefined, doc: 'folder to mirror into, here or on another machine (`user@host:/path`)', faces: ROOTED, cli: { positional: 'destination' } }),
   /** Compare file contents (hash) whenever sizes match, even if mtimes match. Default false (size + mtime). */
   checksum: option({
     kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--checksum', short: 'c', group: 'compare' },
@@ -90,10 +94,11 @@ export const SYNC_OPTIONS = {
   /**
    * Move deleted and overwritten destination files here (keeping their relative paths) instead of destroying them.
    * A relative path is relative to the destination, as in rsync; inside the destination it is left out of the mirror.
+   * For a remote destination it is a folder on the same server (a posix path, relative to the destination or absolute).
    */
   backupDir: option({
     kind: folder(), default: undefined, defaultText: 'none', faces: ALL_SYNC, cli: { flag: '--backup-dir', group: 'delete' },
-    doc: 'move deleted and overwritten files here, keeping their relative paths (relative: to the destination)',
+    doc: 'move deleted and overwritten files here, keeping their relative paths (relative: to the destination; on its server for a remote one)',
   }),
   /** Create the destination's missing parent folders. Default true; the CLI's default is false, like rsync's (`--mkpath`). */
   mkpath: option({
@@ -111,6 +116,41 @@ export const SYNC_OPTIONS = {
   lockTimeout: option({
     kind: whole(0), default: 0, faces: ALL_SYNC, doc: 'milliseconds to wait for another run\'s lock on the destination, instead of refusing at once',
     cli: { flag: '--lock-timeout', scale: 1000, kind: amount(0, 'seconds', '<s>'), group: 'run', doc: 'seconds to wait for another run on the same destination, instead of refusing at once' },
+  }),
+  /** A private key file (OpenSSH, PEM or PPK, no passphrase). Without it: ssh-agent ($SSH_AUTH_SOCK), then ~/.ssh/id_ed25519 and id_rsa. */
+  identity: option({
+    kind: file(), default: undefined, defaultText: 'ssh-agent, then ~/.ssh/id_ed25519, id_rsa', faces: ALL_SYNC, cli: { flag: '--identity', group: 'remote' },
+    doc: 'the private key to log in with (remote destinations)',
+  }),
+  /** The known_hosts file that host keys are checked against (and recorded in, with `acceptNewHostKey`). */
+  knownHosts: option({
+    kind: file(), default: undefined, defaultText: '~/.ssh/known_hosts', faces: ALL_SYNC, cli: { flag: '--known-hosts', group: 'remote' },
+    doc: 'the known_hosts file host keys are checked against (hashed and [host]:port entries understood)',
+  }),
+  /** Trust and record an unknown host's key (ssh's StrictHostKeyChecking=accept-new); a changed key is always refused. */
+  acceptNewHostKey: option({
+    kind: bool(), default: false, faces: ALL_SYNC, cli: { flag: '--accept-new-host-key', group: 'remote' },
+    doc: 'trust an unknown host and record its key (a changed key is always refused)',
+  }),
+  /** The SSH port for the `host:path` forms (an `sftp://` URL carries its own). Default: ~/.ssh/config's Port, else 22. */
+  sshPort: option({
+    kind: port(), default: undefined, defaultText: "~/.ssh/config's, else 22", faces: ALL_SYNC, cli: { flag: '--ssh-port', group: 'remote' },
+    doc: 'the SSH port of a user@host:/path destination',
+  }),
+  /** Milliseconds to wait for the TCP connection and the SSH handshake (the connect is tried 3 times). */
+  connectTimeout: option({
+    kind: whole(1), default: 20_000, faces: ALL_SYNC, doc: 'milliseconds to wait for the SSH connection and handshake',
+    cli: { flag: '--connect-timeout', scale: 1000, kind: amount(0.001, 'seconds', '<s>'), group: 'remote', doc: 'seconds to wait for the SSH connection and handshake' },
+  }),
+  /** Milliseconds a remote request may go unanswered before the run fails (rsync --timeout). */
+  ioTimeout: option({
+    kind: whole(1), default: 60_000, faces: ALL_SYNC, doc: 'milliseconds a remote request may go unanswered before the run fails',
+    cli: { flag: '--timeout', scale: 1000, kind: amount(0.001, 'seconds', '<s>'), group: 'remote', doc: 'seconds a remote request may go unanswered before the run fails (rsync --timeout)' },
+  }),
+  /** Files uploaded at once to a remote destination; ~1,000 pays off at 20 ms round trips. */
+  filesInFlight: option({
+    kind: whole(1), default: 64, faces: ALL_SYNC, cli: { flag: '--files-in-flight', group: 'remote' },
+    doc: 'files uploaded at once to a remote destination (more for a distant server)',
   }),
   /** Called a few times a second while a run goes on, and at the end of each phase (counts, bytes, totals). */
   onProgress: option({ kind: callback<(progress: Progress) => void>(), default: undefined, defaultText: 'none', faces: GULP_AND_LIBRARY, doc: 'called a few times a second with files and bytes done of the total' }),
@@ -162,7 +202,7 @@ export const FACE_OPTIONS = {
   recursive: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--recursive', short: 'r', group: 'rsync', silent: true } }),
   times: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--times', short: 't', group: 'rsync', silent: true } }),
   links: option({ kind: flag(), default: false, doc: 'always', faces: ['cli'], cli: { flag: '--links', short: 'l', group: 'rsync', silent: true } }),
-  wholeFile: option({ kind: flag(), default: false, doc: 'always (local copies)', faces: ['cli'], cli: { flag: '--whole-file', short: 'W', group: 'rsync', silent: true } }),
+  wholeFile: option({ kind: flag(), default: false, doc: 'always (files are sent whole)', faces: ['cli'], cli: { flag: '--whole-file', short: 'W', group: 'rsync', silent: true } }),
   help: option({ kind: flag(), default: false, doc: 'this help', faces: ['cli'], cli: { flag: '--help', short: 'h', group: 'output' } }),
   version: option({ kind: flag(), default: false, doc: 'print the name, version and engine in use', faces: ['cli'], cli: { flag: '--version', short: 'V', group: 'output' } }),
 
@@ -206,7 +246,7 @@ type Table = typeof SYNC_OPTIONS;
 type InOf<S> = S extends OptionSpec<infer I, unknown> ? I : never;
 type OutOf<S> = S extends OptionSpec<unknown, infer O> ? O : never;
 /** Options whose resolved value may be absent (no default): callbacks, the backup folder, the platform's window. */
-type Optional = 'onProgress' | 'onAction' | 'modifyWindow';
+type Optional = 'onProgress' | 'onAction' | 'modifyWindow' | 'identity' | 'knownHosts' | 'sshPort';
 
 /** Options shared by every face, as callers pass them. All are optional except where a face says otherwise. */
 export type SyncOptions = { -readonly [K in keyof Table]?: InOf<Table[K]> };
@@ -236,8 +276,13 @@ export function resolveOptions(input: SyncOptions, needSource = true): ResolvedO
     if (value !== undefined) out[name] = value;
   }
   out.source ??= '';
-  // A relative backup folder is relative to the destination, as in rsync (an absolute path stays as it is).
-  out.backupDir = input.backupDir === undefined ? '' : resolve(out.destination as string, input.backupDir);
+  if (parseRemote(String(given.source ?? '')) !== undefined) {
+    badOption(`source ${String(given.source)} is on another machine: only destinations may be remote (a local folder with a colon in its name: write ./${String(given.source)})`, 'source');
+  }
+  // A relative backup folder is relative to the destination, as in rsync (an absolute path stays as it is). On a
+  // remote destination it is a folder of that server: kept as a posix path for the remote tree to resolve.
+  const remote = parseRemote(out.destination as string) !== undefined;
+  out.backupDir = input.backupDir === undefined ? '' : remote ? posix.normalize(input.backupDir) : resolve(out.destination as string, input.backupDir);
   return Object.freeze(out) as unknown as ResolvedOptions;
 }
 

@@ -11,6 +11,9 @@ export const TMP_PREFIX = '.absync-tmp.';
 /** The lock file in the destination root. */
 export const LOCK_NAME = '.absync.lock';
 
+/** The second name a taker links a stale lock to (scans skip it in a destination root, like the lock). */
+export const TAKEOVER_NAME = `${LOCK_NAME}.takeover`;
+
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const RANDOM_LENGTH = 20;
 const TEMP = /^\.absync-tmp\.[a-z2-7]{20}$/;

@@ -3,14 +3,13 @@
  * guards -> apply -> summary. Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about
  * gulp, terminals or logs, and nothing here touches a tree except through backends/tree.ts.
  */
-import { relative } from 'node:path';
-import { openTrees, localEngine } from './backends/choose.js';
+import { localEngine, openRunTrees, type RunTrees } from './backends/choose.js';
+import { parseRemote } from './remote-spec.js';
 import type { DestinationTree, SourceTree, TreeLock } from './backends/tree.js';
 import { AbsyncError, describeError } from './errors.js';
 import { type ResolvedOptions, resolveOptions, type SyncOptions } from './options.js';
-import { isInsideAbs } from './paths.js';
 import type { PlanRules } from './plan/rules.js';
-import { checkBackupDir, checkDestination, resolveRoots } from './roots.js';
+import { checkBackupDir, checkDestination, checkSource, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
 import { scanTrees } from './scan/scan-trees.js';
 import { readIgnoreFile } from './scan/ignore-file.js';
@@ -115,12 +114,9 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
  * user's filters, so what they exclude there is deleted like any extraneous entry (protected entries stay).
  */
 async function filterRules(
-  options: ResolvedOptions, source: SourceTree | undefined, destRoot: string, backup: string | undefined,
+  options: ResolvedOptions, source: SourceTree | undefined, backupInside: string | undefined,
 ): Promise<{ source: FilterRules; destination: FilterRules }> {
-  const internal: string[] = [];
-  if (backup !== undefined && isInsideAbs(backup, destRoot) && backup !== destRoot) {
-    internal.push(`/${relative(destRoot, backup).split('\\').join('/')}`);
-  }
+  const internal: string[] = backupInside !== undefined ? [`/${backupInside}`] : [];
   const ignoreText = source && options.ignoreFile !== false ? await readIgnoreFile(source, options.ignoreFile) : undefined;
   const sourceRules: FilterRules = { exclude: [...options.exclude, ...internal], include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
   return { source: sourceRules, destination: options.deleteExcluded ? { exclude: internal, include: [] } : sourceRules };
@@ -175,10 +171,32 @@ function countOf(snapshot: Snapshot): number {
   return snapshot.entries.size + (snapshot.omitted ?? 0);
 }
 
-export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
-  const startedAt = performance.now();
-  const onProgress = progressListener(options, hooks);
-  const meter = onProgress ? new ProgressMeter(onProgress, startedAt) : undefined;
+/** The options a remote destination's tree takes, from the run's. */
+function remoteOptions(options: ResolvedOptions): import('./backends/sftp/open-tree.js').SftpTreeOptions {
+  return {
+    ...(options.identity !== undefined ? { identity: options.identity } : {}),
+    ...(options.knownHosts !== undefined ? { knownHosts: options.knownHosts } : {}),
+    ...(options.sshPort !== undefined ? { sshPort: options.sshPort } : {}),
+    acceptNewHostKey: options.acceptNewHostKey,
+    connectTimeout: options.connectTimeout,
+    requestTimeout: options.ioTimeout,
+    filesInFlight: options.filesInFlight,
+    mkpath: options.mkpath,
+    ...(options.backupDir !== '' ? { backupDir: options.backupDir } : {}),
+  };
+}
+
+/**
+ * The roots checked, then the trees opened. The source is always local (real path, readable folder); a local
+ * destination is checked here (real path, pseudo file systems, nesting, the backup folder), a remote one by its tree
+ * on its server (where nesting with the local source cannot happen).
+ */
+async function openRunTreesFor(options: ResolvedOptions, hooks: RunHooks): Promise<RunTrees & { readonly sourceRoot: string }> {
+  const remote = parseRemote(options.destination);
+  if (remote) {
+    const sourceRoot = hooks.source ? hooks.source.root : await checkSource(options.source);
+    return { ...(await openRunTrees({ source: sourceRoot, remote, options: remoteOptions(options) })), sourceRoot };
+  }
   let sourceRoot: string;
   let destRoot: string;
   if (hooks.source) {
@@ -190,11 +208,20 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     destRoot = roots.destination;
   }
   const backup = await checkBackupDir(options.backupDir, sourceRoot, destRoot, options.destination);
-  const trees = openTrees({ source: sourceRoot, destination: destRoot, ...(backup !== undefined ? { backup } : {}) });
+  return { ...(await openRunTrees({ source: sourceRoot, destination: destRoot, ...(backup !== undefined ? { backup } : {}) })), sourceRoot };
+}
+
+export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
+  const startedAt = performance.now();
+  const onProgress = progressListener(options, hooks);
+  const meter = onProgress ? new ProgressMeter(onProgress, startedAt) : undefined;
+  const trees = await openRunTreesFor(options, hooks);
+  const sourceRoot = hooks.source ? hooks.source.root : trees.sourceRoot;
+  const destRoot = trees.label;
   const trace = tracer(startedAt, trees);
   let lock: TreeLock | undefined;
   try {
-    const rules = await filterRules(options, hooks.source ? undefined : trees.source, destRoot, backup);
+    const rules = await filterRules(options, hooks.source ? undefined : trees.source, trees.backupInside);
     // Bad globs refuse the run here, before the destination is created or locked.
     createFilter(rules.source);
     createMatcher(options.protect);
@@ -223,6 +250,8 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     } catch (err) {
       // Only a root that cannot be listed throws (anything below it becomes a problem entry).
       if (err instanceof AbsyncError) throw err;
+      // A remote destination that cannot be listed: the connection, or the server, said no.
+      if (trees.destination.kind === 'sftp') throw new AbsyncError('E_CONNECT', `cannot list destination ${destRoot}: ${describeError(err).message}`, destRoot);
       throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
     }
     trace('scan');
@@ -234,33 +263,47 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const planEnd = performance.now();
     meter?.planned(plan);
     hooks.onPlan?.(plan);
+    // Said in the summary when the destination compares mtimes to the whole second (a remote SFTP-only server).
+    const grid = () => (trees.destination.kind === 'sftp' ? { mtimeStepUs: trees.destination.caps.mtimeStepUs } : {});
     const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
-      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), engine: trees.destination.kind }) };
+      return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), engine: trees.destination.kind, ...grid() }) };
     }
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
     let outcomes: Outcome[] = [];
     if (plan.actions.length > 0) {
       const { applyPlan } = await (applying as Promise<typeof import('./apply/apply-plan.js')>);
       const onOutcome = outcomeListener(hooks.onOutcome, options.onAction, meter?.outcome);
-      outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, options.concurrency, {
+      // A remote tree's calls wait on round trips, not on this machine: as many folders in flight as files (a 1%
+      // rewrite has one file per folder; the tree itself keeps uploads to filesInFlight).
+      const concurrency = trees.destination.kind === 'sftp' ? Math.max(options.concurrency, options.filesInFlight) : options.concurrency;
+      outcomes = await applyPlan({ source: trees.source, destination: trees.destination, snapshot: source }, plan, concurrency, {
         ...(onOutcome ? { onOutcome } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
     }
     trace('apply');
     const applyEnd = performance.now();
-    await lock?.release();
+    // After the apply, what cannot be done is a failure of this run, not a refusal: a remote connection lost by now
+    // fails the unlock and the root's mtime (the server drops a dead session's lock; the next run takes it over).
+    const late: Failure[] = [];
+    const held = lock;
     lock = undefined;
+    await held?.release().catch((err: unknown) => {
+      late.push({ path: '', op: 'unlock', ...describeError(err) });
+    });
     // A root whose attributes this run could not set (not its owner) has failed once already: not reported twice.
     const rootFailed = outcomes.some((o) => o.action.path === '' && o.action.op === 'setAttrs' && o.status === 'failed');
-    const rootFailure = rootFailed ? undefined : await fixRootTimes(trees.destination, source);
+    const rootFailure = rootFailed
+      ? undefined
+      : await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
+    if (rootFailure && late.length === 0) late.push(rootFailure);
     trace('done');
     const warnings = source.warnings ?? [];
-    const withExtras: Plan = warnings.length > 0 || rootFailure
-      ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...(rootFailure ? [rootFailure] : [])] }
+    const withExtras: Plan = warnings.length > 0 || late.length > 0
+      ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...late] }
       : plan;
-    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), engine: trees.destination.kind }) };
+    return { plan, outcomes, summary: summarize({ source: sourceRoot, destination: destRoot, plan: withExtras, outcomes, startedAt, now: performance.now(), scanned, phases: phases(applyEnd), engine: trees.destination.kind, ...grid() }) };
   } catch (err) {
     // A refusal changed nothing: the root is put back as it was found (its mtime; removed if this run made it).
     await lock?.release({ refused: err instanceof AbsyncError });

@@ -231,7 +231,8 @@ export interface Outcome {
 /** One failure as reported to users: the path and the cause. */
 export interface Failure {
   readonly path: RelPath;
-  readonly op: ActionOp | 'scan';
+  /** The action's op; 'scan' for an entry that could not be read; 'unlock' for a lock that could not be removed. */
+  readonly op: ActionOp | 'scan' | 'unlock';
   readonly code: string;
   readonly message: string;
 }
@@ -270,6 +271,11 @@ export interface Summary extends ActionCounts {
   readonly scanned: { readonly source: number; readonly destination: number };
   /** Milliseconds spent scanning, planning (hashing included) and applying. */
   readonly phaseMs: { readonly scan: number; readonly plan: number; readonly apply: number };
+  /**
+   * 1,000,000 when the destination keeps and compares mtimes to the whole second only (a remote server that allows
+   * SFTP alone: SFTP v3 carries no fractions); absent where it keeps finer times.
+   */
+  readonly mtimeStepUs?: number;
   /** The engine that ran it: 'native' (the addon) or 'js' (Node's fs), as `absync --version` names it. */
   readonly engine?: 'native' | 'js' | 'sftp';
 }

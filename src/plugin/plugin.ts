@@ -11,7 +11,7 @@ import type { Transform } from 'node:stream';
 import log from 'fancy-log';
 import PluginError from 'plugin-error';
 import through2 from 'through2';
-import { isAbsyncError, runSync, type Outcome, type Summary } from '../engine/index.js';
+import { isAbsyncError, isRemoteDestination, runSync, type Outcome, type Summary } from '../engine/index.js';
 import { ENCODING_HINT } from './encoding-check.js';
 import { fileActions } from './file-actions.js';
 import { formatFailure } from '../shared/format.js';
@@ -63,7 +63,7 @@ function failedRun(summary: Summary, received: readonly Received[]): PluginError
   const first = summary.failures[0]?.path ?? '';
   const from = received.find((r) => r.path === first)?.file.path;
   return new PluginError(PLUGIN_NAME, `${n} ${n === 1 ? 'entry' : 'entries'} could not be mirrored into ${summary.destination}:\n${lines.join('\n')}`, {
-    fileName: from ?? join(summary.destination, first),
+    fileName: from ?? (isRemoteDestination(summary.destination) ? `${summary.destination.replace(/\/$/, '')}/${first}` : join(summary.destination, first)),
   });
 }
 

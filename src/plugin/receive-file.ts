@@ -3,7 +3,7 @@
  * whether it is mirrored at all. Nothing is read or written here.
  */
 import { resolve, sep as platformSep } from 'node:path';
-import { checkRelative, isInsideAbs, type RelPath } from '../engine/index.js';
+import { checkRelative, isInsideAbs, isRemoteDestination, type RelPath } from '../engine/index.js';
 import type { Excludes } from '../shared/path-filter.js';
 import { isReservedPath } from '../shared/reserved-names.js';
 import type { VinylFile } from './vinyl-file.js';
@@ -60,7 +60,7 @@ export function receiveFile(file: VinylFile, destination: string, excludes: Excl
   if (kind === 'dir' && (raw === '' || raw === '.')) return { file, path: '', kind, ignored: 'skipped' };
   const checked = checkRelative(raw);
   if (!checked.ok) return { error: `file path ${JSON.stringify(raw)} ${checked.message}; refusing to mirror it` };
-  if (typeof file.path === 'string' && file.path !== '' && isInsideAbs(resolve(file.path), destination)) {
+  if (typeof file.path === 'string' && file.path !== '' && !isRemoteDestination(destination) && isInsideAbs(resolve(file.path), destination)) {
     return { error: `${file.path} lies inside the destination ${destination}; a mirror cannot be its own source` };
   }
   const path = checked.path;

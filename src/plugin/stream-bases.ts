@@ -7,7 +7,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { isInsideAbs, realpathLooseSync, type RelPath } from '../engine/index.js';
+import { isInsideAbs, isRemoteDestination, realpathLooseSync, type RelPath } from '../engine/index.js';
 import type { Received } from './receive-file.js';
 
 /** Whether something is there; when that cannot be told (a folder without search permission), assume it is. */
@@ -39,6 +39,11 @@ export class StreamBases {
     if (this.seen.has(base)) return undefined;
     this.seen.add(base);
     const folder = resolve(base);
+    // A destination on another machine can neither lie inside a local folder nor hold one.
+    if (isRemoteDestination(this.destination)) {
+      if (!this.folders.includes(folder)) this.folders.push(folder);
+      return undefined;
+    }
     this.realDestination ??= realpathLooseSync(this.destination);
     const realFolder = realpathLooseSync(folder);
     const through = (real: string, given: string): string => (real === given ? '' : ` (${real} without symlinks)`);

@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isInsideAbs, pseudoFileSystemSync, realpathLooseSync, type SyncOptions } from '../engine/index.js';
+import { isInsideAbs, isRemoteDestination, pseudoFileSystemSync, realpathLooseSync, type SyncOptions } from '../engine/index.js';
 
 // O_NOFOLLOW: a log often lies in a folder other accounts can write (the destination, /tmp); a link put at its name
 // must not turn a root run's log lines into writes to the link's target.
@@ -130,7 +130,8 @@ export function withLogExcluded(options: SyncOptions, logPath: string | undefine
     return log !== base && isInsideAbs(log, base) ? [`/${relative(base, log).split(sep).join('/')}`] : [];
   };
   const inSource = globs(options.source);
-  const inDestination = globs(options.destination);
+  // The log file is always local: it cannot lie in a destination on another machine.
+  const inDestination = options.destination !== undefined && isRemoteDestination(options.destination) ? [] : globs(options.destination);
   if (inSource.length + inDestination.length === 0) return options;
   const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
   return {

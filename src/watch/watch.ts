@@ -6,7 +6,7 @@
 import { basename, relative, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { climbsOut, isInsideAbs, runSync } from '../engine/index.js';
+import { climbsOut, isInsideAbs, isRemoteDestination, runSync } from '../engine/index.js';
 import { formatFailure, formatSummary } from '../shared/format.js';
 import { LogFile } from '../shared/log-file.js';
 import { createExcludes } from '../shared/path-filter.js';
@@ -40,10 +40,12 @@ const MAX_SCOPED_PATHS = 500;
 
 function watchSource(o: ResolvedWatchOptions, logPath: string | undefined, onChange: (path: string) => void, onError: (e: unknown) => void): FSWatcher {
   const { source, destination } = o.sync;
+  // A remote destination is never below the watched (local) source.
+  const local = !isRemoteDestination(destination);
   const excludes = createExcludes(o.sync.exclude, o.sync.include);
   const ignored = (path: string, stats?: Stats): boolean => {
     const abs = resolve(path);
-    if (abs === logPath || isInsideAbs(abs, destination) || isReservedName(basename(abs))) return true;
+    if (abs === logPath || (local && isInsideAbs(abs, destination)) || isReservedName(basename(abs))) return true;
     const rel = relative(source, abs);
     if (rel === '' || climbsOut(rel)) return false;
     return excludes(rel.split(sep).join('/'), stats?.isDirectory() ?? false);

@@ -94,10 +94,10 @@ describe('rsync spellings', () => {
     const root = tmp();
     const src = writeTree(join(root, 'src'), { a: 'a' });
     const dst = join(root, 'dst');
-    usageError(['-avz', src, dst], /^absync: -z is not supported: absync mirrors local folders, so there is nothing to compress/);
+    usageError(['-avz', src, dst], /^absync: -z is not supported: absync does not compress/);
     usageError([src, dst, '-H'], /^absync: -H is not supported: hard links are copied as separate files/);
     usageError([src, dst, '--inplace'], /^absync: --inplace is not supported: every file is written to a temporary name/);
-    usageError([src, dst, '-e', 'ssh'], /^absync: -e is not supported: absync mirrors local folders only/);
+    usageError([src, dst, '-e', 'ssh'], /^absync: -e is not supported: absync speaks SSH itself: give user@host:\/path as the destination/);
   });
 });
 

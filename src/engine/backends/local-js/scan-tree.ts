@@ -12,11 +12,10 @@
 import { lstatSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { describeError, isGone } from '../../errors.js';
 import { joinRel, toAbs } from '../../paths.js';
-import { isTempName, LOCK_NAME, reservedReason } from '../../reserved.js';
+import { isTempName, LOCK_NAME, reservedReason, TAKEOVER_NAME } from '../../reserved.js';
 import { NO_FILTER, type PathFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot } from '../../types.js';
-import { TAKEOVER_NAME } from '../local/lock.js';
 import { type Folder, FolderOpener, procFolders, UnsafePathError } from './folders.js';
 
 export type Side = 'source' | 'destination';

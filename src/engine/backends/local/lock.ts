@@ -26,14 +26,12 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbsyncError, describeError, isExists, isGone } from '../../errors.js';
 import { toAbs } from '../../paths.js';
-import { LOCK_NAME } from '../../reserved.js';
+import { LOCK_NAME, TAKEOVER_NAME } from '../../reserved.js';
 import { toUtimes } from '../../times.js';
 import type { TreeCaps, TreeLock } from '../tree.js';
 import { probeWithLock } from './caps-probe.js';
 import { processStartMs, procStartTicks } from './process-start.js';
 
-/** The second name a taker links a stale lock to (scans skip it in a destination root, like the lock). */
-export const TAKEOVER_NAME = `${LOCK_NAME}.takeover`;
 
 interface LockInfo {
   pid: number;

@@ -1,0 +1,153 @@
+/**
+ * One SSH connection: the host key checked against known_hosts (an unknown host refused unless acceptNewHostKey, a
+ * changed key always), keys offered in ssh's order, keepalives, and a few tries for the connect itself only (a refused
+ * or timed-out connection; never a key problem, and never once the session is up).
+ */
+import net from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import ssh2 from 'ssh2';
+import { AbsyncError } from '../../errors.js';
+import { type AuthStep, authSteps } from './auth.js';
+import type { Endpoint } from './endpoint.js';
+import { checkHostKey, hostName, knownKeyTypes, readKnownHosts, recordHostKey } from './known-hosts.js';
+import { DEFAULTS, type RemoteOptions } from './ssh-options.js';
+
+/** ssh2's host key algorithms, in its default order; the types known_hosts holds for the host go first. */
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+];
+
+function algorithmsFor(types: readonly string[]): string[] {
+  const first = types.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])).filter((a) => HOST_KEY_ALGORITHMS.includes(a));
+  return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
+}
+
+/**
+ * ssh2 writes every SSH packet to the socket on its own: with hundreds of SFTP requests in flight that is a system
+ * call and a TCP segment per request on both ends. Corking the socket until the current tick's work is done sends
+ * them together (measured by the prototype: it is part of what brought a first copy to rsync's time).
+ */
+function corkWrites(sock: net.Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as typeof sock.write;
+}
+
+/** Errors worth another try: the server was not there (yet), or the network dropped the handshake. */
+function transient(err: unknown): boolean {
+  const e = err as { code?: string; level?: string };
+  if (e.level === 'client-timeout') return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE'].includes(e.code ?? '');
+}
+
+interface Attempt {
+  readonly client: ssh2.Client;
+  /** Set by the host key check when it refused, so the error names the host and the file. */
+  refusal?: AbsyncError;
+}
+
+function attempt(endpoint: Endpoint, options: RemoteOptions, known: string, file: string, steps: readonly AuthStep[]): Promise<ssh2.Client> {
+  const name = hostName(endpoint.host, endpoint.port);
+  const state: Attempt = { client: new ssh2.Client() };
+  const where = `${endpoint.user}@${endpoint.alias}${endpoint.port !== 22 ? ` port ${endpoint.port}` : ''}`;
+  return new Promise((resolve, reject) => {
+    const { client } = state;
+    client.once('ready', () => {
+      // The session attaches its own handlers; until then an error must not be an unhandled 'error' event.
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      resolve(client);
+    });
+    client.once('error', (err: Error & { level?: string }) => {
+      client.end();
+      if (state.refusal) return reject(state.refusal);
+      if (err.level === 'client-authentication') {
+        return reject(new AbsyncError('E_AUTH', `${where} refused every key offered (${steps.map((s) => s.label).join(', ')})`, endpoint.alias));
+      }
+      reject(err);
+    });
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      const verdict = checkHostKey(known, name, key);
+      if (verdict.status === 'known') return verify(true);
+      if (verdict.status === 'mismatch') {
+        state.refusal = new AbsyncError(
+          'E_HOST_KEY',
+          `host key for ${name} ${verdict.revoked ? 'is revoked' : 'does not match'} the one in ${file} (line ${verdict.line}); refusing to connect`,
+          endpoint.alias,
+        );
+        return verify(false);
+      }
+      if (!options.acceptNewHostKey) {
+        state.refusal = new AbsyncError('E_HOST_KEY', `host ${name} is not in ${file}; refusing an unknown host (acceptNewHostKey: true trusts and records it)`, endpoint.alias, 'acceptNewHostKey');
+        return verify(false);
+      }
+      recordHostKey(file, name, key).then(
+        () => verify(true),
+        (err: Error) => {
+          state.refusal = new AbsyncError('E_HOST_KEY', `cannot record the host key of ${name} in ${file}: ${err.message}`, file);
+          verify(false);
+        },
+      );
+    };
+    const queue = [...steps];
+    const sock = net.connect({ host: endpoint.host, port: endpoint.port });
+    sock.setNoDelay(true);
+    corkWrites(sock);
+    client.connect({
+      sock,
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.user,
+      readyTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
+      keepaliveInterval: options.keepaliveInterval ?? DEFAULTS.keepaliveInterval,
+      keepaliveCountMax: DEFAULTS.keepaliveCountMax,
+      algorithms: { serverHostKey: algorithmsFor(knownKeyTypes(known, name)) as ssh2.ServerHostKeyAlgorithm[] },
+      hostVerifier: hostVerifier as ssh2.HostVerifier,
+      authHandler: (_methodsLeft, _partial, next) => {
+        const step = queue.shift();
+        if (!step) return next(false as unknown as ssh2.AnyAuthMethod);
+        const { label: _label, ...method } = step;
+        return next(method as ssh2.AnyAuthMethod);
+      },
+    });
+  });
+}
+
+/** Connects and authenticates; throws AbsyncError E_HOST_KEY, E_AUTH or E_CONNECT with a one-line cause. */
+export async function connect(endpoint: Endpoint, options: RemoteOptions): Promise<ssh2.Client> {
+  const file = options.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
+  let known: string;
+  try {
+    known = await readKnownHosts(file);
+  } catch (err) {
+    throw new AbsyncError('E_HOST_KEY', `cannot read known hosts file ${file}: ${(err as Error).message}`, file);
+  }
+  const steps = authSteps(endpoint, options);
+  const tries = Math.max(1, options.connectAttempts ?? DEFAULTS.connectAttempts);
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(endpoint, options, known, file, steps);
+    } catch (err) {
+      if (err instanceof AbsyncError) throw err;
+      if (n < tries && transient(err)) {
+        await sleep(250 * 2 ** (n - 1));
+        continue;
+      }
+      const cause = (err as Error).message.split('\n')[0];
+      throw new AbsyncError('E_CONNECT', `cannot connect to ${endpoint.alias}${endpoint.host !== endpoint.alias ? ` (${endpoint.host})` : ''} port ${endpoint.port}: ${cause}${n > 1 ? ` (${n} tries)` : ''}`, endpoint.alias);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What the account may run, asked once per connection in one script on the connection's shell: GNU find with
+ * -printf (the exec scan), perl with Time::HiRes setting and find reading back a sub-second mtime (so mtimes are set
+ * and compared to the microsecond instead of SFTP v3's whole seconds), touch -h for links' own sub-second times, and
+ * md5sum/sha1sum/sha256sum with -z (remote hashing). An account that may not run commands (`ForceCommand
+ * internal-sftp`, a nologin shell) answers nothing useful: SFTP alone.
+ */
+import { createHash } from 'node:crypto';
+import type { HashAlgorithm } from '../../options.js';
+import { RemoteShell } from './remote-shell.js';
+import type { SftpSession } from './session.js';
+import { Stamper, STAMPER_COMMAND } from './stamper.js';
+
+/** What exec can do for this connection. */
+export interface ExecCaps {
+  /** `find -printf` works: the exec scan. */
+  readonly find: boolean;
+  /** Sub-second mtimes are set (perl) and read back (find) exactly: compared to the microsecond. */
+  readonly fineTimes: boolean;
+  /** `touch -h -d @s.us` sets a link's own sub-second mtime. */
+  readonly linkTimes: boolean;
+  /** Hashes the server can compute (`<algo>sum -z` through `xargs -0`). */
+  readonly sums: ReadonlySet<HashAlgorithm>;
+}
+
+/** The connection's exec helpers, where the account may run commands. */
+export interface RemoteExec {
+  readonly caps: ExecCaps;
+  readonly shell?: RemoteShell;
+  readonly stamper?: Stamper;
+}
+
+export const NO_EXEC: ExecCaps = { find: false, fineTimes: false, linkTimes: false, sums: new Set() };
+
+const ALGORITHMS: readonly HashAlgorithm[] = ['md5', 'sha1', 'sha256'];
+
+const SCRIPT = `export LC_ALL=C
+t=$(mktemp 2>/dev/null) || exit 0
+printf x > "$t"
+echo "find:$(find "$t" -maxdepth 0 -printf %s)"
+printf '1.5000005\\0%s\\0' "$t" | ${STAMPER_COMMAND} && echo && echo "perl:$(find "$t" -maxdepth 0 -printf %T@)"
+ln -s x "$t.l" && touch -h -d @2.5 "$t.l" && echo "link:$(find "$t.l" -maxdepth 0 -printf %T@)"
+for a in ${ALGORITHMS.join(' ')}; do printf '%s\\0' "$t" | xargs -0 "$a"sum -z -- | tr '\\0' '\\n' | sed "s/^/$a:/"; done
+rm -f "$t" "$t.l"`;
+
+/** Gives up on exec after this long: an SFTP-only account may keep the channel open. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([p.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function probeExec(session: SftpSession): Promise<RemoteExec> {
+  // Both channels start at once: each pays the login shell's start-up, which is most of the probe's time.
+  const starting = within(Stamper.start(session), PROBE_TIMEOUT_MS);
+  const shell = await within(RemoteShell.start(session), PROBE_TIMEOUT_MS);
+  const result = shell ? await within(shell.run(SCRIPT), PROBE_TIMEOUT_MS) : undefined;
+  const lines = result && result.code === 0 ? result.stdout.toString('utf8').split('\n') : [];
+  const sums = new Set<HashAlgorithm>();
+  for (const a of ALGORITHMS) {
+    const want = createHash(a).update('x').digest('hex');
+    if (lines.some((l) => l.startsWith(`${a}:${want} `))) sums.add(a);
+  }
+  const find = lines.includes('find:1');
+  const perl = find && lines.some((l) => /^1?perl:1\.500000/.test(l));
+  const stamper = await starting;
+  if (!perl) stamper?.close();
+  const fine = perl && stamper !== undefined;
+  const caps: ExecCaps = { find, fineTimes: fine, linkTimes: find && lines.some((l) => /^link:2\.50*$/.test(l)), sums };
+  if (!shell || (!find && sums.size === 0)) {
+    shell?.close();
+    return { caps: NO_EXEC };
+  }
+  return { caps, shell, ...(fine ? { stamper } : {}) };
+}

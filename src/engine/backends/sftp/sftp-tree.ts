@@ -1,0 +1,216 @@
+/**
+ * A destination folder on another machine over SSH (ssh2; no `ssh` binary). SFTP for every change; where the account
+ * may run commands, exec for the fast paths: one `find -printf` scan, remote `<algo>sum`, and sub-second mtimes set
+ * with touch. Which of the two is probed once per connection (probe.ts). See remote-guard.ts for what SFTP can and
+ * cannot guarantee against a folder swapped for a link on the server while a run goes on.
+ */
+import pLimit from 'p-limit';
+import { AbsyncError, describeError } from '../../errors.js';
+import type { HashAlgorithm } from '../../options.js';
+import { baseName } from '../../paths.js';
+import { isTempName } from '../../reserved.js';
+import { traceLine, tracing } from '../../trace.js';
+import type { DirEntry, RelPath, Snapshot } from '../../types.js';
+import type { AttrItem, DestinationTree, HashTarget, LinkItem, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeKind, TreeLock, WriteItem } from '../tree.js';
+import { makeRemoteDirs } from './backup-remote.js';
+import { type RemoteContext, remoteTempName } from './context.js';
+import { makeDirs, setAttrs } from './dir-steps.js';
+import { dirEntryOf, kindOfMode, remotePath } from './entries.js';
+import { hashRemote } from './hash-remote.js';
+import { rename, symlinks } from './link-steps.js';
+import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
+import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, rmdir, unlink } from './remote-fs.js';
+import { RemoteParentGuard } from './remote-guard.js';
+import { acquireRemoteLock, treeLock } from './remote-lock.js';
+import { remove } from './remove-steps.js';
+import { findRecords, findRootCommand, parseFindOutput, scanExec } from './scan-exec.js';
+import { scanSftp } from './scan-sftp.js';
+import type { SftpSession } from './session.js';
+import { DEFAULTS, type SftpTuning } from './ssh-options.js';
+import { writeFiles } from './write-files.js';
+
+/** How the tree was set up by openSftpTree. */
+export interface SftpTreeInit {
+  readonly session: SftpSession;
+  /** The remote root, absolute, with links on the way resolved. */
+  readonly root: string;
+  /** `user@host:/path` */
+  readonly label: string;
+  readonly exec: RemoteExec;
+  readonly tuning: SftpTuning;
+  /** Absolute remote backup folder, if any. */
+  readonly backup?: string;
+}
+
+export class SftpTree implements DestinationTree {
+  readonly kind: TreeKind = 'sftp';
+  readonly root: string;
+  /** The remote root folder as an absolute path on the server. */
+  readonly remoteRoot: string;
+  /** The absolute remote backup folder, if any. */
+  readonly backup: string | undefined;
+  private exec: RemoteExec;
+  private readonly ctx: RemoteContext;
+
+  constructor(private readonly init: SftpTreeInit) {
+    this.root = init.label;
+    this.remoteRoot = init.root;
+    this.backup = init.backup;
+    this.exec = init.exec;
+    const handles = init.session.limits.handles;
+    const wanted = init.tuning.filesInFlight ?? DEFAULTS.filesInFlight;
+    // Each upload holds a handle on one channel; stay below what the server allows per channel.
+    const inFlight = handles !== undefined ? Math.min(wanted, Math.max(1, (handles - 8) * init.session.channelCount)) : wanted;
+    const tree = this;
+    this.ctx = {
+      session: init.session,
+      root: init.root,
+      guard: new RemoteParentGuard(init.session, init.root),
+      // A failed exec scan turns fine times off for the rest of the run: steps read the current capabilities.
+      get exec() {
+        return tree.exec;
+      },
+      files: pLimit(inFlight),
+      ...(init.backup !== undefined ? { backup: init.backup } : {}),
+    };
+  }
+
+  /** Whole seconds with SFTP alone (v3 carries no more); microseconds where exec sets and reads them. */
+  get caps(): TreeCaps {
+    return { mtimeStepUs: this.exec.caps.fineTimes && this.exec.caps.find ? 1 : 1e6, mtimeSlopUs: 0, modes: true, symlinks: true, caseInsensitive: false };
+  }
+
+  /** Which scan this tree uses: 'exec' (find) or 'sftp'. */
+  get scanMode(): 'exec' | 'sftp' {
+    return this.exec.caps.find && this.exec.shell && this.init.tuning.scanMode !== 'sftp' ? 'exec' : 'sftp';
+  }
+
+  /** What the exec probe found (for --version, traces and tests). */
+  get execCaps(): ExecCaps {
+    return this.exec.caps;
+  }
+
+  async scan(request: ScanRequest): Promise<Snapshot> {
+    if (!(await lstatOrGone(this.init.session, this.remoteRoot))) return { root: this.root, entries: new Map() };
+    if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
+      const r = await scanExec(this.exec.shell, this.remoteRoot, this.root, request);
+      if (r.ok) return r.snapshot;
+      if (tracing()) traceLine(`sftp: exec scan of ${this.root} not usable (${r.why}); listing over SFTP`);
+      // The SFTP scan reads whole seconds: compare at that precision from now on, so nothing looks changed.
+      this.exec = { ...this.exec, caps: { ...this.exec.caps, find: false, fineTimes: false } };
+    }
+    return scanSftp({
+      session: this.init.session,
+      root: this.remoteRoot,
+      label: this.root,
+      request,
+      // One knob for users (filesInFlight): a distant server that wants many files in flight wants many folders listed too.
+      foldersInFlight: this.init.tuning.foldersInFlight ?? Math.max(DEFAULTS.foldersInFlight, Math.floor((this.init.tuning.filesInFlight ?? 0) / 2)),
+    });
+  }
+
+  async rootEntry(): Promise<DirEntry | undefined> {
+    if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
+      const r = await this.exec.shell.run(findRootCommand(this.remoteRoot)).catch(() => undefined);
+      const records = r && r.code === 0 ? findRecords(r.stdout) : undefined;
+      const parsed = records && parseFindOutput(records, this.root, { side: 'destination', rules: { exclude: [], include: [] } });
+      if (parsed?.ok) return parsed.snapshot.rootEntry;
+    }
+    const st = await lstatOrGone(this.init.session, this.remoteRoot);
+    return st ? dirEntryOf(st) : undefined;
+  }
+
+  async hash(targets: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
+    // A local file outside the tree (`{ file }`) has no meaning on the server: no digest, so the planner copies.
+    const paths = targets.filter((t): t is RelPath => typeof t === 'string');
+    const shell = this.exec.caps.sums.has(algorithm) ? this.exec.shell : undefined;
+    const digests = await hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
+    let k = 0;
+    return targets.map((t) => (typeof t === 'string' ? digests[k++] : undefined));
+  }
+
+  async close(): Promise<void> {
+    this.exec.shell?.close();
+    this.exec.stamper?.close();
+    this.exec = { caps: NO_EXEC };
+    this.init.session.close();
+  }
+
+  async lock(timeoutMs: number, create: boolean): Promise<TreeLock> {
+    const s = this.init.session;
+    const unwritable = (err: unknown): never => {
+      if (err instanceof AbsyncError) throw err;
+      throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${this.root}: ${describeError(err).message}`, this.root);
+    };
+    const before = await lstatOrGone(s, this.remoteRoot).catch(unwritable);
+    const created = !before;
+    if (created) {
+      if (!create) unwritable(Object.assign(new Error('no such folder'), { code: 'ENOENT' }));
+      await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
+    }
+    const found = created ? undefined : await this.rootEntry();
+    const restore = async (): Promise<void> => {
+      if (created) {
+        if (await this.isEmpty()) await rmdir(s, this.remoteRoot);
+      } else if (found) {
+        await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]);
+      }
+    };
+    try {
+      return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs), restore);
+    } catch (err) {
+      await restore().catch(() => undefined);
+      return unwritable(err);
+    }
+  }
+
+  private async isEmpty(): Promise<boolean> {
+    const s = this.init.session;
+    const ch = s.channel();
+    const handle = await opendir(s, this.remoteRoot, ch);
+    try {
+      const list = await readdirBatch(s, this.remoteRoot, handle, ch);
+      return !list || list.length === 0;
+    } finally {
+      await closeHandle(s, this.remoteRoot, handle, ch).catch(() => undefined);
+    }
+  }
+
+  tempName(): string {
+    return remoteTempName();
+  }
+
+  async removeLeftovers(paths: readonly RelPath[]): Promise<void> {
+    const s = this.init.session;
+    await Promise.all(paths.filter((p) => isTempName(baseName(p))).map(async (p) => {
+      const abs = remotePath(this.remoteRoot, p);
+      const st = await lstat(s, abs).catch(() => undefined);
+      const kind = st ? kindOfMode(st.mode) : undefined;
+      if (kind === 'file' || kind === 'symlink') await unlink(s, abs).catch(() => undefined);
+    }));
+  }
+
+  makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
+    return makeDirs(this.ctx, parent, items);
+  }
+
+  writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+    return writeFiles(this.ctx, parent, items, from);
+  }
+
+  setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
+    return setAttrs(this.ctx, parent, items);
+  }
+
+  remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {
+    return remove(this.ctx, parent, items);
+  }
+
+  symlinks(parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
+    return symlinks(this.ctx, parent, items);
+  }
+
+  rename(items: readonly RenameItem[]): Promise<StepResult[]> {
+    return rename(this.ctx, items);
+  }
+}

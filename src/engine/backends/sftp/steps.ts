@@ -1,0 +1,36 @@
+/** StepResults from what a remote step reported or threw. */
+import { describeError } from '../../errors.js';
+import type { StepResult } from '../tree.js';
+
+export const DONE: StepResult = { status: 'done' };
+export const VANISHED: StepResult = { status: 'vanished' };
+export const CHANGED: StepResult = { status: 'changed-since-scan' };
+
+export function failed(err: unknown): StepResult {
+  return { status: 'failed', error: describeError(err) };
+}
+
+/** A folder on the way is not a real folder: nothing is written through it. */
+export class UnsafeParentError extends Error {
+  readonly code = 'EUNSAFE';
+}
+
+/** Tries before a source file that keeps changing while it is copied is reported as torn (as the local engine). */
+export const TRIES = 3;
+
+/** A source changed less than this long ago may still be being written (as local-js/js-tree.ts: two kernel ticks, with margin). */
+export const RECENT_MS = 10;
+/** How long a source may keep being that recent before the copy goes on regardless (the check after reading decides). */
+export const RECENT_WAIT_MS = 250;
+
+export class TornCopyError extends Error {
+  readonly code = 'ETORN';
+}
+
+/**
+ * A sub-second mtime that could not be set: the session's own failure when the connection is gone (the stamper's
+ * channel went with it), else a one-line cause of its own (a code describeError keeps the message for).
+ */
+export function mtimeFailure(session: { readonly failed: Error | undefined }, what = 'the sub-second mtime'): Error {
+  return session.failed ?? Object.assign(new Error(`cannot set ${what} on the server`), { code: 'EMTIME' });
+}

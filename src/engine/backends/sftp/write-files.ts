@@ -1,0 +1,255 @@
+/**
+ * File writes into one remote folder: each file is uploaded to a fresh temporary name in that folder (O_EXCL), given
+ * its mode and mtime on the open handle, closed, and only then renamed into place with posix-rename@openssh.com (a
+ * plain SFTP rename onto an existing file fails on OpenSSH). A kill or a dropped connection at any point leaves each
+ * file as the whole old or the whole new version; the temporaries are removed by the next run.
+ *
+ * Speed: a small file is OPEN, then WRITE + FSETSTAT + CLOSE sent back to back, then the folder's LSTAT (with the
+ * sub-second stamp and, for an update, the old file's LSTAT, all at once), then RENAME: four round trips after the
+ * batch's first folder check, with many files in flight (`filesInFlight`). A big file streams 255 KiB writes, 16 in
+ * flight.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { joinRel } from '../../paths.js';
+import type { FileEntry, RelPath } from '../../types.js';
+import type { OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
+import { backUpRemote } from './backup-remote.js';
+import { type RemoteContext, remoteTempName, stillExpected } from './context.js';
+import { remotePath } from './entries.js';
+import { openContent } from './local-content.js';
+import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, type RemoteStats, renameNoReplace, unlink, write } from './remote-fs.js';
+import { setFineTimes } from './remote-times.js';
+import { CHANGED, DONE, failed, mtimeFailure, RECENT_MS, RECENT_WAIT_MS, TornCopyError, TRIES, VANISHED } from './steps.js';
+
+/** Writes in flight for one big file. */
+const WRITES_IN_FLIGHT = 16;
+
+interface Staged {
+  readonly tmp: string;
+  /** The source as it was read (what the copy is stamped from). */
+  readonly entry: FileEntry;
+  /**
+   * The sub-second mtime being set on the temporary (exec servers; resolved at once elsewhere): sent as the upload
+   * ends, awaited with the folder's check before the rename, so that its round trip overlaps that one.
+   */
+  readonly stamped: Promise<boolean>;
+}
+
+/** Reads exactly `length` bytes at `position` unless the file ends first; returns how many were read. */
+async function readFully(file: OpenedFile, buf: Buffer, length: number, position: number): Promise<number> {
+  let n = 0;
+  while (n < length) {
+    const got = await file.read(buf, n, length - n, position + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+/** A temporary's OPEN, sent before the local file is opened so that the two overlap (its channel goes with it). */
+interface PreOpened {
+  readonly ch: ReturnType<RemoteContext['session']['channel']>;
+  readonly handle: Promise<Buffer>;
+}
+
+function preOpen(ctx: RemoteContext, tmp: string): PreOpened {
+  const ch = ctx.session.channel();
+  const handle = openNew(ctx.session, tmp, 0o600, ch);
+  handle.catch(() => undefined);
+  return { ch, handle };
+}
+
+/** A pre-opened temporary that is not used after all: closed and removed. */
+async function discard(ctx: RemoteContext, tmp: string, pre: PreOpened): Promise<void> {
+  const handle = await pre.handle.catch(() => undefined);
+  if (handle === undefined) return;
+  await closeHandle(ctx.session, tmp, handle, pre.ch).catch(() => undefined);
+  await unlink(ctx.session, tmp).catch(() => undefined);
+}
+
+/**
+ * Uploads `file` to `tmp` (OPEN already sent): the writes, FSETSTAT (mode, mtime) and CLOSE, pipelined. Resolves with
+ * whether the source was unchanged through the copy, checked while the last answers are on their way.
+ */
+async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: OpenedFile, mode: number, mtimeMs: number): Promise<boolean> {
+  const s = ctx.session;
+  const { ch } = pre;
+  const { size } = file.entry;
+  const handle = await pre.handle;
+  const pending: Promise<void>[] = [];
+  const chunk = s.limits.write;
+  try {
+    // ssh2 copies the data into its packet when write() is called, so one buffer serves every chunk of a file.
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(size, 1), chunk));
+    for (let position = 0; position < size; ) {
+      const n = await readFully(file, buf, Math.min(chunk, size - position), position);
+      if (n === 0) break;
+      pending.push(write(s, tmp, handle, buf, n, position, ch));
+      position += n;
+      if (pending.length >= WRITES_IN_FLIGHT) await pending.shift();
+    }
+    pending.push(fsetstat(s, tmp, handle, { mode, atime: Math.floor(Date.now() / 1000), mtime: Math.floor(mtimeMs / 1000) }, ch));
+  } catch (err) {
+    pending.push(closeHandle(s, tmp, handle, ch));
+    await Promise.allSettled(pending);
+    throw err;
+  }
+  pending.push(closeHandle(s, tmp, handle, ch));
+  // Every byte has been read: whether the source changed meanwhile is looked at while the answers come back.
+  const [results, same] = await Promise.all([Promise.allSettled(pending), file.unchanged().catch(() => false)]);
+  const bad = results.find((r) => r.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  return same;
+}
+
+/**
+ * SFTP set the whole second; the stamper sets the microsecond, still under the temporary name. Sent as each upload
+ * ends, so it overlaps the other uploads and the folder's check instead of holding the batch for a round trip.
+ */
+function stamp(ctx: RemoteContext, tmp: string, mtimeMs: number): Promise<boolean> {
+  if (!ctx.exec.caps.fineTimes) return Promise.resolve(true);
+  return setFineTimes(ctx.exec, [{ path: tmp, mtimeMs, link: false }]).then(([ok]) => ok === true, () => false);
+}
+
+function sameMicros(a: number, b: number): boolean {
+  return Math.round(a * 1000) === Math.round(b * 1000);
+}
+
+/**
+ * Copies one item to a temporary name. A file of the source tree must first be as the scan saw it (size, mtime; the
+ * same inode where the scan had one), then as the last try left it: one caught mid-rewrite is looked at again, never
+ * copied with mixed bytes (as the local trees do). Other contents (a vinyl file) are stamped from the entry they stand for.
+ */
+async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: SourceTree): Promise<Staged | StepResult> {
+  const tmp = remotePath(dirAbs, remoteTempName());
+  const fromTree = item.content.type === 'tree';
+  let last: string | undefined;
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    const pre = preOpen(ctx, tmp);
+    let used = false;
+    const file = await openContent(item.content, item.source, from).catch(async (err: unknown) => {
+      await discard(ctx, tmp, pre);
+      throw err;
+    });
+    if (file === 'vanished') {
+      await discard(ctx, tmp, pre);
+      return VANISHED;
+    }
+    let staged: Staged | undefined;
+    let recent = false;
+    try {
+      // Changed within the last clock ticks: it may still be being written (file times move once a tick, so a write
+      // in the same tick as our look could go unseen). Looked at again once it is older; not a try.
+      recent = waited < RECENT_WAIT_MS && Math.abs(Date.now() - file.changedMs) < RECENT_MS;
+      if (!recent) {
+        if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) {
+          await discard(ctx, tmp, pre);
+          return VANISHED;
+        }
+        const settled = !fromTree || (last === undefined
+          ? file.entry.size === item.source.size && sameMicros(file.entry.mtimeMs, item.source.mtimeMs)
+          : file.version === last);
+        last = file.version;
+        if (settled) {
+          const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
+          const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
+          used = true;
+          if (await send(ctx, tmp, pre, file, mode, mtimeMs)) staged = { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) };
+          else last = await file.versionNow();
+        }
+      }
+    } catch (err) {
+      if (!used) await discard(ctx, tmp, pre);
+      else if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
+      throw err;
+    } finally {
+      await file.close();
+    }
+    // Not uploaded this time (changed too recently, or not as the scan saw it): the temporary goes until the next try.
+    if (!used) await discard(ctx, tmp, pre);
+    if (recent) {
+      await sleep(RECENT_MS / 2);
+      waited += RECENT_MS / 2;
+      attempt--;
+      continue;
+    }
+    if (staged) return staged;
+    await unlink(ctx.session, tmp).catch(() => undefined);
+    if (attempt >= TRIES) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
+  }
+}
+
+/**
+ * Puts a finished temporary file in place; an update replaces only the file the scan saw (backed up first). `before`
+ * is the LSTAT of the file to replace, sent with the folder's check.
+ */
+async function place(ctx: RemoteContext, parent: RelPath, item: WriteItem, staged: Staged, before: Promise<RemoteStats | undefined> | undefined): Promise<StepResult> {
+  const s = ctx.session;
+  const finalAbs = remotePath(ctx.root, joinRel(parent, item.name));
+  if (!(await staged.stamped)) throw mtimeFailure(s);
+  if (item.replace) {
+    const state = stillExpected(await (before ?? lstatOrGone(s, finalAbs)), item.replace);
+    if (state === 'changed') return CHANGED;
+    if (state === 'ok') await backUpRemote(ctx, joinRel(parent, item.name));
+  }
+  if (s.extensions.posixRename) await posixRename(s, staged.tmp, finalAbs);
+  else await renameNoReplace(s, staged.tmp, finalAbs);
+  return { status: 'done', bytes: staged.entry.size };
+}
+
+export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+  const s = ctx.session;
+  try {
+    await ctx.guard.check(parent);
+  } catch (err) {
+    return items.map(() => failed(err));
+  }
+  const dirAbs = remotePath(ctx.root, parent);
+  const staged = await Promise.all(items.map((item) => ctx.files(() => stage(ctx, dirAbs, item, from).catch((err: unknown) => failed(err)))));
+  const ready = staged.flatMap((r, i) => ('tmp' in r ? [i] : []));
+  const results: StepResult[] = staged.map((r) => ('tmp' in r ? DONE : r));
+  // Temporaries of files that are not placed are removed before the batch returns: none is left behind.
+  const removing: Promise<void>[] = [];
+  const drop = (i: number, result: StepResult): void => {
+    results[i] = result;
+    removing.push(unlink(s, (staged[i] as Staged).tmp).catch(() => undefined));
+  };
+  if (ready.length === 0) return results;
+  try {
+    return await placeAll(ctx, parent, items, staged, ready, results, drop);
+  } finally {
+    await Promise.all(removing);
+  }
+}
+
+async function placeAll(
+  ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], staged: readonly (Staged | StepResult)[], ready: readonly number[],
+  results: StepResult[], drop: (i: number, result: StepResult) => void,
+): Promise<StepResult[]> {
+  // The folder again, now that the uploads are done: it may have been swapped for a link while they ran. The files
+  // to replace are looked at in the same round trip (reads only; nothing is renamed before the check has passed).
+  const befores = new Map<number, Promise<RemoteStats | undefined>>();
+  for (const i of ready) {
+    const item = items[i] as WriteItem;
+    if (!item.replace) continue;
+    const looking = lstatOrGone(ctx.session, remotePath(ctx.root, joinRel(parent, item.name)));
+    looking.catch(() => undefined);
+    befores.set(i, looking);
+  }
+  try {
+    await ctx.guard.check(parent);
+  } catch (err) {
+    for (const i of ready) drop(i, failed(err));
+    return results;
+  }
+  await Promise.all(ready.map(async (i) => {
+    try {
+      results[i] = await place(ctx, parent, items[i] as WriteItem, staged[i] as Staged, befores.get(i));
+      if (results[i]?.status !== 'done') drop(i, results[i] as StepResult);
+    } catch (err) {
+      drop(i, failed(err));
+    }
+  }));
+  return results;
+}

@@ -1,0 +1,130 @@
+/** Mirror runs into a real OpenSSH server through the library (runSync, what sync() and every face run), one connection per run. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readSeconds, skipReason, syncRemote, useServer } from '../helpers/remote.js';
+import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
+
+const SPEC: TreeSpec = {
+  'index.html': { data: '<h1>hi</h1>', mtime: 1_700_000_000.123456 },
+  'with space/a b.txt': 'spaced',
+  'new\nline.txt': 'newline in the name',
+  'ünïcödé/日本語.txt': 'unicode',
+  'bin/tool.sh': { data: '#!/bin/sh\necho\n', mode: 0o755 },
+  'private/key': { data: 'secret', mode: 0o600 },
+  'empty': { dir: true, mode: 0o700, mtime: 1_600_000_000.5 },
+  'zero': '',
+  'latest': { link: 'with space' },
+  'dangling': { link: 'nowhere/at/all' },
+};
+
+function sourceTree(): string {
+  const src = writeTree(tmp(), SPEC);
+  writeFileSync(join(src, 'big.bin'), randomBytes(5 * 1024 * 1024 + 123));
+  for (let d = 0; d < 12; d++) {
+    mkdirSync(join(src, 'site', `s${d}`), { recursive: true });
+    for (let f = 0; f < 25; f++) writeFileSync(join(src, 'site', `s${d}`, `p${f}.html`), `page ${d}/${f} ${'x'.repeat(f * 37)}`);
+  }
+  return src;
+}
+
+function applied(run: { outcomes: readonly { status: string }[] }): string[] {
+  return run.outcomes.filter((o) => o.status !== 'done').map((o) => JSON.stringify(o));
+}
+
+describe('remote mirror: an account that may run commands (exec scan, microsecond mtimes)', { skip: skipReason }, () => {
+  const server = useServer();
+
+  it('a first copy is an exact mirror (content, modes, microsecond mtimes, links, empty folders, odd names); a rerun does nothing', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    const first = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(first), []);
+    assert.equal(first.summary.failed, 0);
+    assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes where exec is allowed');
+    assert.equal(first.summary.destination, `sftp://${server().user}@127.0.0.1:${server().port}${dst}`, 'the summary names the server, its port and the real remote path');
+    assert.deepEqual(readTree(dst), readTree(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+  });
+
+  it('updates, deletes, a renamed folder (one rename), a file turned into a link, new modes and link targets converge in one run', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    await syncRemote(server(), src, dst);
+    const movedIno = lstatSync(join(dst, 'site', 's3', 'p7.html')).ino;
+    writeFileSync(join(src, 'index.html'), '<h1>HI</h1>');
+    utimesSync(join(src, 'index.html'), 1_700_000_100, 1_700_000_100.654321);
+    rmSync(join(src, 'private'), { recursive: true });
+    renameSync(join(src, 'site'), join(src, 'pages'));
+    unlinkSync(join(src, 'zero'));
+    symlinkSync('index.html', join(src, 'zero'));
+    chmodSync(join(src, 'bin', 'tool.sh'), 0o700);
+    unlinkSync(join(src, 'latest'));
+    symlinkSync('ünïcödé', join(src, 'latest'));
+    const run = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(run), []);
+    assert.deepEqual(readTree(dst), readTree(src));
+    assert.ok(run.summary.moved >= 1, JSON.stringify(run.summary));
+    assert.equal(lstatSync(join(dst, 'pages', 's3', 'p7.html')).ino, movedIno, 'the folder was renamed on the server, not copied again');
+    assert.equal((await syncRemote(server(), src, dst)).plan.actions.length, 0);
+  });
+
+  it('a dry run plans and changes nothing', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    const run = await syncRemote(server(), src, dst, { dryRun: true });
+    assert.ok(run.plan.actions.length > 300);
+    assert.ok(run.summary.copied > 300);
+    assert.throws(() => lstatSync(dst), /ENOENT/);
+  });
+
+  it('refusals hold on the server as locally: an empty source, too many deletes; nothing changed, no lock left', async () => {
+    const src = writeTree(tmp(), { 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+    const dst = join(tmp(), 'www');
+    await syncRemote(server(), src, dst);
+    const before = readTree(dst);
+    const empty = tmp();
+    await assert.rejects(syncRemote(server(), empty, dst), (err: Error & { code?: string }) => err.code === 'E_EMPTY_SOURCE' && err.message.includes(dst));
+    rmSync(join(src, 'a.txt'));
+    rmSync(join(src, 'b.txt'));
+    await assert.rejects(syncRemote(server(), src, dst, { maxDelete: 1 }), (err: Error & { code?: string }) => err.code === 'E_MAX_DELETE');
+    assert.deepEqual(readTree(dst), before, 'nothing changed on the server, the root\'s mtime included, and no lock left');
+  });
+
+  it('with a backup folder, replaced and deleted files are moved there on the server', async () => {
+    const src = writeTree(tmp(), { 'a.txt': 'old a', 'b.txt': 'old b', 'keep.txt': 'k' });
+    const root = tmp();
+    const dst = join(root, 'www');
+    await syncRemote(server(), src, dst, { backupDir: '../backup' });
+    writeFileSync(join(src, 'a.txt'), 'new a, longer');
+    unlinkSync(join(src, 'b.txt'));
+    const run = await syncRemote(server(), src, dst, { backupDir: '../backup' });
+    assert.deepEqual(applied(run), []);
+    assert.equal(readFileSync(join(dst, 'a.txt'), 'utf8'), 'new a, longer');
+    assert.equal(readFileSync(join(root, 'backup', 'a.txt'), 'utf8'), 'old a');
+    assert.equal(readFileSync(join(root, 'backup', 'b.txt'), 'utf8'), 'old b');
+  });
+});
+
+describe('remote mirror: an SFTP-only account (whole-second mtimes)', { skip: skipReason }, () => {
+  const server = useServer({ sftpOnly: true });
+
+  it('mirrors exactly but for sub-second mtimes; a rerun compares to the second and does nothing', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    const first = await syncRemote(server(), src, dst);
+    assert.equal(first.summary.mtimeStepUs, 1e6, 'the summary says mtimes are compared to the whole second');
+    assert.deepEqual(applied(first), []);
+    assert.deepEqual(readSeconds(dst), readSeconds(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    writeFileSync(join(src, 'with space', 'a b.txt'), 'SPACED');
+    renameSync(join(src, 'site', 's1'), join(src, 'site', 's1-renamed'));
+    const third = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(third), []);
+    assert.deepEqual(readSeconds(dst), readSeconds(src));
+  });
+});
