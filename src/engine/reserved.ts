@@ -4,7 +4,7 @@
  * where the next one will be, and exact, so a user's `.absync-tmp.report.pdf` is never mistaken for a leftover.
  * native/common.c recognises the same pattern.
  */
-import { lazyCrypto } from './lazy-builtins.js';
+import { randomBytes } from 'node:crypto';
 
 /** Prefix of every temporary name. */
 export const TMP_PREFIX = '.absync-tmp.';
@@ -25,7 +25,7 @@ export function isTempName(name: string): boolean {
 
 /** A fresh temporary name. */
 export function newTempName(): string {
-  const bytes = lazyCrypto().randomBytes(RANDOM_LENGTH);
+  const bytes = randomBytes(RANDOM_LENGTH);
   let out = TMP_PREFIX;
   for (const b of bytes) out += ALPHABET[b & 31];
   return out;
