@@ -1,7 +1,7 @@
 /** The refusals made before anything is read or written: missing source, nested roots, a file as destination. */
 import { constants } from 'node:fs';
 import { realpathSync, statfsSync } from 'node:fs';
-import { access, lstat, realpath, stat, statfs } from 'node:fs/promises';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, parse, relative, resolve, sep } from 'node:path';
 import { AbsyncError, describeError, isGone } from './errors.js';
 import { isInsideAbs } from './paths.js';
@@ -53,7 +53,7 @@ const PSEUDO: Record<number, string> = {
   0x6165676c: 'pstore', 0xde5e81e4: 'efivarfs', 0x42494e4d: 'binfmt_misc',
 };
 
-/** The same, synchronously (for a face that checks a path when it is created, such as a log file). */
+/** The pseudo file system `path` (or its nearest existing folder) lies on, if any. Synchronous: faces check a path when it is given (a log file). */
 export function pseudoFileSystemSync(path: string): string | undefined {
   if (process.platform !== 'linux') return undefined;
   for (let p = path; ; p = dirname(p)) {
@@ -72,18 +72,6 @@ export function realpathLooseSync(path: string): string {
   } catch {
     const parent = dirname(path);
     return parent === path ? path : join(realpathLooseSync(parent), basename(path));
-  }
-}
-
-/** The pseudo file system `path` (or its nearest existing folder) lies on, if any. */
-export async function pseudoFileSystem(path: string): Promise<string | undefined> {
-  if (process.platform !== 'linux') return undefined;
-  for (let p = path; ; p = dirname(p)) {
-    try {
-      return PSEUDO[(await statfs(p)).type];
-    } catch {
-      if (dirname(p) === p) return undefined;
-    }
   }
 }
 
@@ -107,7 +95,7 @@ export async function checkDestination(destination: string, mkpath = true): Prom
   if (!real.exists && !mkpath && !(await stat(dirname(real.path)).then(() => true, () => false))) {
     throw new AbsyncError('E_DEST_NOT_DIR', `the parent folder of destination ${destination} does not exist (mkpath creates it)`, destination, 'mkpath');
   }
-  const pseudo = await pseudoFileSystem(real.path);
+  const pseudo = pseudoFileSystemSync(real.path);
   if (pseudo) throw new AbsyncError('E_DEST_NOT_DIR', `destination ${destination} is on the ${pseudo} pseudo file system (kernel interfaces, not files); refusing to write there`, destination);
   return real;
 }
@@ -152,7 +140,7 @@ export async function checkBackupDir(backupDir: string, source: string, destinat
     : isInsideAbs(destination, real) ? `holds the destination ${destination}`
     : '';
   if (bad) throw new AbsyncError('E_NESTED', `backup folder ${backupDir}${real !== backupDir ? ` (${real})` : ''} ${bad}; choose another`, backupDir);
-  const pseudo = await pseudoFileSystem(real);
+  const pseudo = pseudoFileSystemSync(real);
   if (pseudo) throw new AbsyncError('E_NESTED', `backup folder ${backupDir} is on the ${pseudo} pseudo file system; choose another`, backupDir);
   return real;
 }

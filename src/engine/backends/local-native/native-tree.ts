@@ -16,7 +16,7 @@ import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
 import type { DirEntry, FileEntry, RelPath, Snapshot } from '../../types.js';
-import { inFlight } from '../local/in-flight.js';
+import { whileInFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
 import { localCaps, prepareRoot } from '../local/root.js';
 import { versionOf } from '../local-js/js-files.js';
@@ -186,6 +186,11 @@ export class NativeTree implements SourceTree, DestinationTree {
     return lock;
   }
 
+  /** The plain paths of temporaries about to be made in `parent`, for the exit-time clean-up (local/in-flight.ts). */
+  private temporaries(parent: RelPath, tmps: readonly string[]): string[] {
+    return tmps.map((t) => toAbs(this.root, where(parent, t)));
+  }
+
   tempName(): string {
     return newTempName();
   }
@@ -230,13 +235,8 @@ export class NativeTree implements SourceTree, DestinationTree {
     if (srcfd < 0 && kinds.includes(SOURCE_KIND.tree)) throw new Error('native tree: a tree source must be a native tree');
     const tmps = items.map(() => newTempName());
     const names = items.map((i) => i.name);
-    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
-    let r;
-    try {
-      r = await this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1);
-    } finally {
-      flying.done();
-    }
+    const r = await whileInFlight(this.temporaries(parent, tmps), () =>
+      this.addon.copy(this.fd(), parent, srcfd, kinds, sources, tmps, names, numbers, items.some((i) => i.replace) ? this.backup() : -1));
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 
@@ -258,13 +258,8 @@ export class NativeTree implements SourceTree, DestinationTree {
     const names = items.map((i) => i.name);
     const numbers = items.flatMap((i) => [i.mtimeMs, ...expectNumbers(i.replace)]);
     const tmps = items.map(() => newTempName());
-    const flying = inFlight(tmps.map((t) => toAbs(this.root, where(parent, t))));
-    let r;
-    try {
-      r = await this.addon.links(this.fd(), parent, names, items.map((i) => i.target), tmps, numbers, items.some((i) => i.replace) ? this.backup() : -1);
-    } finally {
-      flying.done();
-    }
+    const r = await whileInFlight(this.temporaries(parent, tmps), () =>
+      this.addon.links(this.fd(), parent, names, items.map((i) => i.target), tmps, numbers, items.some((i) => i.replace) ? this.backup() : -1));
     return decodeResults(this.addon, this.root, r, (i) => where(parent, names[i] as string));
   }
 

@@ -12,7 +12,8 @@ let listening = false;
 function removeAll(): void {
   for (const path of pending) {
     try {
-      if (lstatSync(path).isFile() || lstatSync(path).isSymbolicLink()) unlinkSync(path);
+      const st = lstatSync(path);
+      if (st.isFile() || st.isSymbolicLink()) unlinkSync(path);
     } catch {
       /* gone already, or placed */
     }
@@ -28,4 +29,14 @@ export function inFlight(paths: readonly string[]): { done(): void } {
   }
   for (const p of paths) pending.add(p);
   return { done: () => paths.forEach((p) => pending.delete(p)) };
+}
+
+/** Runs `step` with `paths` noted as in flight for as long as it runs. */
+export async function whileInFlight<T>(paths: readonly string[], step: () => Promise<T>): Promise<T> {
+  const flying = inFlight(paths);
+  try {
+    return await step();
+  } finally {
+    flying.done();
+  }
 }
