@@ -11,6 +11,11 @@ export function mtimeOf(st: BigIntStats): number {
   return Number(st.mtimeNs / 1000n) / 1000;
 }
 
+/** The status change time (ctime) the same way: milliseconds since the epoch, floored to the microsecond. */
+export function ctimeOf(st: BigIntStats): number {
+  return Number(st.ctimeNs / 1000n) / 1000;
+}
+
 /** Whole microseconds of a millisecond value that came from mtimeOf (or a Date). */
 function micros(ms: number): number {
   return Math.round(ms * 1000);

@@ -11,7 +11,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
 import { toEntry } from '../../scan/to-entry.js';
-import { toUtimes } from '../../times.js';
+import { ctimeOf, toUtimes } from '../../times.js';
 import type { FileEntry } from '../../types.js';
 import type { OpenedFile } from '../tree.js';
 
@@ -35,7 +35,7 @@ class JsOpenedFile implements OpenedFile {
   constructor(private readonly fh: FileHandle, private readonly abs: string, private readonly st: BigIntStats, private readonly onClose?: () => void) {
     this.entry = toEntry(st, () => '') as FileEntry;
     this.version = versionOf(st);
-    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
+    this.changedMs = ctimeOf(st);
   }
 
   async versionNow(): Promise<string> {

@@ -15,7 +15,7 @@ import { baseName, climbsOut, joinRel, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
-import { toUtimes } from '../../times.js';
+import { sameMtime, toUtimes } from '../../times.js';
 import type { DirEntry, Fingerprint, RelPath, Snapshot } from '../../types.js';
 import { probeReadOnly } from '../local/caps-probe.js';
 import { inFlight } from '../local/in-flight.js';
@@ -240,7 +240,7 @@ export class JsTree implements SourceTree, DestinationTree {
             // Not the file the scan saw (replaced, or reached through a folder swapped for a link): not copied now.
             if (item.source.ino !== 0 && source.entry.ino !== item.source.ino) return vanished;
             const settled = last === undefined
-              ? source.entry.size === item.source.size && Math.round(source.entry.mtimeMs * 1000) === Math.round(item.source.mtimeMs * 1000)
+              ? source.entry.size === item.source.size && sameMtime(source.entry.mtimeMs, item.source.mtimeMs)
               : source.version === last;
             last = source.version;
             if (!settled) result = 'torn';

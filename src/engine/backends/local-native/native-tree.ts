@@ -15,6 +15,7 @@ import { isInsideAbs, parentOf, toAbs } from '../../paths.js';
 import { newTempName } from '../../reserved.js';
 import { createFilter } from '../../scan/filter.js';
 import { toEntry } from '../../scan/to-entry.js';
+import { ctimeOf } from '../../times.js';
 import type { DirEntry, FileEntry, RelPath, Snapshot } from '../../types.js';
 import { whileInFlight } from '../local/in-flight.js';
 import { acquireLock } from '../local/lock.js';
@@ -45,7 +46,7 @@ class NativeOpenedFile implements OpenedFile {
   constructor(private readonly fd: number, readonly entry: FileEntry, private readonly st: import('node:fs').BigIntStats,
     private readonly reopen: () => number | undefined) {
     this.version = versionOf(st);
-    this.changedMs = Number(st.ctimeNs / 1000n) / 1000;
+    this.changedMs = ctimeOf(st);
   }
 
   async versionNow(): Promise<string> {

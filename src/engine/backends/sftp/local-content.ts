@@ -5,6 +5,7 @@
 import { constants, type BigIntStats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { toEntry } from '../../scan/to-entry.js';
+import { ctimeOf } from '../../times.js';
 import type { FileEntry } from '../../types.js';
 import type { Content, OpenedFile, SourceTree } from '../tree.js';
 
@@ -31,7 +32,7 @@ async function openLocalFile(path: string): Promise<OpenedFile | 'vanished'> {
   return {
     entry: toEntry(first, () => '') as FileEntry,
     version: versionOf(first),
-    changedMs: Number(first.ctimeNs / 1000n) / 1000,
+    changedMs: ctimeOf(first),
     versionNow: async () => versionOf(await handle.stat({ bigint: true })),
     async read(buffer, offset, length, position) {
       return (await handle.read(buffer, offset, length, position)).bytesRead;
