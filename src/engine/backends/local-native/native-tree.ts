@@ -5,7 +5,7 @@
  * (RENAME_NOREPLACE; RENAME_EXCHANGE, then a check of what came out), and the backup folder is a second tree with the
  * same rules. Each batch is one trip to a libuv pool thread (native/*.c).
  */
-import { close as closeFd, closeSync, constants, fstat, mkdirSync, openSync, read as readFd } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, read as readFd, readSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,9 +30,14 @@ import type { Addon } from './addon.js';
 import { decodeResults, expectNumbers, KIND } from './results.js';
 import { scanPairNative, scanTreeNative } from './scan.js';
 
-const fstatAsync = promisify(fstat);
 const readAsync = promisify(readFd);
-const closeAsync = promisify(closeFd);
+/**
+ * Reads up to this size are made on the main thread. A trip to libuv's pool costs two thread wake-ups, which on a
+ * busy 2-core machine cost more than reading a small file from the page cache (a remote first copy of 20,000 small
+ * files spent more main-thread time waiting on fstat/read/close trips than on SSH). fstat and close never wait for
+ * the disk and are always made here. Bigger reads stay on the pool: they may wait for the disk, and run in parallel.
+ */
+const SYNC_READ_MAX = 64 << 10;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY;
 const OP = { mkdir: 0, attrs: 1 } as const;
 const SOURCE_KIND = { tree: 0, file: 1, bytes: 2 } as const;
@@ -50,28 +55,29 @@ class NativeOpenedFile implements OpenedFile {
   }
 
   async versionNow(): Promise<string> {
-    return versionOf(await fstatAsync(this.fd, { bigint: true }));
+    return versionOf(fstatSync(this.fd, { bigint: true }));
   }
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    if (length <= SYNC_READ_MAX) return readSync(this.fd, buffer, offset, length, position);
     return (await readAsync(this.fd, buffer, offset, length, position)).bytesRead;
   }
 
   async unchanged(): Promise<boolean> {
-    const now = await fstatAsync(this.fd, { bigint: true });
+    const now = fstatSync(this.fd, { bigint: true });
     const a = this.st;
     if (versionOf(now) !== this.version) return false;
     const again = this.reopen();
     if (again === undefined) return false;
     try {
-      return (await fstatAsync(again, { bigint: true })).ino === a.ino;
+      return fstatSync(again, { bigint: true }).ino === a.ino;
     } finally {
       closeSync(again);
     }
   }
 
-  close(): Promise<void> {
-    return closeAsync(this.fd);
+  async close(): Promise<void> {
+    closeSync(this.fd);
   }
 }
 
@@ -156,7 +162,7 @@ export class NativeTree implements SourceTree, DestinationTree {
       if (isGone(err) || code === 'ELOOP' || code === 'EXDEV') return 'vanished';
       throw err;
     }
-    const st = await fstatAsync(fd, { bigint: true });
+    const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) {
       closeSync(fd);
       return 'vanished';

@@ -6,6 +6,7 @@
  * same cause. A dropped connection thus ends a run's steps as failures, never as a hang.
  */
 import ssh2 from 'ssh2';
+import { coalesceRequests } from './coalesce.js';
 import { ConnectionLostError, sftpError } from './sftp-errors.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
 
@@ -66,6 +67,7 @@ export class SftpSession {
     const channels = await Promise.all(
       Array.from({ length: n }, () => new Promise<Sftp>((resolve, reject) => client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))))),
     );
+    for (const ch of channels) coalesceRequests(ch);
     // ssh2 keeps the server's extensions and limits on the channel without a public accessor.
     const first = channels[0] as unknown as { _extensions?: Record<string, string>; _maxWriteLen?: number; _maxReadLen?: number; maxOpenHandles?: number };
     const ext = first._extensions ?? {};
