@@ -72,7 +72,7 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
   const largeMib = Number(values['large-mib'] ?? (quick ? 16 : 64));
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   const rttMs = Number(values.rtt ?? 20);
-  const rttInFlight = Number(values['rtt-files-in-flight'] ?? 1024);
+  const rttInFlight = Number(values['rtt-files-in-flight'] ?? 512);
   const seed = String(values.seed ?? 'absync');
   const nets: Net[] = rttMs > 0 ? ['loopback', 'rtt'] : ['loopback'];
   const standard = files === 20_000 && dirs === 2000 && largeMib === 64;

@@ -35,6 +35,27 @@ interface Staged {
   readonly stamped: Promise<boolean>;
 }
 
+/**
+ * Read buffers, reused: ssh2 copies a WRITE's data into its packet when write() is called, so a buffer is free again
+ * as soon as a file's last write is sent. A fresh buffer per file was most of a first copy's garbage.
+ */
+const SMALL = 16 << 10;
+const spare: Buffer[][] = [[], []];
+const KEEP = 64;
+
+function takeBuffer(size: number, chunk: number): Buffer {
+  const small = size <= SMALL && chunk >= SMALL;
+  const want = small ? SMALL : chunk;
+  const list = spare[small ? 0 : 1] as Buffer[];
+  for (let b = list.pop(); b !== undefined; b = list.pop()) if (b.length === want) return b;
+  return Buffer.allocUnsafe(want);
+}
+
+function giveBack(buf: Buffer): void {
+  const list = spare[buf.length === SMALL ? 0 : 1] as Buffer[];
+  if (list.length < KEEP) list.push(buf);
+}
+
 /** Reads exactly `length` bytes at `position` unless the file ends first; returns how many were read. */
 async function readFully(file: OpenedFile, buf: Buffer, length: number, position: number): Promise<number> {
   let n = 0;
@@ -78,10 +99,10 @@ async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: Opene
   const handle = await pre.handle;
   const pending: Promise<void>[] = [];
   const chunk = s.limits.write;
+  // ssh2 copies the data into its packet when write() is called, so one buffer serves every chunk of a file.
+  const buf = size > 0 ? takeBuffer(size, chunk) : undefined;
   try {
-    // ssh2 copies the data into its packet when write() is called, so one buffer serves every chunk of a file.
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(size, 1), chunk));
-    for (let position = 0; position < size; ) {
+    for (let position = 0; position < size && buf; ) {
       const n = await readFully(file, buf, Math.min(chunk, size - position), position);
       if (n === 0) break;
       pending.push(write(s, tmp, handle, buf, n, position, ch));
@@ -93,6 +114,8 @@ async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: Opene
     pending.push(closeHandle(s, tmp, handle, ch));
     await Promise.allSettled(pending);
     throw err;
+  } finally {
+    if (buf) giveBack(buf);
   }
   pending.push(closeHandle(s, tmp, handle, ch));
   // Every byte has been read: whether the source changed meanwhile is looked at while the answers come back.
