@@ -1,11 +1,13 @@
 /**
  * The remote bench's tools, each timed from spawn to exit in this process: `rsync -a --delete -e ssh`, `scp -r` (the
- * throughput yardstick for big files), and absync into an account that may run commands (exec scan) or one that
- * may not (SFTP only), each run in its own Node process (bench/remote-child.ts), as the CLI would be.
+ * throughput yardstick for big files), and the absync bin into an account that may run commands (exec scan) or one
+ * that may not (SFTP only), started as an npm-installed bin starts (binCommand), with `--json` for its summary.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { RemoteJob, RemoteReply } from './remote-child.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binCommand, hasGnuTime } from './tools.js';
 
 export type RemoteTool = 'rsync' | 'scp' | 'absync-exec' | 'absync-sftp';
 
@@ -32,7 +34,6 @@ export interface Timed {
   readonly scanMode?: string;
 }
 
-const CHILD = fileURLToPath(new URL('remote-child.js', import.meta.url));
 /** A run that takes longer is killed and shown as failed. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
@@ -66,8 +67,10 @@ export interface ToolRun {
   /** The remote folder (same machine: also a local path, for verifying). */
   readonly dst: string;
   readonly endpoint: Endpoint;
-  /** absync's files in flight (~1,000 pays off at 20 ms round trips). */
+  /** absync's files in flight (hundreds pay off at 20 ms round trips). */
   readonly filesInFlight: number;
+  /** The absync bin (the frozen copy's dist/cli/cli.js). */
+  readonly cli: string;
 }
 
 export async function runRemoteTool(r: ToolRun): Promise<Timed> {
@@ -80,19 +83,36 @@ export async function runRemoteTool(r: ToolRun): Promise<Timed> {
     const out = await run('scp', ['-q', '-r', '-p', '-P', String(e.port), '-i', e.key, '-o', `UserKnownHostsFile=${e.knownHosts}`, '-o', 'BatchMode=yes', r.src, `${e.user}@127.0.0.1:${r.dst}`]);
     return { ms: out.ms, ...(out.code !== 0 ? { error: `scp exited ${out.code}: ${out.stderr.trim().split('\n')[0]}` } : {}) };
   }
-  const job: RemoteJob = {
-    source: r.src,
-    destination: `sftp://${e.user}@127.0.0.1:${e.port}${r.dst}`,
-    // The public options only, as a user would give them (--identity, --known-hosts, --files-in-flight, --concurrency).
-    options: { identity: e.key, knownHosts: e.knownHosts, filesInFlight: r.filesInFlight, concurrency: Math.max(32, Math.ceil(r.filesInFlight / 16)) },
-  };
-  const out = await run(process.execPath, [CHILD, JSON.stringify(job)]);
-  let reply: RemoteReply | undefined;
-  try {
-    reply = JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as RemoteReply;
-  } catch {
-    reply = undefined;
+  const bin = binCommand(r.cli);
+  const args = [
+    ...bin.args, r.src, `sftp://${e.user}@127.0.0.1:${e.port}${r.dst}`, '--json',
+    '--identity', e.key, '--known-hosts', e.knownHosts, '--files-in-flight', String(r.filesInFlight),
+    '--concurrency', String(Math.max(32, Math.ceil(r.filesInFlight / 16))),
+  ];
+  // GNU time's %M: the peak resident set of the bin's process (the sh it starts as execs node in place).
+  const rssFile = join(tmpdir(), `absync-bench-rss-${process.pid}.txt`);
+  const timed = hasGnuTime();
+  const out = timed ? await run('/usr/bin/time', ['-f', '%M', '-o', rssFile, bin.cmd, ...args]) : await run(bin.cmd, args);
+  let peakRssKiB: number | undefined;
+  if (timed) {
+    try {
+      const n = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+      if (Number.isFinite(n)) peakRssKiB = n;
+    } catch {
+      /* no number: the peak stays unknown */
+    }
+    rmSync(rssFile, { force: true });
   }
-  if (!reply) return { ms: out.ms, error: `absync child: ${out.stderr.trim().split('\n')[0] ?? `exit ${out.code}`}` };
-  return { ms: out.ms, peakRssKiB: reply.maxRssKiB, scanMode: reply.scanMode, ...(reply.ok ? {} : { error: reply.error ?? 'failed' }) };
+  let summary: { failed?: number; failures?: unknown[]; mtimeStepUs?: number } | undefined;
+  try {
+    summary = JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as typeof summary;
+  } catch {
+    summary = undefined;
+  }
+  const mem = peakRssKiB !== undefined ? { peakRssKiB } : {};
+  if (!summary) return { ms: out.ms, ...mem, error: `absync exited ${out.code}: ${out.stderr.trim().split('\n')[0] ?? ''}` };
+  // Whole-second mtimes are what an SFTP-only account gives (the summary says so); with exec, microseconds.
+  const scanMode = summary.mtimeStepUs === undefined ? 'exec' : 'sftp';
+  const failed = out.code !== 0 || (summary.failed ?? 0) > 0;
+  return { ms: out.ms, ...mem, scanMode, ...(failed ? { error: `exit ${out.code}: ${JSON.stringify(summary.failures?.[0] ?? out.stderr.trim().split('\n')[0])}` } : {}) };
 }

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startSshd, sshdUnavailable, type SshServer } from '../test/helpers/sshd.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { generate } from './generate.js';
+import { freezeCode } from './code.js';
 import { rsyncVersion } from './machine.js';
 import { remoteTable, remoteTargets, RemoteResults, type Net, type RemoteScenario } from './remote-report.js';
 import { runRemoteTool, type Endpoint, type RemoteTool } from './remote-tools.js';
@@ -82,6 +83,8 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
   const results = new RemoteResults();
   const problems: string[] = [];
   try {
+    // The build under test, frozen for the run (a rebuild of dist/ meanwhile cannot change it halfway).
+    const code = freezeCode(join(base, 'code'));
     const execServer = await startSshd({});
     servers.push(execServer);
     const sftpServer = await startSshd({ sftpOnly: true });
@@ -112,7 +115,7 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
     const dst = (net: Net, tool: RemoteTool): string => join(base, 'small', `${net}-${tool}`);
 
     const once = async (scenario: RemoteScenario, net: Net, tool: RemoteTool, from: string, to: string, changed: readonly string[] | 'all'): Promise<void> => {
-      const r = await runRemoteTool({ tool, src: from, dst: to, endpoint: endpointOf(net, tool), filesInFlight: inFlight(net) });
+      const r = await runRemoteTool({ tool, src: from, dst: to, endpoint: endpointOf(net, tool), filesInFlight: inFlight(net), cli: code.cli });
       const bad = r.error ? [r.error] : verify(from, scenario === 'large-first-copy' ? snapshot(from) : srcSnap, to, tool, changed);
       if (bad.length > 0) problems.push(`${scenario} ${net} ${tool}: ${bad.slice(0, 3).join('; ')}`);
       results.add(scenario, net, tool, { ms: r.ms, ...(r.peakRssKiB !== undefined ? { peakRssKiB: r.peakRssKiB } : {}), ...(bad.length > 0 ? { error: bad[0] as string } : {}) });
@@ -140,7 +143,7 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
     for (const tool of [...tools, 'scp'] as RemoteTool[]) {
       const to = join(base, 'large', tool);
       if (tool === 'scp') {
-        const r = await runRemoteTool({ tool, src: large, dst: to, endpoint: ends.loopback.exec, filesInFlight: 64 });
+        const r = await runRemoteTool({ tool, src: large, dst: to, endpoint: ends.loopback.exec, filesInFlight: 64, cli: code.cli });
         scpMs = r.error ? undefined : r.ms;
         log(`  large-first-copy loopback scp: ${(r.ms / 1000).toFixed(2)} s${r.error ? ` ${r.error}` : ''}`);
       } else await once('large-first-copy', 'loopback', tool, large, to, 'all');

@@ -21,7 +21,8 @@ export interface ScanJob {
 export async function scanTrees(source: SourceTree, destination: DestinationTree, job: ScanJob): Promise<{ source: Snapshot; destination: Snapshot }> {
   const scope = job.scope ? { scope: job.scope } : {};
   const destRules = job.destinationRules ?? job.rules;
-  if (!job.scope && destRules === job.rules && (await destination.rootEntry())) {
+  // Only a tree that can scan a pair needs the root looked at first (a remote one would pay a round trip for nothing).
+  if (!job.scope && destRules === job.rules && destination.scanPair && (await destination.rootEntry())) {
     const pair = destination.scanPair?.(source, { rules: job.rules, omitUnchanged: job.omitUnchanged, compareModes: job.compareModes });
     if (pair) return pair;
   }

@@ -81,18 +81,22 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   trace('connected (TCP, SSH handshake, host key, login)');
   const who = { user: endpoint.user, host: spec.host, ...(endpoint.port !== 22 ? { port: endpoint.port } : {}) };
   let session: SftpSession;
+  // The probe (its exec channels pay the login shell's start-up) starts with the SFTP channels and runs while the
+  // root is looked up over SFTP; a refusal closes the session, and with it the probe's channels.
+  let probing: Promise<RemoteExec> = Promise.resolve({ caps: NO_EXEC });
+  const probe = (s: SftpSession): void => {
+    if (options.scanMode === 'sftp') return;
+    probing = probeExec(s);
+    probing.catch(() => undefined);
+  };
   try {
-    session = await SftpSession.open(client, `${endpoint.user}@${spec.host}${endpoint.port !== 22 ? ` port ${endpoint.port}` : ''}`, options);
+    session = await SftpSession.open(client, `${endpoint.user}@${spec.host}${endpoint.port !== 22 ? ` port ${endpoint.port}` : ''}`, options, probe);
   } catch (err) {
     client.end();
     throw new AbsyncError('E_CONNECT', `cannot start SFTP on ${spec.host}: ${(err as Error).message} (is the sftp subsystem enabled?)`, spec.host);
   }
   trace('SFTP channels open');
   try {
-    // The probe (its exec channels pay the login shell's start-up) runs while the root is looked up over SFTP; a
-    // refusal of the root closes the session, and with it the probe's channels.
-    const probing: Promise<RemoteExec> = options.scanMode === 'sftp' ? Promise.resolve({ caps: NO_EXEC }) : probeExec(session);
-    probing.catch(() => undefined);
     const root = await findRoot(session, spec, formatRemote(who, spec.path), options.mkpath ?? true);
     const label = formatRemote(who, root);
     const exec = await probing;

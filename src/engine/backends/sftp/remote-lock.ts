@@ -66,11 +66,10 @@ async function tryCreate(s: SftpSession, path: string): Promise<string | undefin
   const info: LockInfo = { pid: process.pid, host: hostname(), ...(start ? { start } : {}), since: new Date().toISOString() };
   const text = JSON.stringify(info);
   const data = Buffer.from(text);
-  try {
-    await write(s, path, handle, data, data.length, 0, ch);
-  } finally {
-    await closeHandle(s, path, handle, ch);
-  }
+  // WRITE and CLOSE go together: one round trip.
+  const [wrote, closed] = await Promise.allSettled([write(s, path, handle, data, data.length, 0, ch), closeHandle(s, path, handle, ch)]);
+  if (wrote.status === 'rejected') throw wrote.reason;
+  if (closed.status === 'rejected') throw closed.reason;
   return text;
 }
 

@@ -61,6 +61,47 @@ export async function scanExec(shell: RemoteShell, root: string, label: string, 
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * A name's bytes as a string, or undefined when they are not UTF-8. Buffer's decoder is several times faster than a
+ * fatal TextDecoder for short strings; only a result holding U+FFFD (a bad byte, or that character itself) is checked.
+ */
+function nameOf(out: Buffer, start: number, end: number): string | undefined {
+  const text = out.toString('utf8', start, end);
+  if (!text.includes('\uFFFD')) return text;
+  try {
+    return utf8.decode(out.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The digits of out[start, end) in `base`, or NaN when one is not a digit (find prints nothing else there). */
+function digits(out: Buffer, start: number, end: number, base: 8 | 10): number {
+  if (start >= end) return Number.NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = (out[i] as number) - 48;
+    if (d < 0 || d >= base) return Number.NaN;
+    n = n * base + d;
+  }
+  return n;
+}
+
+/** `%T@` read from its bytes (the common case: no sign), as parseFindTime reads its text. */
+function timeOf(out: Buffer, start: number, end: number): number {
+  if (out[start] === 45 /* - */) return parseFindTime(out.toString('latin1', start, end));
+  const dot = out.indexOf(46 /* . */, start);
+  if (dot < 0 || dot >= end) return digits(out, start, end, 10) * 1000;
+  const sec = digits(out, start, dot, 10);
+  let frac = 0;
+  for (let i = dot + 1; i < dot + 7; i++) {
+    const d = i < end ? (out[i] as number) - 48 : 0;
+    if (d < 0 || d > 9) return Number.NaN;
+    frac = frac * 10 + d;
+  }
+  return (sec * 1e6 + frac) / 1000;
+}
+
 export function parseFindOutput(out: Buffer, label: string, request: ScanRequest): ExecScanResult {
   const { side } = request;
   const filter = createFilter(request.rules);
@@ -72,35 +113,39 @@ export function parseFindOutput(out: Buffer, label: string, request: ScanRequest
   const skipped = new Set<RelPath>();
   let rootEntry: DirEntry | undefined;
   let p = 0;
+  // Where the five fields before the path end (each at a space).
+  const ends = [0, 0, 0, 0, 0];
   while (p < out.length) {
     const a = out.indexOf(0, p);
     const b = a < 0 ? -1 : out.indexOf(0, a + 1);
     if (b < 0) return { ok: false, why: 'find output ends mid-record' };
-    const head = out.subarray(p, a);
-    const linkBytes = out.subarray(a + 1, b);
-    p = b + 1;
     // Five fields, then the path (which may hold spaces).
-    let q = 0;
-    const fields: string[] = [];
+    let q = p;
     for (let k = 0; k < 5; k++) {
-      const sp = head.indexOf(32, q);
-      if (sp < 0) return { ok: false, why: 'malformed find record' };
-      fields.push(head.toString('latin1', q, sp));
+      const sp = out.indexOf(32, q);
+      if (sp < 0 || sp >= a) return { ok: false, why: 'malformed find record' };
+      ends[k] = sp;
       q = sp + 1;
     }
-    const [type, modeText, sizeText, timeText, inoText] = fields as [string, string, string, string, string];
-    let path: RelPath;
-    try {
-      path = utf8.decode(head.subarray(q));
-    } catch {
-      const lossy = head.subarray(q).toString('utf8');
+    const record = p;
+    p = b + 1;
+    const type = String.fromCharCode(out[record] as number);
+    const maybePath = nameOf(out, q, a);
+    if (maybePath === undefined) {
+      const lossy = out.toString('utf8', q, a);
       if (!insideSkipped(skipped, lossy)) warnings.push({ path: lossy, message: 'name is not valid UTF-8; skipped' });
       skipped.add(lossy);
       continue;
     }
-    const mode = parseInt(modeText, 8);
-    const mtimeMs = parseFindTime(timeText);
-    const ino = Number(inoText);
+    const path: RelPath = maybePath;
+    const [e0, e1, e2, e3, e4] = ends as [number, number, number, number, number];
+    if (e0 !== record + 1) return { ok: false, why: 'malformed find record' };
+    const mode = digits(out, e0 + 1, e1, 8);
+    const size = digits(out, e1 + 1, e2, 10);
+    const mtimeMs = timeOf(out, e2 + 1, e3);
+    const ino = digits(out, e3 + 1, e4, 10);
+    const linkStart = a + 1;
+    const linkEnd = b;
     if (path === '') {
       if (type === 'U') return { ok: false, why: 'the root folder cannot be listed' };
       if (type === 'd') rootEntry = { kind: 'dir', mode, mtimeMs, ino };
@@ -127,16 +172,14 @@ export function parseFindOutput(out: Buffer, label: string, request: ScanRequest
     let entry: Entry;
     switch (type) {
       case 'f':
-        entry = { kind: 'file', size: Number(sizeText), mtimeMs, mode, ino };
+        entry = { kind: 'file', size, mtimeMs, mode, ino };
         break;
       case 'd':
         entry = { kind: 'dir', mode, mtimeMs, ino };
         break;
       case 'l': {
-        let target: string;
-        try {
-          target = utf8.decode(linkBytes);
-        } catch {
+        const target = nameOf(out, linkStart, linkEnd);
+        if (target === undefined) {
           warnings.push({ path, message: 'link target is not valid UTF-8; skipped' });
           continue;
         }

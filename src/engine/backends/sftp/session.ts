@@ -40,13 +40,15 @@ export class SftpSession {
   private readonly watchdog: NodeJS.Timeout;
   private readonly timeoutMs: number;
 
+  private channels: Sftp[] = [];
+  /** What the server announced on its first SFTP channel (set when the channels are open). */
+  extensions: Extensions = { posixRename: false, lsetstat: false, fsync: false, hardlink: false };
+  limits: Limits = { write: 32 * 1024, read: 32 * 1024, handles: undefined };
+
   private constructor(
     readonly client: ssh2.Client,
-    private readonly channels: Sftp[],
     /** `user@host` for messages. */
     readonly label: string,
-    readonly extensions: Extensions,
-    readonly limits: Limits,
     tuning: SftpTuning,
   ) {
     this.timeoutMs = tuning.requestTimeout ?? DEFAULTS.requestTimeout;
@@ -58,30 +60,45 @@ export class SftpSession {
     this.watchdog.unref();
     client.on('error', (err: Error) => this.fail(err));
     client.on('close', () => this.fail(new Error('the connection closed')));
-    for (const ch of channels) ch.on('close', () => this.fail(new Error('the SFTP channel closed')));
   }
 
-  /** Opens `channels` SFTP channels on a connected client. */
-  static async open(client: ssh2.Client, label: string, tuning: SftpTuning): Promise<SftpSession> {
+  /**
+   * Opens `channels` SFTP channels on a connected client. `meanwhile` gets the session before they are open, for
+   * work that needs only exec channels (the probe), so that its round trips overlap theirs.
+   */
+  static async open(client: ssh2.Client, label: string, tuning: SftpTuning, meanwhile?: (session: SftpSession) => void): Promise<SftpSession> {
+    const session = new SftpSession(client, label, tuning);
+    meanwhile?.(session);
     const n = Math.max(1, tuning.channels ?? DEFAULTS.channels);
-    const channels = await Promise.all(
-      Array.from({ length: n }, () => new Promise<Sftp>((resolve, reject) => client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))))),
-    );
-    for (const ch of channels) coalesceRequests(ch);
+    let channels: Sftp[];
+    try {
+      channels = await Promise.all(
+        Array.from({ length: n }, () => new Promise<Sftp>((resolve, reject) => client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))))),
+      );
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+    for (const ch of channels) {
+      coalesceRequests(ch);
+      ch.on('close', () => session.fail(new Error('the SFTP channel closed')));
+    }
     // ssh2 keeps the server's extensions and limits on the channel without a public accessor.
     const first = channels[0] as unknown as { _extensions?: Record<string, string>; _maxWriteLen?: number; _maxReadLen?: number; maxOpenHandles?: number };
     const ext = first._extensions ?? {};
-    const limits: Limits = {
+    session.limits = {
       write: Math.min(MAX_IO, first._maxWriteLen ?? 32 * 1024),
       read: Math.min(MAX_IO, first._maxReadLen ?? 32 * 1024),
       handles: Number.isFinite(first.maxOpenHandles) && (first.maxOpenHandles as number) > 0 ? first.maxOpenHandles : undefined,
     };
-    return new SftpSession(client, channels, label, {
+    session.extensions = {
       posixRename: 'posix-rename@openssh.com' in ext,
       lsetstat: 'lsetstat@openssh.com' in ext,
       fsync: 'fsync@openssh.com' in ext,
       hardlink: 'hardlink@openssh.com' in ext,
-    }, limits, tuning);
+    };
+    session.channels = channels;
+    return session;
   }
 
   /** How many SFTP channels the session spreads requests over. */

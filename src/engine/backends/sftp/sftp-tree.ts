@@ -91,14 +91,18 @@ export class SftpTree implements DestinationTree {
   }
 
   async scan(request: ScanRequest): Promise<Snapshot> {
-    if (!(await lstatOrGone(this.init.session, this.remoteRoot))) return { root: this.root, entries: new Map() };
+    const there = lstatOrGone(this.init.session, this.remoteRoot);
+    there.catch(() => undefined);
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
-      const r = await scanExec(this.exec.shell, this.remoteRoot, this.root, request);
+      // find is sent with the root's LSTAT, not after it: one round trip less.
+      const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request), there]);
+      if (!root) return { root: this.root, entries: new Map() };
       if (r.ok) return r.snapshot;
       if (tracing()) traceLine(`sftp: exec scan of ${this.root} not usable (${r.why}); listing over SFTP`);
       // The SFTP scan reads whole seconds: compare at that precision from now on, so nothing looks changed.
       this.exec = { ...this.exec, caps: { ...this.exec.caps, find: false, fineTimes: false } };
     }
+    if (!(await there)) return { root: this.root, entries: new Map() };
     return scanSftp({
       session: this.init.session,
       root: this.remoteRoot,
