@@ -1,5 +1,6 @@
 /** Mirror runs into a real OpenSSH server through the library (runSync, what sync() and every face run), one connection per run. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,20 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.equal(first.summary.failed, 0);
     assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes where exec is allowed');
     assert.equal(first.summary.destination, `sftp://${server().user}@127.0.0.1:${server().port}${dst}`, 'the summary names the server, its port and the real remote path');
+    assert.deepEqual(readTree(dst), readTree(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+  });
+
+  it('files dated before 1970 keep their exact microsecond, and the files after them still get theirs; a rerun does nothing', async () => {
+    const src = writeTree(tmp(), { 'a-old.txt': 'old', 'b-new.txt': { data: 'new', mtime: 1_700_000_000.123456 } });
+    // Node's utimes takes a negative time for "now": touch sets it. perl's Time::HiRes dies on one.
+    execFileSync('touch', ['-d', '@-1000.25', join(src, 'a-old.txt')]);
+    for (let i = 0; i < 20; i++) writeFileSync(join(src, `c${i}.txt`), `after ${i}`);
+    const dst = join(tmp(), 'www');
+    const first = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(first), []);
+    assert.equal(lstatSync(join(dst, 'a-old.txt'), { bigint: true }).mtimeNs, -1000250000000n);
     assert.deepEqual(readTree(dst), readTree(src));
     const again = await syncRemote(server(), src, dst);
     assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));

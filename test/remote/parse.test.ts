@@ -100,11 +100,16 @@ describe('remote times', () => {
     assert.equal(parseFindTime('1700000000.1234567890'), Number(1700000000123456n) / 1000);
     assert.equal(parseFindTime('1700000000.0000000000'), 1700000000000);
     assert.equal(parseFindTime('5.5'), 5500);
+    // Before 1970 find prints the seconds below and the nanoseconds after them: -1001.75 is -1000.25 s.
+    assert.equal(parseFindTime('-1001.7500000000'), -1000250);
+    assert.equal(parseFindTime('-2.9999995000'), -1000, '-1.0000005 s: the microsecond toward zero');
   });
 
   it('gives touch the exact microsecond', () => {
     assert.equal(touchTime(Number(1700000000123456n) / 1000), '@1700000000.123456');
     assert.equal(touchTime(1700000000000), '@1700000000.000000');
     assert.equal(touchTime(1000.001), '@1.000001');
+    assert.equal(touchTime(-1000250), '@-1000.250000', 'before 1970: the sign, then the exact decimal');
+    assert.equal(touchTime(-0.001), '@-0.000001');
   });
 });

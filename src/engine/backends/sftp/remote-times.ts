@@ -6,11 +6,12 @@
 import type { RemoteExec } from './probe.js';
 import { shQuote } from './shell.js';
 
-/** `@seconds.micros` for touch, exactly the microsecond of `ms` (touch parses the decimal exactly). */
+/** `@seconds.micros` for touch, exactly the microsecond of `ms` (touch parses the decimal exactly, sign included). */
 export function touchTime(ms: number): string {
   const us = Math.round(ms * 1000);
-  const sec = Math.floor(us / 1e6);
-  return `@${sec}.${String(us - sec * 1e6).padStart(6, '0')}`;
+  const a = Math.abs(us);
+  const sec = Math.floor(a / 1e6);
+  return `@${us < 0 ? '-' : ''}${sec}.${String(a - sec * 1e6).padStart(6, '0')}`;
 }
 
 export interface TimeItem {
@@ -29,15 +30,19 @@ async function touchLinks(remote: RemoteExec, items: readonly TimeItem[]): Promi
   return items.map((_, i) => ok.has(i));
 }
 
-/** Sets each path's own mtime to the microsecond; true where it worked. */
+/**
+ * Sets each path's own mtime to the microsecond; true where it worked. Times before 1970 go through touch too: perl's
+ * Time::HiRes dies on a negative time ("negative time not invented yet"), which would end the stamper for the run.
+ */
 export async function setFineTimes(remote: RemoteExec, items: readonly TimeItem[]): Promise<boolean[]> {
-  const files = items.filter((it) => !it.link);
-  const links = items.filter((it) => it.link);
+  const byTouch = (it: TimeItem): boolean => it.link || it.mtimeMs < 0;
+  const files = items.filter((it) => !byTouch(it));
+  const links = items.filter(byTouch);
   const [fileOk, linkOk] = await Promise.all([
     remote.stamper ? remote.stamper.stamp(files) : Promise.resolve(files.map(() => false)),
     touchLinks(remote, links),
   ]);
   let f = 0;
   let l = 0;
-  return items.map((it) => (it.link ? (linkOk[l++] as boolean) : (fileOk[f++] as boolean)));
+  return items.map((it) => (byTouch(it) ? (linkOk[l++] as boolean) : (fileOk[f++] as boolean)));
 }

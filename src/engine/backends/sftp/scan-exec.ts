@@ -39,13 +39,17 @@ export function findRecords(stdout: Buffer): Buffer | undefined {
 
 const SPECIAL: Record<string, SpecialEntry['type']> = { p: 'fifo', s: 'socket', c: 'char-device', b: 'block-device' };
 
-/** `%T@` ("1700000000.1234567890") as milliseconds floored to the microsecond, exactly as the local scan computes them. */
+/**
+ * `%T@` ("1700000000.1234567890") as milliseconds to the microsecond, exactly as the local scans compute them: the
+ * nanoseconds since the epoch divided by 1,000 toward zero. find prints the seconds and then the nanoseconds after
+ * them, so a time before 1970 reads "-1001.75" for -1000.25 s.
+ */
 export function parseFindTime(text: string): number {
   const dot = text.indexOf('.');
-  const sec = dot < 0 ? text : text.slice(0, dot);
-  const frac = dot < 0 ? '' : text.slice(dot + 1, dot + 7).padEnd(6, '0');
-  if (sec.startsWith('-')) return Number(`${sec}.${frac}`) * 1000;
-  return (Number(sec) * 1e6 + Number(frac)) / 1000;
+  const sec = Number(dot < 0 ? text : text.slice(0, dot));
+  const nanos = dot < 0 ? 0 : Number(text.slice(dot + 1, dot + 10).padEnd(9, '0'));
+  const up = sec < 0 && nanos % 1000 !== 0 ? 1 : 0;
+  return (sec * 1e6 + Math.floor(nanos / 1000) + up) / 1000;
 }
 
 /** Why the output cannot be used, or the snapshot. */

@@ -4,7 +4,8 @@
  * in one turn of the event loop go as one write, ended by an empty record, and are answered in one write. SFTP v3 sets
  * whole seconds only, and a `touch` per file cost 4 ms of process start here (20k files: 80 s); this costs none.
  * Times are sent half a microsecond above the target so that the double perl parses lands inside the microsecond.
- * A link on the path is not followed (checked with -l just before; links get their times from `touch -h`).
+ * A link on the path is not followed (checked with -l just before; links get their times from `touch -h`). A time
+ * before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
  */
 import type ssh2 from 'ssh2';
 import type { SftpSession } from './session.js';
@@ -15,7 +16,7 @@ const SCRIPT = [
   'while (defined(my $t = <STDIN>)) {',
   '  chomp $t; if ($t eq "") { print $out; $out = ""; next; }',
   '  my $p = <STDIN>; last unless defined $p; chomp $p;',
-  '  $out .= (!-l $p && utime(time(), $t, $p)) ? "1" : "0";',
+  '  $out .= ($t >= 0 && !-l $p && utime(time(), $t, $p)) ? "1" : "0";',
   '}',
   'print $out;',
 ].join(' ');
