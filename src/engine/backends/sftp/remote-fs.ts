@@ -5,7 +5,7 @@
  */
 import type ssh2 from 'ssh2';
 import type { SftpSession } from './session.js';
-import { SftpError } from './sftp-errors.js';
+import { FX } from './sftp-errors.js';
 
 type Sftp = ssh2.SFTPWrapper;
 export type RemoteStats = ssh2.Stats;
@@ -16,13 +16,12 @@ export function lstat(s: SftpSession, path: string, ch?: Sftp): Promise<RemoteSt
 }
 
 /** LSTAT, or undefined when nothing is there. */
-export async function lstatOrGone(s: SftpSession, path: string, ch?: Sftp): Promise<RemoteStats | undefined> {
-  try {
-    return await lstat(s, path, ch);
-  } catch (err) {
-    if (err instanceof SftpError && err.code === 'ENOENT') return undefined;
-    throw err;
-  }
+export function lstatOrGone(s: SftpSession, path: string, ch?: Sftp): Promise<RemoteStats | undefined> {
+  // The expected answers are taken in ssh2's callback, before they become SftpErrors (a stack trace each).
+  return s.request<RemoteStats | undefined>(path, (sftp, cb) => sftp.lstat(path, (err, st) => {
+    if (err && (err as { code?: unknown }).code === FX.NO_SUCH_FILE) cb(undefined, undefined);
+    else cb(err, st);
+  }), ch);
 }
 
 export function readlink(s: SftpSession, path: string, ch?: Sftp): Promise<string> {
@@ -38,13 +37,13 @@ export function opendir(s: SftpSession, path: string, ch: Sftp): Promise<Buffer>
 }
 
 /** One READDIR on an open folder: a batch of names with their attributes, or undefined at the end. */
-export async function readdirBatch(s: SftpSession, path: string, handle: Buffer, ch: Sftp): Promise<RemoteName[] | undefined> {
-  try {
-    return await s.request<RemoteName[]>(path, (sftp, cb) => sftp.readdir(handle, cb), ch);
-  } catch (err) {
-    if (err instanceof SftpError && err.code === 'EOF') return undefined;
-    throw err;
-  }
+export function readdirBatch(s: SftpSession, path: string, handle: Buffer, ch: Sftp): Promise<RemoteName[] | undefined> {
+  // Every listing ends with EOF: taken here as the end, not made into an SftpError and a rejection (a stack trace
+  // each; 2,000 folders cost 0.1 s).
+  return s.request<RemoteName[] | undefined>(path, (sftp, cb) => sftp.readdir(handle, (err, list) => {
+    if (err && (err as { code?: unknown }).code === FX.EOF) cb(undefined, undefined);
+    else cb(err, list);
+  }), ch);
 }
 
 export function closeHandle(s: SftpSession, path: string, handle: Buffer, ch: Sftp): Promise<void> {
@@ -65,13 +64,11 @@ export function write(s: SftpSession, path: string, handle: Buffer, data: Buffer
 }
 
 /** Reads up to `length` bytes at `position` into `buffer`; 0 at the end of the file. */
-export async function read(s: SftpSession, path: string, handle: Buffer, buffer: Buffer, length: number, position: number, ch: Sftp): Promise<number> {
-  try {
-    return await s.request<number>(path, (sftp, cb) => sftp.read(handle, buffer, 0, length, position, (err, n) => cb(err, n)), ch);
-  } catch (err) {
-    if (err instanceof SftpError && err.code === 'EOF') return 0;
-    throw err;
-  }
+export function read(s: SftpSession, path: string, handle: Buffer, buffer: Buffer, length: number, position: number, ch: Sftp): Promise<number> {
+  return s.request<number>(path, (sftp, cb) => sftp.read(handle, buffer, 0, length, position, (err, n) => {
+    if (err && (err as { code?: unknown }).code === FX.EOF) cb(undefined, 0);
+    else cb(err, n);
+  }), ch);
 }
 
 export function fstat(s: SftpSession, path: string, handle: Buffer, ch: Sftp): Promise<RemoteStats> {
