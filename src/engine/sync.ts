@@ -3,7 +3,7 @@
  * guards -> apply -> summary. Faces call `runSync` (or `sync`) and translate the Summary; nothing here knows about
  * gulp, terminals or logs, and nothing here touches a tree except through backends/tree.ts.
  */
-import { localEngine, openRunTrees, type RunTrees } from './backends/choose.js';
+import { localEngine, openRunTrees, openSourceTree, type RunTrees } from './backends/choose.js';
 import { parseRemote } from './remote-spec.js';
 import type { DestinationTree, SourceTree, TreeLock } from './backends/tree.js';
 import { AbsyncError, describeError } from './errors.js';
@@ -11,7 +11,7 @@ import { type ResolvedOptions, resolveOptions, type SyncOptions } from './option
 import type { PlanRules } from './plan/rules.js';
 import { checkBackupDir, checkDestination, checkSource, resolveRoots } from './roots.js';
 import { createFilter, createMatcher, type FilterRules } from './scan/filter.js';
-import { scanTrees } from './scan/scan-trees.js';
+import { scanTrees, SourceScanError } from './scan/scan-trees.js';
 import { readIgnoreFile } from './scan/ignore-file.js';
 import { ProgressMeter } from './progress.js';
 import { summarize } from './summary.js';
@@ -190,16 +190,51 @@ function remoteOptions(options: ResolvedOptions): import('./backends/sftp/open-t
   };
 }
 
+/** A remote run's source scan, started before the connection: it runs on other threads while ssh2 loads and logs in. */
+interface EarlyScan {
+  readonly tree: SourceTree;
+  readonly rules: { source: FilterRules; destination: FilterRules };
+  readonly scan: Promise<Snapshot>;
+}
+
+/**
+ * Starts the source's scan of a remote run (without a backup folder: one inside the destination would be left out of
+ * the source's rules, and where it lies is known only once connected). Bad globs refuse the run here, before it
+ * connects.
+ */
+async function startSourceScan(options: ResolvedOptions, sourceRoot: string, hooks: RunHooks): Promise<EarlyScan> {
+  const tree = openSourceTree(sourceRoot);
+  try {
+    const rules = await filterRules(options, tree, undefined);
+    createFilter(rules.source);
+    createMatcher(options.protect);
+    const scan = tree.scan({ side: 'source', rules: rules.source, ...(hooks.paths ? { scope: hooks.paths } : {}) });
+    scan.catch(() => undefined);
+    return { tree, rules, scan };
+  } catch (err) {
+    await tree.close();
+    throw err;
+  }
+}
+
 /**
  * The roots checked, then the trees opened. The source is always local (real path, readable folder); a local
  * destination is checked here (real path, pseudo file systems, nesting, the backup folder), a remote one by its tree
  * on its server (where nesting with the local source cannot happen).
  */
-async function openRunTreesFor(options: ResolvedOptions, hooks: RunHooks): Promise<RunTrees & { readonly sourceRoot: string }> {
+async function openRunTreesFor(options: ResolvedOptions, hooks: RunHooks): Promise<RunTrees & { readonly sourceRoot: string; readonly early?: EarlyScan }> {
   const remote = parseRemote(options.destination);
   if (remote) {
     const sourceRoot = hooks.source ? hooks.source.root : await checkSource(options.source);
-    return { ...(await openRunTrees({ source: sourceRoot, remote, options: remoteOptions(options) })), sourceRoot };
+    const early = hooks.source || options.backupDir !== '' ? undefined : await startSourceScan(options, sourceRoot, hooks);
+    try {
+      const trees = await openRunTrees({ source: sourceRoot, remote, options: remoteOptions(options), ...(early ? { sourceTree: early.tree } : {}) });
+      return { ...trees, sourceRoot, ...(early ? { early } : {}) };
+    } catch (err) {
+      // The scan's thread still reads below the tree's root: it is closed once the scan is done.
+      if (early) await early.scan.then(() => undefined, () => undefined).finally(() => early.tree.close());
+      throw err;
+    }
   }
   let sourceRoot: string;
   let destRoot: string;
@@ -225,7 +260,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   const trace = tracer(startedAt, trees);
   let lock: TreeLock | undefined;
   try {
-    const rules = await filterRules(options, hooks.source ? undefined : trees.source, trees.backupInside);
+    const rules = trees.early?.rules ?? await filterRules(options, hooks.source ? undefined : trees.source, trees.backupInside);
     // Bad globs refuse the run here, before the destination is created or locked.
     createFilter(rules.source);
     createMatcher(options.protect);
@@ -249,14 +284,17 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
         ({ source, destination } = await scanTrees(trees.source, trees.destination, {
           rules: rules.source, destinationRules: rules.destination, omitUnchanged: !options.checksum, compareModes: options.perms !== false,
           ...(hooks.paths ? { scope: hooks.paths } : {}),
+          ...(trees.early ? { sourceScan: trees.early.scan } : {}),
         }));
       }
     } catch (err) {
       // Only a root that cannot be listed throws (anything below it becomes a problem entry).
-      if (err instanceof AbsyncError) throw err;
+      const fromSource = err instanceof SourceScanError;
+      const cause = err instanceof SourceScanError ? err.reason : err;
+      if (cause instanceof AbsyncError) throw cause;
       // A remote destination that cannot be listed: the connection, or the server, said no.
-      if (trees.destination.kind === 'sftp') throw new AbsyncError('E_CONNECT', `cannot list destination ${destRoot}: ${describeError(err).message}`, destRoot);
-      throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(err as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(err).message}`, sourceRoot);
+      if (!fromSource && trees.destination.kind === 'sftp') throw new AbsyncError('E_CONNECT', `cannot list destination ${destRoot}: ${describeError(cause).message}`, destRoot);
+      throw new AbsyncError('E_SOURCE_UNREADABLE', `cannot list ${(cause as NodeJS.ErrnoException).path ?? sourceRoot}: ${describeError(cause).message}`, sourceRoot);
     }
     trace('scan');
     meter?.phase('scan');

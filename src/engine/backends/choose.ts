@@ -32,12 +32,19 @@ export function openTrees(req: TreeRequest): Trees {
   return { source: new JsTree(req.source), destination: new JsTree(req.destination, backup) };
 }
 
+/** The local tree of a source root alone (a remote run's source, opened before it connects). */
+export function openSourceTree(root: string): SourceTree {
+  return openTrees({ source: root, destination: root }).source;
+}
+
 /** What a run opens: its local source and its destination, local (real paths, as roots.ts checked them) or remote. */
 export type RunTreeRequest =
   | (TreeRequest & { readonly remote?: undefined })
   | {
     /** Absolute real path of the local source root. */
     readonly source: string;
+    /** The source's tree when the run opened it already (openSourceTree). */
+    readonly sourceTree?: SourceTree;
     /** The remote destination as parsed. */
     readonly remote: RemoteSpec;
     /** How to reach it; `backupDir` a folder of that server (relative to the destination, or absolute). */
@@ -62,7 +69,7 @@ export async function openRunTrees(req: RunTreeRequest): Promise<RunTrees> {
   }
   const { openSftpTree } = await import('./sftp/open-tree.js');
   const destination = await openSftpTree(req.remote, req.options);
-  const source = openTrees({ source: req.source, destination: req.source }).source;
+  const source = req.sourceTree ?? openSourceTree(req.source);
   const backup = destination.backup;
   const root = destination.remoteRoot;
   const inside = backup !== undefined && backup !== root && backup.startsWith(root === '/' ? '/' : `${root}/`);
