@@ -4,7 +4,7 @@
  * where the next one will be, and exact, so a user's `.absync-tmp.report.pdf` is never mistaken for a leftover.
  * native/common.c recognises the same pattern.
  */
-import { randomBytes } from 'node:crypto';
+import { lazyCrypto } from './lazy-builtins.js';
 
 /** Prefix of every temporary name. */
 export const TMP_PREFIX = '.absync-tmp.';
@@ -30,7 +30,7 @@ let used = 0;
 /** A fresh temporary name. */
 export function newTempName(): string {
   if (used + RANDOM_LENGTH > pool.length) {
-    pool = randomBytes(RANDOM_LENGTH * 256);
+    pool = lazyCrypto().randomBytes(RANDOM_LENGTH * 256);
     used = 0;
   }
   let out = TMP_PREFIX;

@@ -45,9 +45,9 @@ export interface SyncResult {
 }
 
 /** The planner's modules, loaded once; runSync starts loading them while the scan runs on other threads. */
-let planner: Promise<[typeof import('./plan/hash-needs.js'), typeof import('./plan/plan-mirror.js'), typeof import('./plan/guards.js')]> | undefined;
+let planner: Promise<typeof import('./plan/planner.js')> | undefined;
 function loadPlanner(): NonNullable<typeof planner> {
-  planner ??= Promise.all([import('./plan/hash-needs.js'), import('./plan/plan-mirror.js'), import('./plan/guards.js')]);
+  planner ??= import('./plan/planner.js');
   return planner;
 }
 
@@ -90,7 +90,7 @@ export interface PlanTrees {
 
 /** Builds the plan exactly as a real run would; a dry run stops here. */
 export async function makePlan(options: ResolvedOptions, source: Snapshot, destination: Snapshot, keep?: RunHooks['keep'], trees?: PlanTrees): Promise<Plan> {
-  const [{ hashNeeds }, { planMirror }, { guardPlan }] = await loadPlanner();
+  const { hashNeeds, planMirror, guardPlan } = await loadPlanner();
   const rules = planRules(options, trees?.destination.caps, keep);
   const needs = hashNeeds(source, destination, rules);
   // Without --checksum, digests only confirm renames: SHA-1 runs at 2.4x the speed of MD5 here (CPU extensions).

@@ -5,7 +5,7 @@
  * the mtime back still moves the ctime) and the name still naming it. A copy is written to a temporary name created
  * exclusively (O_EXCL | O_NOFOLLOW) and stamped from what was read.
  */
-import { createHash } from 'node:crypto';
+import { lazyCrypto } from '../../lazy-builtins.js';
 import { constants, type BigIntStats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { isGone } from '../../errors.js';
@@ -116,7 +116,7 @@ export async function hashFile(abs: string, algorithm: HashAlgorithm): Promise<s
   }
   if (file === 'vanished') return undefined;
   try {
-    const hash = createHash(algorithm);
+    const hash = lazyCrypto().createHash(algorithm);
     await readAll(file, (chunk) => void hash.update(chunk));
     return hash.digest('hex');
   } catch {

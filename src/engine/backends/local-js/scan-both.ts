@@ -3,7 +3,7 @@
  * same time, which on two cores beats one thread. Small trees are not worth a worker's start-up (~30 ms), so the
  * destination is scanned inline when the source scan was quick or a worker cannot be started.
  */
-import { Worker } from 'node:worker_threads';
+import { lazyWorkerThreads } from '../../lazy-builtins.js';
 import { createFilter, type FilterRules } from '../../scan/filter.js';
 import { type PackedSnapshot, unpackSnapshot } from '../../scan/pack.js';
 import type { Snapshot } from '../../types.js';
@@ -11,7 +11,7 @@ import { scanTree } from './scan-tree.js';
 
 /** A destination scan on a worker thread that can be called off before it reports. */
 function scanInWorker(root: string, rules: FilterRules): { result: Promise<Snapshot>; cancel: () => void } {
-  const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+  const worker = new (lazyWorkerThreads().Worker)(new URL('./scan-worker.js', import.meta.url), {
     workerData: { root, side: 'destination', rules },
   });
   const result = new Promise<Snapshot>((resolve, reject) => {

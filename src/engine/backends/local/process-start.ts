@@ -3,7 +3,7 @@
  * macOS and the BSDs have no /proc, so `ps -o lstart=` answers there (one short child process, only when a lock is
  * found with a live pid). Windows needs neither: a live owner holds its lock file open without sharing (lock.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { lazyChildProcess } from '../../lazy-builtins.js';
 import { readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc counts a process's start in these ticks since boot (100 on every mainstream architecture). */
@@ -29,7 +29,7 @@ function bootTimeMs(): number | undefined {
 }
 
 function psStartMs(pid: number): number | undefined {
-  const r = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, timeout: 5000 });
+  const r = lazyChildProcess().spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, timeout: 5000 });
   if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
   const ms = Date.parse(r.stdout.trim());
   return Number.isNaN(ms) ? undefined : ms;
