@@ -24,7 +24,9 @@ export async function computeDigests(
 ): Promise<Digests> {
   const digests = new Map<RelPath, DigestPair>();
   if (needs.size === 0) return digests;
-  const limit = pLimit(AT_ONCE);
+  // One limit per side: a remote tree's slow calls must not hold the local tree's back, nor the other way round.
+  const limits = { source: pLimit(AT_ONCE), destination: pLimit(AT_ONCE) };
+  const batchOf = { source: source.tree.hashBatch ?? BATCH, destination: destination.tree.hashBatch ?? BATCH };
   const jobs: Promise<void>[] = [];
   type Slot = { pair: { source?: string; destination?: string }; side: 'source' | 'destination' };
   const batches = { source: { paths: [] as HashTarget[], slots: [] as Slot[] }, destination: { paths: [] as HashTarget[], slots: [] as Slot[] } };
@@ -34,7 +36,7 @@ export async function computeDigests(
     const { paths, slots } = b;
     batches[side] = { paths: [], slots: [] };
     const tree = side === 'source' ? source.tree : destination.tree;
-    jobs.push(limit(() => tree.hash(paths, algorithm)).then(
+    jobs.push(limits[side](() => tree.hash(paths, algorithm)).then(
       (hex) => slots.forEach(({ pair, side: s }, k) => hex[k] !== undefined && (pair[s] = hex[k])),
       () => undefined,
     ));
@@ -49,7 +51,7 @@ export async function computeDigests(
       else {
         batches[side].paths.push(content?.type === 'path' ? { file: content.path } : path);
         batches[side].slots.push({ pair, side });
-        if (batches[side].paths.length >= BATCH) flush(side);
+        if (batches[side].paths.length >= batchOf[side]) flush(side);
       }
     }
   }

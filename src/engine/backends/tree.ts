@@ -99,6 +99,11 @@ export interface Tree {
    * vinyl file's bytes on disk); undefined where a file could not be read or is not a regular file any more.
    */
   hash(paths: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]>;
+  /**
+   * Paths per hash() call this tree wants (default 64, sized for local threads). A remote tree wants thousands: each
+   * call is a script on the server, a round trip and several process starts.
+   */
+  readonly hashBatch?: number;
   /** Closes handles and connections; the tree is not used after. */
   close(): Promise<void>;
 }

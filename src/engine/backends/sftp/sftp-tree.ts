@@ -42,6 +42,9 @@ export interface SftpTreeInit {
   readonly backup?: string;
 }
 
+/** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
+const EXEC_HASH_BATCH = 4000;
+
 export class SftpTree implements DestinationTree {
   readonly kind: TreeKind = 'sftp';
   readonly root: string;
@@ -122,6 +125,15 @@ export class SftpTree implements DestinationTree {
     }
     const st = await lstatOrGone(this.init.session, this.remoteRoot);
     return st ? dirEntryOf(st) : undefined;
+  }
+
+  /**
+   * Where the server hashes (exec), one script per call: as many paths as hashRemote sends in one (64 at a time, 4
+   * calls at once, was 27 scripts one after another for a renamed folder of 6,881 files: 3 s at 20 ms RTT). Over SFTP
+   * alone each call reads its files, filesInFlight at once: the engine's default batches.
+   */
+  get hashBatch(): number | undefined {
+    return this.exec.caps.sums.size > 0 ? EXEC_HASH_BATCH : undefined;
   }
 
   async hash(targets: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
