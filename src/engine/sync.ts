@@ -356,6 +356,9 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   } finally {
     meter?.phase('done');
     await lock?.release();
+    // A run refused before its scan was awaited (the lock, say): the early scan's threads still read below the
+    // source's root, which is closed only once they are done.
+    await trees.early?.scan.then(() => undefined, () => undefined);
     await Promise.all([trees.source.close(), trees.destination.close()]);
   }
 }
