@@ -186,6 +186,7 @@ function remoteOptions(options: ResolvedOptions): import('./backends/sftp/open-t
     requestTimeout: options.ioTimeout,
     filesInFlight: options.filesInFlight,
     mkpath: options.mkpath,
+    deferProbe: true,
     ...(options.backupDir !== '' ? { backupDir: options.backupDir } : {}),
   };
 }
@@ -309,6 +310,9 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const grid = () => (trees.destination.kind === 'sftp' ? { mtimeStepUs: trees.destination.caps.mtimeStepUs } : {});
     const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
+      // What the summary says of the destination's times needs the remote probe's answer (a dry run into a folder
+      // that is not there yet has not waited for it).
+      await trees.destination.ready?.();
       return { plan, outcomes: [], summary: summarize({ source: sourceRoot, destination: destRoot, plan, startedAt, now: performance.now(), scanned, phases: phases(planEnd), engine: trees.destination.kind, ...grid() }) };
     }
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
@@ -343,6 +347,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
       : await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
     if (rootFailure && late.length === 0) late.push(rootFailure);
     trace('done');
+    await trees.destination.ready?.();
     const warnings = source.warnings ?? [];
     const withExtras: Plan = warnings.length > 0 || late.length > 0
       ? { ...plan, skipped: [...plan.skipped, ...warnings], failures: [...plan.failures, ...late] }

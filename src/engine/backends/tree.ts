@@ -169,6 +169,8 @@ export interface TreeLock {
 
 /** The side a run writes to. With a backup folder, whatever a step replaces or deletes is moved there instead. */
 export interface DestinationTree extends Tree {
+  /** Resolves once the tree knows what it can store (a remote tree whose exec probe was still running). */
+  ready?(): Promise<void>;
   /**
    * Takes the destination's lock (one run at a time), creating the root first if `create`. Waits up to `timeoutMs`
    * for another run; throws AbsyncError E_LOCKED when it cannot, or when something that is not a lock file is there.

@@ -15,6 +15,8 @@ export interface RemoteContext {
   readonly guard: RemoteParentGuard;
   /** What exec can do here, and its helpers (the capabilities drop to SFTP's if an exec scan fails mid-run). */
   readonly exec: RemoteExec;
+  /** Resolves once the exec probe has answered (at once when it had before the tree opened): read `exec` after it. */
+  readonly probed: Promise<void>;
   /** Uploads (and SFTP hashes) in flight across every batch of the run. */
   readonly files: LimitFunction;
   /** Where replaced and deleted entries go (absolute remote path), if anywhere. */

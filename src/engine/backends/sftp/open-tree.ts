@@ -23,6 +23,11 @@ export interface SftpTreeOptions extends RemoteOptions {
   readonly backupDir?: string;
   /** Make the destination's missing parent folders (default true); false refuses a missing parent, as locally. */
   readonly mkpath?: boolean;
+  /**
+   * Return the tree without waiting for the exec probe (runSync): what needs exec waits for it, so a first copy's
+   * lock, scan and first uploads do not wait for the account's login shell. Default false: the tree is probed.
+   */
+  readonly deferProbe?: boolean;
 }
 
 /** Resolves links in a remote path that may not exist yet, through its nearest existing ancestor. */
@@ -99,9 +104,13 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   try {
     const root = await findRoot(session, spec, formatRemote(who, spec.path), options.mkpath ?? true);
     const label = formatRemote(who, root);
-    const exec = await probing;
-    trace(`probed (${exec.caps.find ? 'exec scan' : 'SFTP only'}${exec.caps.fineTimes ? ', microsecond mtimes' : ''})`);
-    if (options.scanMode === 'exec' && !exec.caps.find) {
+    const traced = probing.then((exec) => {
+      trace(`probed (${exec.caps.find ? 'exec scan' : 'SFTP only'}${exec.caps.fineTimes ? ', microsecond mtimes' : ''})`);
+      return exec;
+    });
+    // scanMode 'exec' refuses an account that cannot run find: that needs the probe's answer now.
+    const exec = options.deferProbe && options.scanMode !== 'exec' ? traced : await traced;
+    if (options.scanMode === 'exec' && !(exec as RemoteExec).caps.find) {
       throw new AbsyncError('E_OPTIONS', `scanMode 'exec' needs GNU find on ${spec.host}, and an account that may run commands`, spec.host);
     }
     const backup = options.backupDir === undefined || options.backupDir === '' ? undefined : posix.resolve(root, options.backupDir);

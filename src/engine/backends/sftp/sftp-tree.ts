@@ -36,7 +36,8 @@ export interface SftpTreeInit {
   readonly root: string;
   /** `user@host:/path` */
   readonly label: string;
-  readonly exec: RemoteExec;
+  /** What the probe found, or the probe still running (openSftpTree's `deferProbe`). */
+  readonly exec: RemoteExec | Promise<RemoteExec>;
   readonly tuning: SftpTuning;
   /** Absolute remote backup folder, if any. */
   readonly backup?: string;
@@ -54,12 +55,30 @@ export class SftpTree implements DestinationTree {
   readonly backup: string | undefined;
   private exec: RemoteExec;
   private readonly ctx: RemoteContext;
+  /** Resolves once `exec` holds what the probe found (at once when it had answered before the tree opened). */
+  private readonly probed: Promise<void>;
+  private closed = false;
+  /** True while a deferred probe has not answered. */
+  private probing: boolean;
+  /** The lock made the root (it was not there): its scan cannot find much. */
+  private madeRoot = false;
 
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;
     this.backup = init.backup;
-    this.exec = init.exec;
+    // Until a deferred probe answers, the tree is SFTP only; everything that needs exec awaits `probed` first.
+    this.exec = init.exec instanceof Promise ? { caps: NO_EXEC } : init.exec;
+    this.probing = init.exec instanceof Promise;
+    this.probed = init.exec instanceof Promise
+      ? init.exec.then((found) => {
+        this.probing = false;
+        if (this.closed) {
+          found.shell?.close();
+          found.stamper?.close();
+        } else this.exec = found;
+      }, () => undefined)
+      : Promise.resolve();
     const handles = init.session.limits.handles;
     const wanted = init.tuning.filesInFlight ?? DEFAULTS.filesInFlight;
     // Each upload holds a handle on one channel; stay below what the server allows per channel.
@@ -74,6 +93,7 @@ export class SftpTree implements DestinationTree {
         return tree.exec;
       },
       files: pLimit(inFlight),
+      probed: this.probed,
       ...(init.backup !== undefined ? { backup: init.backup } : {}),
     };
   }
@@ -93,9 +113,20 @@ export class SftpTree implements DestinationTree {
     return this.exec.caps;
   }
 
+  /** Resolves once the exec probe has answered (for what reads the capabilities: the summary). */
+  ready(): Promise<void> {
+    return this.probed;
+  }
+
   async scan(request: ScanRequest): Promise<Snapshot> {
     const there = lstatOrGone(this.init.session, this.remoteRoot);
     there.catch(() => undefined);
+    if (this.probing) {
+      // A root that is not there yet, or that this run's lock has just made (a first copy), is listed without
+      // waiting for the probe: over SFTP, which for an empty folder is one listing.
+      if (!(await there)) return { root: this.root, entries: new Map() };
+      if (!this.madeRoot) await this.probed;
+    }
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
       // find is sent with the root's LSTAT, not after it: one round trip less.
       const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request), there]);
@@ -117,6 +148,7 @@ export class SftpTree implements DestinationTree {
   }
 
   async rootEntry(): Promise<DirEntry | undefined> {
+    await this.probed;
     if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
       const r = await this.exec.shell.run(findRootCommand(this.remoteRoot)).catch(() => undefined);
       const records = r && r.code === 0 ? findRecords(r.stdout) : undefined;
@@ -139,6 +171,7 @@ export class SftpTree implements DestinationTree {
   async hash(targets: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
     // A local file outside the tree (`{ file }`) has no meaning on the server: no digest, so the planner copies.
     const paths = targets.filter((t): t is RelPath => typeof t === 'string');
+    await this.probed;
     const shell = this.exec.caps.sums.has(algorithm) ? this.exec.shell : undefined;
     const digests = await hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
     let k = 0;
@@ -146,6 +179,7 @@ export class SftpTree implements DestinationTree {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.exec.shell?.close();
     this.exec.stamper?.close();
     this.exec = { caps: NO_EXEC };
@@ -164,6 +198,7 @@ export class SftpTree implements DestinationTree {
       if (!create) unwritable(Object.assign(new Error('no such folder'), { code: 'ENOENT' }));
       await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
     }
+    this.madeRoot = created;
     const found = created ? undefined : await this.rootEntry();
     const restore = async (): Promise<void> => {
       if (created) {

@@ -130,8 +130,11 @@ async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: Opene
  * ends, so it overlaps the other uploads and the folder's check instead of holding the batch for a round trip.
  */
 function stamp(ctx: RemoteContext, tmp: string, mtimeMs: number): Promise<boolean> {
-  if (!ctx.exec.caps.fineTimes) return Promise.resolve(true);
-  return setFineTimes(ctx.exec, [{ path: tmp, mtimeMs, link: false }]).then(([ok]) => ok === true, () => false);
+  // The upload may have started before the probe answered (a first copy does not wait for the login shell).
+  return ctx.probed.then(() => {
+    if (!ctx.exec.caps.fineTimes) return true;
+    return setFineTimes(ctx.exec, [{ path: tmp, mtimeMs, link: false }]).then(([ok]) => ok === true, () => false);
+  });
 }
 
 function sameMicros(a: number, b: number): boolean {
