@@ -94,6 +94,8 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.ok(run.plan.actions.length > 300);
     assert.ok(run.summary.copied > 300);
     assert.throws(() => lstatSync(dst), /ENOENT/);
+    // Nothing in a dry run into a missing folder needs exec, but the summary still says what the server keeps.
+    assert.equal(run.summary.mtimeStepUs, undefined, 'microsecond mtimes where exec is allowed');
   });
 
   it('refusals hold on the server as locally: an empty source, too many deletes; nothing changed, no lock left', async () => {
