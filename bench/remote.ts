@@ -14,6 +14,7 @@ import { startSshd, sshdUnavailable, type SshServer } from '../test/helpers/sshd
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { generate } from './generate.js';
 import { freezeCode } from './code.js';
+import { DiskProbe, type Probe } from './disk-probe.js';
 import { rsyncVersion } from './machine.js';
 import { remoteTable, remoteTargets, RemoteResults, type Net, type RemoteScenario } from './remote-report.js';
 import { runRemoteTool, type Endpoint, type RemoteTool } from './remote-tools.js';
@@ -122,8 +123,18 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
       log(`  ${scenario} ${net} ${tool}: ${(r.ms / 1000).toFixed(2)} s${r.scanMode ? ` (${r.scanMode} scan)` : ''}${r.peakRssKiB ? `, peak ${(r.peakRssKiB / 1024).toFixed(0)} MB` : ''}${bad.length > 0 ? `  WRONG: ${bad[0]}` : ''}`);
     };
 
-    // First copies before anything deletes (a mass delete slows file creation here for a minute).
-    for (const net of nets) for (const tool of tools) await once('first-copy', net, tool, src, dst(net, tool), 'all');
+    // First copies before anything deletes (a mass delete slows file creation here for a minute). Each waits, a
+    // bounded time, for file creation to be in its normal state (another run's data removal slows it: disk-probe.ts),
+    // and the order turns from one network to the next, so that no tool always goes first.
+    const disk = new DiskProbe(join(base, 'disk-probe'), 180);
+    const slowed: Probe[] = [];
+    for (const [k, net] of nets.entries()) {
+      for (const tool of k % 2 === 0 ? tools : [...tools].reverse()) {
+        const probe = await disk.check(`first copy ${net} ${tool}`, 60, log);
+        if (probe.slow) slowed.push(probe);
+        await once('first-copy', net, tool, src, dst(net, tool), 'all');
+      }
+    }
     for (const scenario of ['no-change', 'rewrite', 'rename'] as const) {
       const n = scenario === 'rename' ? Math.min(rounds, 2) : rounds;
       for (let round = 0; round < n; round++) {
@@ -161,6 +172,7 @@ export async function remoteBench(argv: readonly string[]): Promise<number> {
       '',
       ...remoteTargets(results, standard, throughput),
     ];
+    if (slowed.length > 0) out.push('', `file creation was slowed (over 100 us per empty file) before: ${slowed.map((p) => `${p.where} (${p.usPerFile.toFixed(0)} us)`).join(', ')}: those first copies measured the disk as much as the tools`);
     if (problems.length > 0) out.push('', 'WRONG (a run that did not leave an exact mirror is not counted):', ...problems.map((p) => `- ${p}`));
     process.stdout.write(`${out.join('\n')}\n`);
     return problems.length > 0 ? 1 : 0;
