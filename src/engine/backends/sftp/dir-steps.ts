@@ -7,14 +7,11 @@ import { kindOfMode, remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, mkdir, setstat } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
-import { CHANGED, DONE, failed, mtimeFailure, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, parentRefusal, VANISHED } from './steps.js';
 
 export async function makeDirs(ctx: RemoteContext, parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
-  try {
-    await ctx.guard.check(parent);
-  } catch (err) {
-    return items.map(() => failed(err));
-  }
+  const refused = await parentRefusal(ctx.guard, parent, items);
+  if (refused) return refused;
   return Promise.all(items.map(async ({ name }): Promise<StepResult> => {
     const path = joinRel(parent, name);
     const abs = remotePath(ctx.root, path);
@@ -39,11 +36,8 @@ export async function makeDirs(ctx: RemoteContext, parent: RelPath, items: reado
  */
 export async function setAttrs(ctx: RemoteContext, parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
   const s = ctx.session;
-  try {
-    await ctx.guard.check(parent);
-  } catch (err) {
-    return items.map(() => failed(err));
-  }
+  const refused = await parentRefusal(ctx.guard, parent, items);
+  if (refused) return refused;
   const now = Math.floor(Date.now() / 1000);
   const results = await Promise.all(items.map(async (item): Promise<StepResult> => {
     const abs = remotePath(ctx.root, joinRel(parent, item.name));

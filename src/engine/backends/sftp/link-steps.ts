@@ -12,15 +12,12 @@ import { remotePath } from './entries.js';
 import { lsetstat, lstatOrGone, posixRename, renameNoReplace, symlink, unlink } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
 import { SftpError } from './sftp-errors.js';
-import { CHANGED, DONE, failed, mtimeFailure, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, parentRefusal, VANISHED } from './steps.js';
 
 export async function symlinks(ctx: RemoteContext, parent: RelPath, items: readonly LinkItem[]): Promise<StepResult[]> {
   const s = ctx.session;
-  try {
-    await ctx.guard.check(parent);
-  } catch (err) {
-    return items.map(() => failed(err));
-  }
+  const refused = await parentRefusal(ctx.guard, parent, items);
+  if (refused) return refused;
   const dirAbs = remotePath(ctx.root, parent);
   const made = await Promise.all(items.map(async (item): Promise<{ tmp: string } | StepResult> => {
     const tmp = remotePath(dirAbs, remoteTempName());

@@ -7,15 +7,12 @@ import { type RemoteContext, stillExpected } from './context.js';
 import { remotePath } from './entries.js';
 import { lstatOrGone, rmdir, unlink } from './remote-fs.js';
 import { SftpError } from './sftp-errors.js';
-import { CHANGED, DONE, failed, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, parentRefusal, VANISHED } from './steps.js';
 
 export async function remove(ctx: RemoteContext, parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {
   const s = ctx.session;
-  try {
-    await ctx.guard.check(parent);
-  } catch (err) {
-    return items.map(() => failed(err));
-  }
+  const refused = await parentRefusal(ctx.guard, parent, items);
+  if (refused) return refused;
   return Promise.all(items.map(async ({ name, expect }): Promise<StepResult> => {
     const path = joinRel(parent, name);
     const abs = remotePath(ctx.root, path);

@@ -1,6 +1,8 @@
 /** StepResults from what a remote step reported or threw. */
 import { describeError } from '../../errors.js';
+import type { RelPath } from '../../types.js';
 import type { StepResult } from '../tree.js';
+import type { RemoteParentGuard } from './remote-guard.js';
 
 export const DONE: StepResult = { status: 'done' };
 export const VANISHED: StepResult = { status: 'vanished' };
@@ -8,6 +10,19 @@ export const CHANGED: StepResult = { status: 'changed-since-scan' };
 
 export function failed(err: unknown): StepResult {
   return { status: 'failed', error: describeError(err) };
+}
+
+/**
+ * Every item's failure when `parent`, or a folder above it, is not a real folder (or cannot be looked at); undefined
+ * when the batch may go on. Each remote step checks its folder so before it touches anything in it.
+ */
+export async function parentRefusal(guard: RemoteParentGuard, parent: RelPath, items: readonly unknown[]): Promise<StepResult[] | undefined> {
+  try {
+    await guard.check(parent);
+    return undefined;
+  } catch (err) {
+    return items.map(() => failed(err));
+  }
 }
 
 /** A folder on the way is not a real folder: nothing is written through it. */

@@ -19,7 +19,7 @@ import { remotePath } from './entries.js';
 import { openContent } from './local-content.js';
 import { closeHandle, fsetstat, lstatOrGone, openNew, posixRename, type RemoteStats, renameNoReplace, unlink, write } from './remote-fs.js';
 import { setFineTimes } from './remote-times.js';
-import { CHANGED, DONE, failed, mtimeFailure, RECENT_MS, RECENT_WAIT_MS, TornCopyError, TRIES, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, mtimeFailure, parentRefusal, RECENT_MS, RECENT_WAIT_MS, TornCopyError, TRIES, VANISHED } from './steps.js';
 
 /** Writes in flight for one big file. */
 const WRITES_IN_FLIGHT = 16;
@@ -226,11 +226,8 @@ async function place(ctx: RemoteContext, parent: RelPath, item: WriteItem, stage
 
 export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
   const s = ctx.session;
-  try {
-    await ctx.guard.check(parent);
-  } catch (err) {
-    return items.map(() => failed(err));
-  }
+  const refused = await parentRefusal(ctx.guard, parent, items);
+  if (refused) return refused;
   const dirAbs = remotePath(ctx.root, parent);
   const staged = await Promise.all(items.map((item) => ctx.files(() => stage(ctx, dirAbs, item, from).catch((err: unknown) => failed(err)))));
   const ready = staged.flatMap((r, i) => ('tmp' in r ? [i] : []));
