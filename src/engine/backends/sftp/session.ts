@@ -134,6 +134,27 @@ export class SftpSession {
 
   /** One request with a deadline; errors become errno-style errors naming `path`. */
   request<T>(path: string, send: (sftp: Sftp, cb: (err: Error | null | undefined, value?: T) => void) => void, sftp: Sftp = this.channel()): Promise<T> {
+    return this.begin<T>((settle) => send(sftp, settle), (err) => sftpError(err, path));
+  }
+
+  /**
+   * Counts `start`'s operation as pending until it settles (so the watchdog sees it), and fails it at once if the
+   * session fails first. `start` gets `settle` and a `progress` callback for streamed data.
+   */
+  track<T>(start: (settle: (err: Error | undefined, value?: T) => void, progress: () => void) => void): Promise<T> {
+    return this.begin<T>((settle) => start(settle, this.progress), (err) => err);
+  }
+
+  /** Streamed data came in: the watchdog's clock starts again. */
+  private readonly progress = (): void => {
+    this.lastProgress = Date.now();
+  };
+
+  /**
+   * What request() and track() share: the operation counts as pending until `run`'s settle is called (once; a throw
+   * settles it too), and a session that fails first fails it with its own cause. Other errors go through `wrap`.
+   */
+  private begin<T>(run: (settle: (err: Error | null | undefined, value?: T) => void) => void, wrap: (err: Error) => Error): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     this.pending++;
     return new Promise<T>((resolve, reject) => {
@@ -145,42 +166,12 @@ export class SftpSession {
         this.lastProgress = Date.now();
         this.waiters.delete(settle);
         if (this.failure) reject(this.failure);
-        else if (err) reject(sftpError(err, path));
+        else if (err) reject(wrap(err));
         else resolve(value as T);
       };
       this.waiters.add(settle);
       try {
-        send(sftp, settle);
-      } catch (err) {
-        settle(err as Error);
-      }
-    });
-  }
-
-  /**
-   * Counts `start`'s operation as pending until it settles (so the watchdog sees it), and fails it at once if the
-   * session fails first. `start` gets `settle` and a `progress` callback for streamed data.
-   */
-  track<T>(start: (settle: (err: Error | undefined, value?: T) => void, progress: () => void) => void): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    this.pending++;
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const settle = (err: Error | undefined, value?: T): void => {
-        if (done) return;
-        done = true;
-        this.pending--;
-        this.lastProgress = Date.now();
-        this.waiters.delete(settle);
-        if (this.failure) reject(this.failure);
-        else if (err) reject(err);
-        else resolve(value as T);
-      };
-      this.waiters.add(settle);
-      try {
-        start(settle, () => {
-          this.lastProgress = Date.now();
-        });
+        run(settle);
       } catch (err) {
         settle(err as Error);
       }
