@@ -111,7 +111,8 @@ export async function makePlan(options: ResolvedOptions, source: Snapshot, desti
 /**
  * What each side leaves out: exclude/include globs and the source's ignore file, and always a backup folder inside the
  * destination (never mirrored). With deleteExcluded (rsync --delete-excluded) the destination is scanned without the
- * user's filters, so what they exclude there is deleted like any extraneous entry (protected entries stay).
+ * user's filters, so what they exclude there is deleted like any extraneous entry (protected entries stay). Bad
+ * globs (filters or protect) refuse the run here, before the destination is created or locked.
  */
 async function filterRules(
   options: ResolvedOptions, source: SourceTree | undefined, backupInside: string | undefined,
@@ -119,6 +120,8 @@ async function filterRules(
   const internal: string[] = backupInside !== undefined ? [`/${backupInside}`] : [];
   const ignoreText = source && options.ignoreFile !== false ? await readIgnoreFile(source, options.ignoreFile) : undefined;
   const sourceRules: FilterRules = { exclude: [...options.exclude, ...internal], include: options.include, ...(ignoreText !== undefined ? { ignoreText } : {}) };
+  createFilter(sourceRules);
+  createMatcher(options.protect);
   return { source: sourceRules, destination: options.deleteExcluded ? { exclude: internal, include: [] } : sourceRules };
 }
 
@@ -200,15 +203,13 @@ interface EarlyScan {
 
 /**
  * Starts the source's scan of a remote run (without a backup folder: one inside the destination would be left out of
- * the source's rules, and where it lies is known only once connected). Bad globs refuse the run here, before it
- * connects.
+ * the source's rules, and where it lies is known only once connected). Bad globs refuse the run here (filterRules),
+ * before it connects.
  */
 async function startSourceScan(options: ResolvedOptions, sourceRoot: string, hooks: RunHooks): Promise<EarlyScan> {
   const tree = openSourceTree(sourceRoot);
   try {
     const rules = await filterRules(options, tree, undefined);
-    createFilter(rules.source);
-    createMatcher(options.protect);
     const scan = tree.scan({ side: 'source', rules: rules.source, ...(hooks.paths ? { scope: hooks.paths } : {}) });
     scan.catch(() => undefined);
     return { tree, rules, scan };
@@ -262,9 +263,6 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
   let lock: TreeLock | undefined;
   try {
     const rules = trees.early?.rules ?? await filterRules(options, hooks.source ? undefined : trees.source, trees.backupInside);
-    // Bad globs refuse the run here, before the destination is created or locked.
-    createFilter(rules.source);
-    createMatcher(options.protect);
     trace('roots');
     if (!options.dryRun) {
       lock = await trees.destination.lock(options.lockTimeout, true, hooks.signal);
