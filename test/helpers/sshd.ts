@@ -20,6 +20,11 @@ export interface SshdOptions {
   readonly user?: string;
   /** `internal` (default): internal-sftp inside the session process; `external`: a separate sftp-server process. */
   readonly subsystem?: 'internal' | 'external';
+  /**
+   * Seconds a command's login shell sleeps before it runs (a slow login: sshd sets BASH_ENV, which bash reads). Shells
+   * that the account's startup files start may sleep too, so the delay is a multiple of this.
+   */
+  readonly slowShell?: number;
 }
 
 /** A running server. */
@@ -113,6 +118,7 @@ function config(dir: string, port: number, user: string, opts: SshdOptions): str
     'LogLevel INFO',
     `Subsystem sftp ${subsystem}`,
     ...(opts.sftpOnly ? ['ForceCommand internal-sftp', 'DisableForwarding yes'] : []),
+    ...(opts.slowShell ? [`SetEnv BASH_ENV=${dir}/slow-shell.sh`] : []),
     '',
   ].join('\n');
 }
@@ -138,6 +144,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshServer> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    // Unset first: the shells the login itself starts (a ~/.bashrc's $(...)) must not sleep again.
+    if (opts.slowShell) writeFileSync(join(dir, 'slow-shell.sh'), `unset BASH_ENV\nsleep ${opts.slowShell}\n`, { mode: 0o644 });
     writeFileSync(join(dir, 'sshd_config'), config(dir, port, user, opts));
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub.split(' ').slice(0, 2).join(' ')}\n`);
     try {

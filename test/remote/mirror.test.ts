@@ -145,3 +145,21 @@ describe('remote mirror: an SFTP-only account (whole-second mtimes)', { skip: sk
     assert.deepEqual(readSeconds(dst), readSeconds(src));
   });
 });
+
+describe('remote mirror: an account whose every command starts slowly (a heavy login shell)', { skip: skipReason }, () => {
+  // Every bash the login starts sleeps 0.5 s first (root's ~/.bashrc here starts several: about 2 s a command), so
+  // the probe and the stamper answer late and a first copy's uploads start before them. The promise under attack:
+  // the files still get their microsecond mtimes (the stamps wait for the probe), and the summary says so.
+  const server = useServer({ slowShell: 0.5 });
+
+  it('a first copy that did not wait for the probe is still exact to the microsecond; a rerun does nothing', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    const first = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(first), []);
+    assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes: the probe answered, late');
+    assert.deepEqual(readTree(dst), readTree(src));
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+  });
+});
