@@ -204,6 +204,7 @@ describe('planMirror: generated trees', () => {
     ['size only', { ...QUICK, sizeOnly: true }],
     ['no perms', { ...QUICK, perms: false, umask: 0o022 }],
     ['a modify window', { ...QUICK, mtimeWindowUs: 1_000_000 }],
+    ['whole seconds (SFTP only)', { ...QUICK, mtimeStepUs: 1_000_000 }],
     ['ignore existing, update', { ...QUICK, ignoreExisting: true, update: true }],
   ] as [string, PlanRules][]) {
     it(`leaving identical pairs out of both snapshots changes nothing in the plan (${name})`, () => {

@@ -5,3 +5,4 @@
 export { hashNeeds } from './hash-needs.js';
 export { planMirror } from './plan-mirror.js';
 export { guardPlan } from './guards.js';
+export { omitUnchanged } from './omit-unchanged.js';
