@@ -162,4 +162,24 @@ describe('remote mirror: an account whose every command starts slowly (a heavy l
     const again = await syncRemote(server(), src, dst);
     assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
   });
+
+  it('a resync with a few times to set (a folder, the root) sets them exactly before the stamper runs; one with many sets them all', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    await syncRemote(server(), src, dst);
+    const micros = (p: string): bigint => lstatSync(p, { bigint: true }).mtimeNs / 1000n;
+    // A few: touch on the connection's shell (the stamper's login shell is still asleep).
+    utimesSync(join(dst, 'site', 's1'), 1_000_000, 1_000_000);
+    const few = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(few), []);
+    assert.deepEqual(readTree(dst), readTree(src));
+    assert.equal(micros(dst), micros(src), 'the root gets the source root\'s microsecond back after the lock is gone');
+    // Many: past the few that touch may set, the stamper starts and sets the rest.
+    for (let d = 0; d < 12; d++) utimesSync(join(dst, 'site', `s${d}`), 1_000_000 + d, 1_000_000 + d);
+    const many = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(many), []);
+    assert.deepEqual(readTree(dst), readTree(src));
+    assert.equal(micros(dst), micros(src));
+    assert.equal((await syncRemote(server(), src, dst)).plan.actions.length, 0);
+  });
 });

@@ -15,6 +15,7 @@ import { SftpSession } from './session.js';
 import { SftpError } from './sftp-errors.js';
 import type { RemoteOptions } from './ssh-options.js';
 import { SftpTree } from './sftp-tree.js';
+import { Stamper } from './stamper.js';
 import { traceLine, tracing } from '../../trace.js';
 
 /** Options of a remote destination tree. */
@@ -89,9 +90,11 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   // The probe (its exec channels pay the login shell's start-up) starts with the SFTP channels and runs while the
   // root is looked up over SFTP; a refusal closes the session, and with it the probe's channels.
   let probing: Promise<RemoteExec> = Promise.resolve({ caps: NO_EXEC });
+  let stamper: Stamper | undefined;
   const probe = (s: SftpSession): void => {
     if (options.scanMode === 'sftp') return;
-    probing = probeExec(s);
+    stamper = new Stamper(s);
+    probing = probeExec(s, stamper);
     probing.catch(() => undefined);
   };
   try {
@@ -118,7 +121,7 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
       const why = backup === root ? 'is the destination' : `holds the destination ${label}`;
       throw new AbsyncError('E_NESTED', `backup folder ${options.backupDir} (${formatRemote(who, backup)}) ${why}; choose another`, options.backupDir);
     }
-    return new SftpTree({ session, root, label, exec, tuning: options, ...(backup !== undefined ? { backup } : {}) });
+    return new SftpTree({ session, root, label, exec, tuning: options, ...(backup !== undefined ? { backup } : {}), ...(stamper ? { stamper } : {}) });
   } catch (err) {
     session.close();
     throw err;

@@ -54,9 +54,11 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function probeExec(session: SftpSession): Promise<RemoteExec> {
-  // Both channels start at once: each pays the login shell's start-up, which is most of the probe's time.
-  const starting = within(Stamper.start(session), PROBE_TIMEOUT_MS);
+/**
+ * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is handed back where perl
+ * sets sub-second times, and closed where it cannot.
+ */
+export async function probeExec(session: SftpSession, stamper: Stamper = new Stamper(session)): Promise<RemoteExec> {
   const shell = await within(RemoteShell.start(session), PROBE_TIMEOUT_MS);
   const result = shell ? await within(shell.run(SCRIPT), PROBE_TIMEOUT_MS) : undefined;
   const lines = result && result.code === 0 ? result.stdout.toString('utf8').split('\n') : [];
@@ -67,13 +69,14 @@ export async function probeExec(session: SftpSession): Promise<RemoteExec> {
   }
   const find = lines.includes('find:1');
   const perl = find && lines.some((l) => /^1?perl:1\.500000/.test(l));
-  const stamper = await starting;
-  if (!perl) stamper?.close();
-  const fine = perl && stamper !== undefined;
+  // The stamper opens its own channel when first used: a resync that sets no time never starts its login shell.
+  const fine = perl;
   const caps: ExecCaps = { find, fineTimes: fine, linkTimes: find && lines.some((l) => /^link:2\.50*$/.test(l)), sums };
   if (!shell || (!find && sums.size === 0)) {
     shell?.close();
+    stamper.close();
     return { caps: NO_EXEC };
   }
+  if (!fine) stamper.close();
   return { caps, shell, ...(fine ? { stamper } : {}) };
 }

@@ -19,6 +19,7 @@ import { dirEntryOf, kindOfMode, remotePath } from './entries.js';
 import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
 import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
+import type { Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
 import { acquireRemoteLock, treeLock } from './remote-lock.js';
@@ -41,6 +42,8 @@ export interface SftpTreeInit {
   readonly tuning: SftpTuning;
   /** Absolute remote backup folder, if any. */
   readonly backup?: string;
+  /** The probe's stamper, to warm before the probe answers (it is `exec.stamper` once perl is found to work). */
+  readonly stamper?: Stamper;
 }
 
 /** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
@@ -62,6 +65,8 @@ export class SftpTree implements DestinationTree {
   private probing: boolean;
   /** The lock made the root (it was not there): its scan cannot find much. */
   private madeRoot = false;
+  /** A lock was taken: this run is not a dry run. */
+  private locked = false;
 
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
@@ -118,6 +123,11 @@ export class SftpTree implements DestinationTree {
     return this.probed;
   }
 
+  /** The apply will set times: the stamper's channel (its login shell) starts now rather than at the first stamp. */
+  private warmStamper(): void {
+    (this.exec.stamper ?? (this.probing ? this.init.stamper : undefined))?.warm();
+  }
+
   async scan(request: ScanRequest): Promise<Snapshot> {
     const there = lstatOrGone(this.init.session, this.remoteRoot);
     there.catch(() => undefined);
@@ -129,7 +139,10 @@ export class SftpTree implements DestinationTree {
     }
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
       // find is sent with the root's LSTAT, not after it: one round trip less.
-      const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request), there]);
+      // A run that will write starts the stamper's login shell while find's output is parsed and the plan is made
+      // (the server is idle by then): a 1% rewrite finds it ready. A resync that changes nothing never needs it.
+      const listed = this.locked ? () => this.warmStamper() : undefined;
+      const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request, listed), there]);
       if (!root) return { root: this.root, entries: new Map() };
       if (r.ok) return r.snapshot;
       if (tracing()) traceLine(`sftp: exec scan of ${this.root} not usable (${r.why}); listing over SFTP`);
@@ -182,6 +195,7 @@ export class SftpTree implements DestinationTree {
     this.closed = true;
     this.exec.shell?.close();
     this.exec.stamper?.close();
+    this.init.stamper?.close();
     this.exec = { caps: NO_EXEC };
     this.init.session.close();
   }
@@ -199,6 +213,7 @@ export class SftpTree implements DestinationTree {
       await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
     }
     this.madeRoot = created;
+    this.locked = true;
     const found = created ? undefined : await this.rootEntry();
     const restore = async (): Promise<void> => {
       if (created) {
@@ -246,6 +261,7 @@ export class SftpTree implements DestinationTree {
   }
 
   writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+    this.warmStamper();
     return writeFiles(this.ctx, parent, items, from);
   }
 

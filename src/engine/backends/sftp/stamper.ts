@@ -1,18 +1,18 @@
 /**
  * Sub-second mtimes for files and folders where the server has perl (Time::HiRes, part of core perl): one perl per
- * connection on an exec channel, reading `time\0path\0` records and answering one byte each, pipelined. Requests made
- * in one turn of the event loop go as one write, ended by an empty record, and are answered in one write. SFTP v3 sets
- * whole seconds only, and a `touch` per file cost 4 ms of process start here (20k files: 80 s); this costs none.
- * Times are sent half a microsecond above the target so that the double perl parses lands inside the microsecond.
- * A link on the path is not followed (checked with -l just before; links get their times from `touch -h`). A time
- * before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
- */
+ * connection on an exec channel, reading `time\0path\0` records and answering one byte each, pipelined, after an `R`
+ * when it starts. Requests made in one turn of the event loop go as one write, ended by an empty record, and are
+ * answered in one write. SFTP v3 sets whole seconds only, and a `touch` per file cost 4 ms of process start here (20k
+ * files: 80 s); this costs none. Times are sent half a microsecond above the target so that the double perl parses
+ * lands inside the microsecond. A link on the path is not followed (checked with -l just before; links get their
+ * times from `touch -h`). A time before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to
+ * touch instead). */
 import type ssh2 from 'ssh2';
 import type { SftpSession } from './session.js';
 
 const SCRIPT = [
   'use Time::HiRes qw(utime time);',
-  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = "";',
+  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; print "R";',
   'while (defined(my $t = <STDIN>)) {',
   '  chomp $t; if ($t eq "") { print $out; $out = ""; next; }',
   '  my $p = <STDIN>; last unless defined $p; chomp $p;',
@@ -31,35 +31,82 @@ export function stampTime(ms: number): string {
   return `${sec}.${String(us - sec * 1e6).padStart(6, '0')}5`;
 }
 
+/**
+ * Opens its exec channel on first use (or `warm()`): its login shell costs the server a process start and, for an
+ * account whose ~/.bashrc does work, much of a core; a resync that changed nothing never pays it. Records asked for
+ * before the channel is open wait in the queue.
+ */
+/** How many times a run may set through touch before the stamper starts (Stamper.spare). */
+const FEW = 8;
+
 export class Stamper {
   private readonly waiting: ((ok: boolean) => void)[] = [];
   private dead = false;
-  /** Records of this turn of the event loop, sent together. */
+  private closed = false;
+  private channel: ssh2.ClientChannel | undefined;
+  /** perl has said it runs. */
+  private ready = false;
+  private opening = false;
+  /** Records of this turn of the event loop (or from before the channel opened), sent together. */
   private queued: string[] = [];
+  /** Times left that may go through touch instead (see `spare`). */
+  private few = FEW;
 
-  private constructor(private readonly session: SftpSession, private readonly channel: ssh2.ClientChannel) {
-    channel.on('data', (d: Buffer) => {
-      for (const byte of d) this.waiting.shift()?.(byte === 0x31);
-    });
-    channel.stderr.on('data', () => undefined);
-    channel.on('close', () => {
-      this.dead = true;
-      // A dropped connection closes its channels before the client says it closed: answer a moment later, so that
-      // callers see the session's failure (its cause) rather than a stamp that merely did not happen.
-      setTimeout(() => {
-        for (const w of this.waiting.splice(0)) w(false);
-      }, 50);
-    });
+  constructor(private readonly session: SftpSession) {}
+
+  /**
+   * True when `count` times are better set by touch on the connection's shell: the stamper is not running yet, and the run has asked for only a few so far (the root after a resync, a renamed folder's parents). Past
+   * that, the stamper starts: one touch per time, one script at a time, would cost more than its login shell.
+   */
+  spare(count: number): boolean {
+    if (this.ready || this.closed || count > this.few) {
+      this.warm();
+      return false;
+    }
+    this.few -= count;
+    return true;
   }
 
-  static async start(session: SftpSession): Promise<Stamper> {
-    return new Stamper(session, await session.openExec(STAMPER_COMMAND));
+  /** Starts the channel now, so that the first stamps do not wait for the login shell. */
+  warm(): void {
+    if (this.opening || this.closed) return;
+    this.opening = true;
+    this.session.openExec(STAMPER_COMMAND).then((ch) => this.attach(ch), () => this.end());
+  }
+
+  private attach(channel: ssh2.ClientChannel): void {
+    if (this.closed) {
+      channel.end();
+      return;
+    }
+    this.channel = channel;
+    channel.on('data', (d: Buffer) => {
+      let from = 0;
+      // perl's first byte says it runs (the login shell has started it): from now on stamps cost no wait.
+      if (!this.ready && d.length > 0) {
+        this.ready = true;
+        from = 1;
+      }
+      for (let i = from; i < d.length; i++) this.waiting.shift()?.(d[i] === 0x31);
+    });
+    channel.stderr.on('data', () => undefined);
+    // A dropped connection closes its channels before the client says it closed: answer a moment later, so that
+    // callers see the session's failure (its cause) rather than a stamp that merely did not happen.
+    channel.on('close', () => setTimeout(() => this.end(), 50));
+    this.flush();
+  }
+
+  private end(): void {
+    this.dead = true;
+    this.queued = [];
+    for (const w of this.waiting.splice(0)) w(false);
   }
 
   /** Sets each path's mtime (the path must not contain NUL); true where it worked. */
   stamp(items: readonly { readonly path: string; readonly mtimeMs: number }[]): Promise<boolean[]> {
     if (items.length === 0) return Promise.resolve([]);
-    if (this.dead) return Promise.resolve(items.map(() => false));
+    if (this.dead || this.closed) return Promise.resolve(items.map(() => false));
+    this.warm();
     return this.session.track<boolean[]>((settle, progress) => {
       const out: boolean[] = [];
       for (const _ of items) {
@@ -75,12 +122,14 @@ export class Stamper {
   }
 
   private flush(): void {
+    if (!this.channel || this.queued.length === 0) return;
     const records = this.queued;
     this.queued = [];
     if (!this.dead) this.channel.write(Buffer.from(`${records.join('')}\0`));
   }
 
   close(): void {
-    this.channel.end();
+    this.closed = true;
+    this.channel?.end();
   }
 }
