@@ -53,6 +53,11 @@ export interface ScanRequest {
   readonly rules: FilterRules;
   /** Only these paths (and everything below the folders among them), plus their parent folders: an incremental run. */
   readonly scope?: readonly RelPath[];
+  /**
+   * Build the snapshot on this thread only once this settles (a tree that walks on other threads may hold its
+   * results until then): a remote run's early source scan leaves the main thread to the SSH handshake.
+   */
+  readonly after?: Promise<void>;
 }
 
 /** A regular file of a tree, opened for reading: never a FIFO or device, never through a link. */

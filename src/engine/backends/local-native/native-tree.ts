@@ -126,7 +126,7 @@ export class NativeTree implements SourceTree, DestinationTree {
     const filter = createFilter(request.rules);
     // Filters and scopes are the JavaScript scanner's; what it lists is still only acted on through this tree.
     if (filter.active || request.scope) return scanTree(this.root, request.side, filter, request.scope);
-    return scanTreeNative(this.addon, this.root, request.side);
+    return scanTreeNative(this.addon, this.root, request.side, request.after);
   }
 
   scanPair(source: SourceTree, request: PairScanRequest): Promise<{ source: Snapshot; destination: Snapshot }> | undefined {
