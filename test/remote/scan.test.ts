@@ -154,6 +154,25 @@ describe('remote scan: an account that may not run commands', { skip: skipReason
       await tree.close();
     }
   });
+
+  it('leaves Error.stackTraceLimit as it was (ssh2\'s errors are made stackless only while a packet is parsed)', async () => {
+    const dir = sampleTree();
+    const before = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+    try {
+      const tree = await openTree(server(), dir);
+      try {
+        // Every folder's listing ends in an EOF status, which ssh2 turns into an Error while it parses.
+        assert.ok((await scanRemote(tree)).entries.size > 30);
+        assert.equal(Error.stackTraceLimit, 17);
+      } finally {
+        await tree.close();
+      }
+      assert.ok((new Error('here').stack ?? '').split('\n').length > 1, 'errors made after the scan have their stacks');
+    } finally {
+      Error.stackTraceLimit = before;
+    }
+  });
 });
 
 describe('remote scan: unreadable folders', { skip: skipReason }, () => {
