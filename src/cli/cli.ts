@@ -2,7 +2,7 @@
 /** The `absync` command: parse, run once or on an interval, print, exit 0 / 1 / 2 (130 / 143 when stopped by a signal). */
 import { stopSignals } from './start.js';
 import { readFileSync } from 'node:fs';
-import { isAbsyncError, localEngine, resolveOptions, type ResolvedOptions } from '../engine/index.js';
+import { isAbsyncError, isRemoteDestination, localEngine, resolveOptions, type ResolvedOptions } from '../engine/index.js';
 import { LogFile, withLogExcluded } from '../shared/log-file.js';
 import { signalExitCode } from '../shared/stop-signals.js';
 import { EXIT_OK, EXIT_REFUSED } from './exit-codes.js';
@@ -54,10 +54,22 @@ function prepare(argv: readonly string[]): number | { parsed: Extract<Parsed, { 
   }
 }
 
+/**
+ * A remote run's requests live a few round trips each: enough to be promoted, then dropped, by the thousand. V8 let
+ * the old space grow to four times what a full collection left (24 MB live, 200 MB resident for a 20k-file first
+ * copy at 512 files in flight); at twice, 165 MB for about 1% more CPU. The command's own process only (a library
+ * run leaves its host's heap alone); node:v8 costs 3 ms to load, so local runs do without.
+ */
+async function keepHeapNearLive(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--heap-growing-percent=100');
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const ready = prepare(argv);
   if (typeof ready === 'number') return ready;
   const { parsed: { args }, options, log } = ready;
+  if (isRemoteDestination(options.destination)) await keepHeapNearLive();
   const ctx = { args, options, log };
   if (args.interval !== undefined) return runInterval(ctx, args.interval, stopSignals);
   if (stopSignals.received) return signalExitCode(stopSignals.received);
