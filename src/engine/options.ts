@@ -137,10 +137,13 @@ export const SYNC_OPTIONS = {
     kind: port(), default: undefined, defaultText: "~/.ssh/config's, else 22", faces: ALL_SYNC, cli: { flag: '--ssh-port', group: 'remote' },
     doc: 'the SSH port of a user@host:/path destination',
   }),
-  /** Milliseconds to wait for the TCP connection and the SSH handshake (the connect is tried 3 times). */
+  /**
+   * Milliseconds to wait for the TCP connection and the SSH handshake (the connect is tried 3 times), and, up to 10 s,
+   * for the account's shell to answer the exec probe (a shell that does not: SFTP alone for the run, said in the summary).
+   */
   connectTimeout: option({
-    kind: whole(1), default: 20_000, faces: ALL_SYNC, doc: 'milliseconds to wait for the SSH connection and handshake',
-    cli: { flag: '--connect-timeout', scale: 1000, kind: amount(0.001, 'seconds', '<s>'), group: 'remote', doc: 'seconds to wait for the SSH connection and handshake' },
+    kind: whole(1), default: 20_000, faces: ALL_SYNC, doc: 'milliseconds to wait for the SSH connection and handshake (and, up to 10 s, for the exec probe)',
+    cli: { flag: '--connect-timeout', scale: 1000, kind: amount(0.001, 'seconds', '<s>'), group: 'remote', doc: 'seconds to wait for the SSH connection and handshake (and, up to 10, for the exec probe)' },
   }),
   /** Milliseconds a remote request may go unanswered before the run fails (rsync --timeout). */
   ioTimeout: option({

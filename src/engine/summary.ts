@@ -18,6 +18,8 @@ export interface SummaryInput {
   readonly phases?: Summary['phaseMs'];
   /** The destination's mtime grid, when it is whole seconds (said in the summary). */
   readonly mtimeStepUs?: number;
+  /** Why it is, when not for an SFTP-only server. */
+  readonly mtimeStepWhy?: string;
   /** The kind of the destination tree the run wrote through. */
   readonly engine?: Summary['engine'];
 }
@@ -26,7 +28,7 @@ function zero(): Counts {
   return { copied: 0, updated: 0, deleted: 0, moved: 0, created: 0, attrs: 0 };
 }
 
-export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases, mtimeStepUs, engine }: SummaryInput): Summary {
+export function summarize({ source, destination, plan, outcomes, startedAt, now, scanned, phases, mtimeStepUs, mtimeStepWhy, engine }: SummaryInput): Summary {
   const c = zero();
   const planned = zero();
   for (const a of plan.actions) {
@@ -79,7 +81,7 @@ export function summarize({ source, destination, plan, outcomes, startedAt, now,
     bytesPlanned: plan.bytesToCopy,
     scanned: scanned ?? { source: 0, destination: 0 },
     phaseMs: phases ?? { scan: 0, plan: 0, apply: 0 },
-    ...(mtimeStepUs !== undefined && mtimeStepUs >= 1e6 ? { mtimeStepUs } : {}),
+    ...(mtimeStepUs !== undefined && mtimeStepUs >= 1e6 ? { mtimeStepUs, ...(mtimeStepWhy !== undefined ? { mtimeStepWhy } : {}) } : {}),
     ...(engine !== undefined ? { engine } : {}),
   };
 }

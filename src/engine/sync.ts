@@ -319,7 +319,11 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     meter?.planned(plan);
     hooks.onPlan?.(plan);
     // Said in the summary when the destination compares mtimes to the whole second (a remote SFTP-only server).
-    const grid = () => (trees.destination.kind === 'sftp' ? { mtimeStepUs: trees.destination.caps.mtimeStepUs } : {});
+    const grid = () => {
+      if (trees.destination.kind !== 'sftp') return {};
+      const { mtimeStepUs, mtimeStepWhy } = trees.destination.caps;
+      return { mtimeStepUs, ...(mtimeStepWhy !== undefined ? { mtimeStepWhy } : {}) };
+    };
     const phases = (applyEnd: number) => ({ scan: Math.round(scanEnd - scanStart), plan: Math.round(planEnd - scanEnd), apply: Math.round(applyEnd - planEnd) });
     if (options.dryRun) {
       // What the summary says of the destination's times needs the remote probe's answer (a dry run into a folder

@@ -276,6 +276,11 @@ export interface Summary extends ActionCounts {
    * SFTP alone: SFTP v3 carries no fractions); absent where it keeps finer times.
    */
   readonly mtimeStepUs?: number;
+  /**
+   * Why, when it is not for an SFTP-only server: the account may run commands, but its shell did not answer the
+   * probe in time (a slow login shell), so this run used SFTP alone.
+   */
+  readonly mtimeStepWhy?: string;
   /** The engine that ran it: 'native' (the addon) or 'js' (Node's fs), as `absync --version` names it. */
   readonly engine?: 'native' | 'js' | 'sftp';
 }

@@ -26,7 +26,7 @@ export function formatSummary(s: Summary): string {
   if (s.created > 0) parts.push(`folders ${s.created}`);
   if (s.vanished > 0) parts.push(`vanished ${s.vanished}`);
   const head = s.dryRun ? 'dry run (nothing changed): would have' : 'synced';
-  const grid = s.mtimeStepUs !== undefined && s.mtimeStepUs >= 1e6 ? '; mtimes compared to the whole second (SFTP-only server)' : '';
+  const grid = s.mtimeStepUs !== undefined && s.mtimeStepUs >= 1e6 ? `; mtimes compared to the whole second (${s.mtimeStepWhy ?? 'SFTP-only server'})` : '';
   return `${head} ${s.source} -> ${s.destination}: ${parts.join(', ')}; ${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}${grid}`;
 }
 

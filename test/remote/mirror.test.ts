@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readSeconds, skipReason, syncRemote, useServer } from '../helpers/remote.js';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
+import { formatSummary } from '../../src/shared/format.js';
 
 const SPEC: TreeSpec = {
   'index.html': { data: '<h1>hi</h1>', mtime: 1_700_000_000.123456 },
@@ -161,6 +162,23 @@ describe('remote mirror: an account whose every command starts slowly (a heavy l
     assert.deepEqual(readTree(dst), readTree(src));
     const again = await syncRemote(server(), src, dst);
     assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+  });
+
+  it('a shell that answers the probe later than the connect timeout: SFTP alone for the run, and the summary says why', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    // Each command takes about 2 s to start here: a 1 s connect timeout gives up on the probe (the connect is fast).
+    const run = await syncRemote(server(), src, dst, { connectTimeout: 1000 });
+    assert.deepEqual(applied(run), []);
+    assert.equal(run.summary.mtimeStepUs, 1e6);
+    assert.match(run.summary.mtimeStepWhy ?? '', /^the account's shell did not answer within 1 s; SFTP only for this run$/);
+    assert.match(formatSummary(run.summary), /; mtimes compared to the whole second \(the account's shell did not answer within 1 s; SFTP only for this run\)$/);
+    assert.deepEqual(readTree(dst, { mtimes: false }), readTree(src, { mtimes: false }));
+    // With the default timeout the probe waits for the shell: microsecond mtimes again, and the next run says nothing.
+    const again = await syncRemote(server(), src, dst);
+    assert.equal(again.summary.mtimeStepUs, undefined);
+    assert.equal(again.summary.mtimeStepWhy, undefined);
+    assert.deepEqual(readTree(dst), readTree(src));
   });
 
   it('a resync with a few times to set (a folder, the root) sets them exactly before the stamper runs; one with many sets them all', async () => {

@@ -21,6 +21,8 @@ export type TreeKind = 'native' | 'js' | 'sftp';
 export interface TreeCaps {
   /** The mtime grid the tree stores times on, in microseconds (they are truncated to it): 1 locally, 1e6 on SFTP v3. */
   readonly mtimeStepUs: number;
+  /** Why the grid is coarser than the tree could do, when it is not what the tree is (a remote shell that was silent). */
+  readonly mtimeStepWhy?: string;
   /**
    * How far a stored mtime may land from the one that was set, in microseconds: 0 where it is exact, 2 on Windows
    * (libuv converts times to 100 ns ticks through a double, which lands on a ~1.6 us grid).

@@ -94,7 +94,7 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   const probe = (s: SftpSession): void => {
     if (options.scanMode === 'sftp') return;
     stamper = new Stamper(s);
-    probing = probeExec(s, stamper);
+    probing = probeExec(s, stamper, options.connectTimeout);
     probing.catch(() => undefined);
   };
   try {

@@ -26,6 +26,11 @@ export interface ExecCaps {
 /** The connection's exec helpers, where the account may run commands. */
 export interface RemoteExec {
   readonly caps: ExecCaps;
+  /**
+   * Why exec is off, when not for want of an account that may run commands: its shell opened but did not answer in
+   * time (a slow login shell). Said in the summary, with the whole-second mtimes that follow.
+   */
+  readonly why?: string;
   readonly shell?: RemoteShell;
   readonly stamper?: Stamper;
 }
@@ -43,13 +48,16 @@ ln -s x "$t.l" && touch -h -d @2.5 "$t.l" && echo "link:$(find "$t.l" -maxdepth 
 for a in ${ALGORITHMS.join(' ')}; do printf '%s\\0' "$t" | xargs -0 "$a"sum -z -- | tr '\\0' '\\n' | sed "s/^/$a:/"; done
 rm -f "$t" "$t.l"`;
 
-/** Gives up on exec after this long: an SFTP-only account may keep the channel open. */
+/** Gives up on exec after this long (or the connect timeout, if shorter): an SFTP-only account may keep the channel open. */
 const PROBE_TIMEOUT_MS = 10_000;
 
-function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+const TIMED_OUT = Symbol('timed out');
+
+/** `p`'s value; undefined when it fails, TIMED_OUT when it has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
   });
   return Promise.race([p.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
@@ -58,9 +66,16 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
  * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is handed back where perl
  * sets sub-second times, and closed where it cannot.
  */
-export async function probeExec(session: SftpSession, stamper: Stamper = new Stamper(session)): Promise<RemoteExec> {
-  const shell = await within(RemoteShell.start(session), PROBE_TIMEOUT_MS);
-  const result = shell ? await within(shell.run(SCRIPT), PROBE_TIMEOUT_MS) : undefined;
+export async function probeExec(session: SftpSession, stamper: Stamper = new Stamper(session), timeoutMs = PROBE_TIMEOUT_MS): Promise<RemoteExec> {
+  const ms = Math.min(timeoutMs, PROBE_TIMEOUT_MS);
+  const started = await within(RemoteShell.start(session), ms);
+  const shell = started === TIMED_OUT ? undefined : started;
+  const result = shell ? await within(shell.run(SCRIPT), ms) : undefined;
+  if (started === TIMED_OUT || result === TIMED_OUT) {
+    shell?.close();
+    stamper.close();
+    return { caps: NO_EXEC, why: `the account's shell did not answer within ${ms / 1000} s; SFTP only for this run` };
+  }
   const lines = result && result.code === 0 ? result.stdout.toString('utf8').split('\n') : [];
   const sums = new Set<HashAlgorithm>();
   for (const a of ALGORITHMS) {

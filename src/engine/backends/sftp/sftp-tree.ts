@@ -105,7 +105,11 @@ export class SftpTree implements DestinationTree {
 
   /** Whole seconds with SFTP alone (v3 carries no more); microseconds where exec sets and reads them. */
   get caps(): TreeCaps {
-    return { mtimeStepUs: this.exec.caps.fineTimes && this.exec.caps.find ? 1 : 1e6, mtimeSlopUs: 0, modes: true, symlinks: true, caseInsensitive: false };
+    const fine = this.exec.caps.fineTimes && this.exec.caps.find;
+    return {
+      mtimeStepUs: fine ? 1 : 1e6, ...(!fine && this.exec.why ? { mtimeStepWhy: this.exec.why } : {}),
+      mtimeSlopUs: 0, modes: true, symlinks: true, caseInsensitive: false,
+    };
   }
 
   /** Which scan this tree uses: 'exec' (find) or 'sftp'. */
