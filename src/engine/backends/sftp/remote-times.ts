@@ -21,7 +21,7 @@ export interface TimeItem {
   readonly link: boolean;
 }
 
-async function touchEach(remote: RemoteExec, items: readonly TimeItem[]): Promise<boolean[]> {
+async function touchLinks(remote: RemoteExec, items: readonly TimeItem[]): Promise<boolean[]> {
   if (items.length === 0) return [];
   if (!remote.shell || !remote.caps.linkTimes) return items.map(() => false);
   const script = items.map((it, i) => `touch -c -h -m -d ${touchTime(it.mtimeMs)} -- ${shQuote(it.path)} && echo ${i}`).join('\n');
@@ -33,18 +33,14 @@ async function touchEach(remote: RemoteExec, items: readonly TimeItem[]): Promis
 /**
  * Sets each path's own mtime to the microsecond; true where it worked. Times before 1970 go through touch too: perl's
  * Time::HiRes dies on a negative time ("negative time not invented yet"), which would end the stamper for the run.
- * touch -h sets a folder's or a file's own time as it does a link's (and a path swapped for a link meanwhile gets
- * the link's time, never its target's).
  */
 export async function setFineTimes(remote: RemoteExec, items: readonly TimeItem[]): Promise<boolean[]> {
-  // A few times, with the stamper not started yet, go through touch too: no login shell for the root of a resync.
-  const few = remote.shell !== undefined && remote.caps.linkTimes && remote.stamper?.spare(items.length) === true;
-  const byTouch = (it: TimeItem): boolean => few || it.link || it.mtimeMs < 0;
+  const byTouch = (it: TimeItem): boolean => it.link || it.mtimeMs < 0;
   const files = items.filter((it) => !byTouch(it));
-  const touched = items.filter(byTouch);
+  const links = items.filter(byTouch);
   const [fileOk, linkOk] = await Promise.all([
-    remote.stamper ? remote.stamper.stamp(files) : Promise.resolve(files.map(() => false)),
-    touchEach(remote, touched),
+    remote.stamper ? remote.stamper.stamp(files, remote.shell) : Promise.resolve(files.map(() => false)),
+    touchLinks(remote, links),
   ]);
   let f = 0;
   let l = 0;

@@ -68,6 +68,7 @@ export class SftpTree implements DestinationTree {
   /** A lock was taken: this run is not a dry run. */
   private locked = false;
 
+
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;
@@ -127,7 +128,7 @@ export class SftpTree implements DestinationTree {
     return this.probed;
   }
 
-  /** The apply will set times: the stamper's channel (its login shell) starts now rather than at the first stamp. */
+  /** The apply will set many times: the stamper's channel (its login shell) starts now, beside the uploads. */
   private warmStamper(): void {
     (this.exec.stamper ?? (this.probing ? this.init.stamper : undefined))?.warm();
   }
@@ -143,8 +144,8 @@ export class SftpTree implements DestinationTree {
     }
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
       // find is sent with the root's LSTAT, not after it: one round trip less.
-      // A run that will write starts the stamper's login shell while find's output is parsed and the plan is made
-      // (the server is idle by then): a 1% rewrite finds it ready. A resync that changes nothing never needs it.
+      // A run that will write starts the stamper's login shell once find's output is in, while it is parsed and the
+      // plan is made; until perl runs there, times go through the shell. A resync that changes nothing never needs it.
       const listed = this.locked ? () => this.warmStamper() : undefined;
       const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request, listed), there]);
       if (!root) return { root: this.root, entries: new Map() };
@@ -265,7 +266,9 @@ export class SftpTree implements DestinationTree {
   }
 
   writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
-    this.warmStamper();
+    // A first copy sets a time per file: its stamper starts with the uploads (other runs start it once they have
+    // asked for many times: Stamper.stamp).
+    if (this.madeRoot) this.warmStamper();
     return writeFiles(this.ctx, parent, items, from);
   }
 

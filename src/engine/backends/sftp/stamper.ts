@@ -8,7 +8,20 @@
  * times from `touch -h`). A time before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to
  * touch instead). */
 import type ssh2 from 'ssh2';
+import type { RemoteShell } from './remote-shell.js';
 import type { SftpSession } from './session.js';
+import { shQuote } from './shell.js';
+
+/** A path and the mtime to give it. */
+export interface StampItem {
+  readonly path: string;
+  readonly mtimeMs: number;
+}
+
+/** Times one shell batch carries at most (its script holds each path). */
+const BATCH = 1000;
+/** Past this many times asked through the shell, the stamper's own channel starts (a big run pays its login once). */
+const WARM_AFTER = 2000;
 
 const SCRIPT = [
   'use Time::HiRes qw(utime time);',
@@ -33,12 +46,10 @@ export function stampTime(ms: number): string {
 
 /**
  * Opens its exec channel on first use (or `warm()`): its login shell costs the server a process start and, for an
- * account whose ~/.bashrc does work, much of a core; a resync that changed nothing never pays it. Records asked for
- * before the channel is open wait in the queue.
+ * account whose ~/.bashrc does work, much of a core; a resync that changed nothing never pays it. Until perl runs on
+ * it, times go in batches through the connection's shell, one perl per batch (a few ms each), one batch at a time
+ * with whatever was asked meanwhile: a 1% rewrite needs no second login shell, and a first copy does not wait for it.
  */
-/** How many times a run may set through touch before the stamper starts (Stamper.spare). */
-const FEW = 8;
-
 export class Stamper {
   private readonly waiting: ((ok: boolean) => void)[] = [];
   private dead = false;
@@ -49,23 +60,13 @@ export class Stamper {
   private opening = false;
   /** Records of this turn of the event loop (or from before the channel opened), sent together. */
   private queued: string[] = [];
-  /** Times left that may go through touch instead (see `spare`). */
-  private few = FEW;
+  /** Times asked for through the shell so far (past WARM_AFTER, the stamper's channel starts). */
+  private asked = 0;
+  /** Times waiting for the shell's next batch, and whether a batch is on its way. */
+  private batch: { readonly item: StampItem; readonly done: (ok: boolean) => void }[] = [];
+  private batching = false;
 
   constructor(private readonly session: SftpSession) {}
-
-  /**
-   * True when `count` times are better set by touch on the connection's shell: the stamper is not running yet, and the run has asked for only a few so far (the root after a resync, a renamed folder's parents). Past
-   * that, the stamper starts: one touch per time, one script at a time, would cost more than its login shell.
-   */
-  spare(count: number): boolean {
-    if (this.ready || this.closed || count > this.few) {
-      this.warm();
-      return false;
-    }
-    this.few -= count;
-    return true;
-  }
 
   /** Starts the channel now, so that the first stamps do not wait for the login shell. */
   warm(): void {
@@ -82,7 +83,7 @@ export class Stamper {
     this.channel = channel;
     channel.on('data', (d: Buffer) => {
       let from = 0;
-      // perl's first byte says it runs (the login shell has started it): from now on stamps cost no wait.
+      // perl's first byte says it runs (the login shell has started it): from now on stamps go to it.
       if (!this.ready && d.length > 0) {
         this.ready = true;
         from = 1;
@@ -102,10 +103,18 @@ export class Stamper {
     for (const w of this.waiting.splice(0)) w(false);
   }
 
-  /** Sets each path's mtime (the path must not contain NUL); true where it worked. */
-  stamp(items: readonly { readonly path: string; readonly mtimeMs: number }[]): Promise<boolean[]> {
+  /**
+   * Sets each path's mtime (the path must not contain NUL); true where it worked. `shell` (the connection's) carries
+   * them while the stamper is not running yet.
+   */
+  stamp(items: readonly StampItem[], shell?: RemoteShell): Promise<boolean[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.dead || this.closed) return Promise.resolve(items.map(() => false));
+    if (!this.ready && shell) {
+      this.asked += items.length;
+      if (this.asked > WARM_AFTER) this.warm();
+      return this.throughShell(shell, items);
+    }
     this.warm();
     return this.session.track<boolean[]>((settle, progress) => {
       const out: boolean[] = [];
@@ -126,6 +135,47 @@ export class Stamper {
     const records = this.queued;
     this.queued = [];
     if (!this.dead) this.channel.write(Buffer.from(`${records.join('')}\0`));
+  }
+
+  private throughShell(shell: RemoteShell, items: readonly StampItem[]): Promise<boolean[]> {
+    return new Promise((resolve) => {
+      const out: boolean[] = new Array<boolean>(items.length);
+      let left = items.length;
+      items.forEach((item, i) => {
+        this.batch.push({
+          item,
+          done: (ok) => {
+            out[i] = ok;
+            if (--left === 0) resolve(out);
+          },
+        });
+      });
+      // The rest of this turn's times go with these.
+      if (!this.batching) {
+        this.batching = true;
+        setImmediate(() => this.sendBatch(shell));
+      }
+    });
+  }
+
+  /** One perl on the shell for what is queued (up to BATCH times); the next batch goes when this one is answered. */
+  private sendBatch(shell: RemoteShell): void {
+    const jobs = this.batch.splice(0, BATCH);
+    if (jobs.length === 0) {
+      this.batching = false;
+      return;
+    }
+    const words = jobs.map((j) => `${shQuote(stampTime(j.item.mtimeMs))} ${shQuote(j.item.path)}`).join(' \\\n');
+    shell.run(`printf '%s\\0' ${words} | ${STAMPER_COMMAND}`).then(
+      (r) => {
+        // "R", then one byte per time.
+        const bytes = r.stdout.subarray(r.stdout.indexOf(0x52) + 1);
+        jobs.forEach((j, i) => j.done(bytes[i] === 0x31));
+      },
+      () => {
+        for (const j of jobs) j.done(false);
+      },
+    ).finally(() => this.sendBatch(shell));
   }
 
   close(): void {
