@@ -109,12 +109,14 @@ export class Stamper {
    */
   stamp(items: readonly StampItem[], shell?: RemoteShell): Promise<boolean[]> {
     if (items.length === 0) return Promise.resolve([]);
-    if (this.dead || this.closed) return Promise.resolve(items.map(() => false));
-    if (!this.ready && shell) {
+    if (this.closed) return Promise.resolve(items.map(() => false));
+    // A stamper that could not start, or ended, leaves the shell to carry the times (a dropped connection fails both).
+    if ((!this.ready || this.dead) && shell) {
       this.asked += items.length;
       if (this.asked > WARM_AFTER) this.warm();
       return this.throughShell(shell, items);
     }
+    if (this.dead) return Promise.resolve(items.map(() => false));
     this.warm();
     return this.session.track<boolean[]>((settle, progress) => {
       const out: boolean[] = [];
