@@ -9,7 +9,7 @@ export const EXIT_CODES: readonly (readonly [code: string, meaning: string])[] =
   ['0', 'the destination is an exact mirror (special files in the source, skipped with a warning, aside); interval mode stopped by a signal'],
   ['1', 'the run finished, but some entries failed; each is listed on stderr as `absync: failed: <path>: <op>: <cause>`'],
   ['2', 'bad input or refused (missing source, nested folders, lock held, `--max-delete` exceeded...): nothing changed'],
-  ['130, 143', 'a single run stopped by SIGINT or SIGTERM (SIGBREAK on Windows: 149): it stopped between two actions and left no temporary file or lock'],
+  ['130, 143, 129', 'a single run stopped by SIGINT, SIGTERM or SIGHUP (SIGBREAK on Windows: 149): it stopped between two actions and left no temporary file or lock'],
 ];
 
 /** The environment variables the CLI reads. */

@@ -18,6 +18,7 @@ export class StopSignals {
   private readonly controller = new AbortController();
   private first: NodeJS.Signals | undefined;
   private listening = true;
+  private readonly extra: NodeJS.Signals[] = [];
 
   /** `onSignal` hears the first signal (to log it); the stop itself is `signal`'s abort. */
   constructor(private readonly onSignal?: (signal: NodeJS.Signals) => void) {
@@ -46,10 +47,17 @@ export class StopSignals {
     this.controller.abort(new Error(`stopped by ${signal}`));
   };
 
+  /** `signal` means "stop" too, from now on (SIGHUP for a one-shot run: its terminal went away). */
+  listen(signal: NodeJS.Signals): void {
+    if (!this.listening || this.extra.includes(signal) || STOP_SIGNALS.includes(signal)) return;
+    this.extra.push(signal);
+    process.on(signal, this.handle);
+  }
+
   /** Removes the handlers (signals then act as they would without us). Safe to call twice. */
   dispose(): void {
     if (!this.listening) return;
     this.listening = false;
-    for (const s of STOP_SIGNALS) process.removeListener(s, this.handle);
+    for (const s of [...STOP_SIGNALS, ...this.extra]) process.removeListener(s, this.handle);
   }
 }

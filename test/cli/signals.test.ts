@@ -1,6 +1,7 @@
 /**
- * SIGINT and SIGTERM during the first copy of a large tree, one-shot and interval mode: handled from the process'
- * start, the run stops between two actions, no temporary file or lock is left, and the exit code says how it ended.
+ * SIGINT, SIGTERM (and, one-shot, SIGHUP) during the first copy of a large tree, one-shot and interval mode: handled
+ * from the process' start, the run stops between two actions, no temporary file or lock is left, and the exit code
+ * says how it ended.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -60,7 +61,7 @@ function start(args: string[], env: NodeJS.ProcessEnv = process.env) {
 }
 
 describe('signals during a first copy', () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`one-shot: ${signal} stops between two actions, leaves no temporary file or lock, exits ${code}; the next run completes the mirror`, async () => {
       const root = tmp();
       const src = largeSource(root);
