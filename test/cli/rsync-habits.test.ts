@@ -1,7 +1,7 @@
 /** The rsync spellings users type, and messages that name the flag the user typed and what is allowed. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { absync, jsonOf } from '../helpers/cli.js';
@@ -102,6 +102,28 @@ describe('rsync spellings', () => {
 });
 
 describe('messages name the flag as typed, and what is allowed', () => {
+  it('globs that name the root or start with ! are refused, naming the flag and the pattern; nothing is made', () => {
+    const src = writeTree(tmp(), { a: '1' });
+    const dst = join(tmp(), 'dst');
+    for (const [flag, why] of [
+      ['--exclude=!', /--exclude pattern "!" starts with "!": negation .* is not supported/],
+      ['--exclude=!*.js', /--exclude pattern "!\*\.js" starts with "!"/],
+      ['--include=/', /--include pattern "\/" names the root itself/],
+      ['--protect=./', /--protect pattern "\.\/" names the root itself/],
+      ['--exclude=.', /--exclude pattern "\." names the root itself/],
+    ] as const) {
+      const r = absync([src, dst, flag]);
+      assert.equal(r.code, 2, `${flag}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.throws(() => lstatSync(dst), /ENOENT/, `${flag} made the destination`);
+    }
+    // A name that starts with "!" is still reachable, escaped.
+    writeFileSync(join(src, '!keep'), 'k');
+    assert.equal(absync([src, dst, '--exclude=\\!keep']).code, 0);
+    assert.deepEqual(readdirSync(dst).sort(), ['a']);
+  });
+
   it('missing arguments say which', () => {
     usageError([], /^absync: missing <source> and <destination>;/);
     usageError(['site'], /^absync: missing <destination> after <source> site;/);

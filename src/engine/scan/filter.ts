@@ -21,14 +21,18 @@ const picomatch: typeof Picomatch = ((glob: string, options: Picomatch.Picomatch
 const ignore = (): ReturnType<typeof Ignore> => (require('ignore') as typeof Ignore)();
 
 function compile(glob: string, option: string): Matcher {
+  // picomatch would read a leading `!` as "everything but": a lone `!` (rsync's "clear the list") left out everything.
+  if (glob.startsWith('!')) {
+    throw new AbsyncError('E_OPTIONS', `invalid option: ${option} pattern ${JSON.stringify(glob)} starts with "!": negation (and rsync's list-clearing "!") is not supported; include keeps what an exclude matched, and \\! matches a name that starts with "!"`, undefined, option);
+  }
   // `dir/` matches folders only, as in rsync and gitignore.
   const dirOnly = glob.endsWith('/');
   const pattern = dirOnly ? glob.replace(/\/+$/, '') : glob;
   // A leading `/` anchors at the root; otherwise a pattern without `/` matches a name at any depth.
   const anchored = pattern.startsWith('/');
   const body = anchored ? pattern.replace(/^\/+/, '') : pattern;
-  if (body === '') {
-    throw new AbsyncError('E_OPTIONS', `invalid option: ${option} pattern ${JSON.stringify(glob)} names the root itself, which is never mirrored or deleted as an entry; use ${JSON.stringify('/*')} for everything in it`);
+  if (body === '' || body === '.') {
+    throw new AbsyncError('E_OPTIONS', `invalid option: ${option} pattern ${JSON.stringify(glob)} names the root itself, which is never mirrored or deleted as an entry; use ${JSON.stringify('/*')} for everything in it`, undefined, option);
   }
   const match = picomatch(body, { dot: true, basename: !anchored && !body.includes('/') });
   return dirOnly ? (path, isDir) => isDir && match(path) : (path) => match(path);
@@ -50,8 +54,9 @@ export function createFilter({ exclude, include, ignoreText }: FilterRules): Pat
     const ig = ignore().add(ignoreText);
     ex.push((path, isDir) => ig.ignores(isDir ? `${path}/` : path));
   }
-  if (ex.length === 0) return NO_FILTER;
+  // Include globs are checked even without an exclude for them to act on.
   const inc = include.map((g) => compile(g, 'include'));
+  if (ex.length === 0) return NO_FILTER;
   return {
     active: true,
     excludes(path, isDir) {
