@@ -68,7 +68,6 @@ export class SftpTree implements DestinationTree {
   /** A lock was taken: this run is not a dry run. */
   private locked = false;
 
-
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;

@@ -6,7 +6,8 @@
  * files: 80 s); this costs none. Times are sent half a microsecond above the target so that the double perl parses
  * lands inside the microsecond. A link on the path is not followed (checked with -l just before; links get their
  * times from `touch -h`). A time before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to
- * touch instead). */
+ * touch instead).
+ */
 import type ssh2 from 'ssh2';
 import type { RemoteShell } from './remote-shell.js';
 import type { SftpSession } from './session.js';
@@ -48,7 +49,7 @@ export function stampTime(ms: number): string {
  * Opens its exec channel on first use (or `warm()`): its login shell costs the server a process start and, for an
  * account whose ~/.bashrc does work, much of a core; a resync that changed nothing never pays it. Until perl runs on
  * it, times go in batches through the connection's shell, one perl per batch (a few ms each), one batch at a time
- * with whatever was asked meanwhile: a 1% rewrite needs no second login shell, and a first copy does not wait for it.
+ * with whatever was asked meanwhile: neither a first copy nor a resync waits for the stamper's login shell.
  */
 export class Stamper {
   private readonly waiting: ((ok: boolean) => void)[] = [];
