@@ -72,9 +72,6 @@ async function main(argv: readonly string[]): Promise<number> {
   if (isRemoteDestination(options.destination)) await keepHeapNearLive();
   const ctx = { args, options, log };
   if (args.interval !== undefined) return runInterval(ctx, args.interval, stopSignals);
-  // A one-shot run whose terminal hangs up stops as on SIGTERM (lock and temporaries removed, exit 129); interval
-  // mode keeps SIGHUP for reopening its log, as daemons do.
-  if (process.platform !== 'win32') stopSignals.listen('SIGHUP');
   if (stopSignals.received) return signalExitCode(stopSignals.received);
   const { code } = await runOnce(ctx, stopSignals.signal);
   // Stopped as asked, between two actions: the exit code says so, whatever the part that ran did.

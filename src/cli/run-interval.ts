@@ -9,6 +9,23 @@ import { runOnce, type CliContext } from './run-once.js';
 export async function runInterval(ctx: CliContext, intervalSeconds: number, stop: StopSignals): Promise<number> {
   const { log } = ctx;
   const quiet = new QuietRuns(log?.path, ctx.args.verbose);
+  // The log file is opened for every line, so a rotated log simply continues under its name; SIGHUP (a stop for a
+  // single run) must not stop us, the first run included.
+  stop.forget('SIGHUP');
+  const onHup = (): void => {
+    log?.write('SIGHUP: log file reopened');
+    quiet.force();
+  };
+  process.on('SIGHUP', onHup);
+  try {
+    return await runTicks(ctx, intervalSeconds, stop, quiet);
+  } finally {
+    process.off('SIGHUP', onHup);
+  }
+}
+
+async function runTicks(ctx: CliContext, intervalSeconds: number, stop: StopSignals, quiet: QuietRuns): Promise<number> {
+  const { log } = ctx;
   let first: number | undefined;
   const scheduler = new Scheduler(
     async (_trigger, signal) => {
@@ -32,18 +49,11 @@ export async function runInterval(ctx: CliContext, intervalSeconds: number, stop
     await scheduler.close();
     return EXIT_REFUSED;
   }
-  // The log file is opened for every line, so a rotated log simply continues under its name; SIGHUP must not kill us.
-  const onHup = (): void => {
-    log?.write('SIGHUP: log file reopened');
-    quiet.force();
-  };
-  process.on('SIGHUP', onHup);
   if (stop.received === undefined) {
     log?.write(`watching: every ${intervalSeconds} s`);
     scheduler.startTicker();
   }
   await scheduler.closed;
-  process.off('SIGHUP', onHup);
   log?.write(stop.received ? `${stop.received}: stopped` : 'stopped');
   return EXIT_OK;
 }

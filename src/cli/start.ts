@@ -6,5 +6,7 @@
 import { StopSignals } from '../shared/stop-signals.js';
 import './output.js';
 
-/** The process' stop signals (SIGINT, SIGTERM; SIGBREAK on Windows). */
+/** The process' stop signals (SIGINT, SIGTERM, SIGHUP for a single run; SIGBREAK on Windows). */
 export const stopSignals = new StopSignals();
+// A single run whose terminal hangs up stops too (interval mode takes SIGHUP back for its log: run-interval.ts).
+if (process.platform !== 'win32') stopSignals.listen('SIGHUP');

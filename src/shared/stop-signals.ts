@@ -54,6 +54,14 @@ export class StopSignals {
     process.on(signal, this.handle);
   }
 
+  /** `signal` is no longer a stop (interval mode gives SIGHUP back to its log). */
+  forget(signal: NodeJS.Signals): void {
+    const i = this.extra.indexOf(signal);
+    if (i < 0) return;
+    this.extra.splice(i, 1);
+    process.removeListener(signal, this.handle);
+  }
+
   /** Removes the handlers (signals then act as they would without us). Safe to call twice. */
   dispose(): void {
     if (!this.listening) return;
