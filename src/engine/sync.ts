@@ -266,7 +266,7 @@ async function openRunTreesFor(options: ResolvedOptions, hooks: RunHooks): Promi
 }
 
 export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): Promise<SyncResult> {
-  const startedAt = performance.now(); if (process.env.ABSYNC_T0) process.stderr.write(`T runSync ${startedAt.toFixed(0)}\n`); process.on("exit", () => { if (process.env.ABSYNC_T0) process.stderr.write(`T exit ${performance.now().toFixed(0)}\n`); });
+  const startedAt = performance.now();
   const onProgress = progressListener(options, hooks);
   const meter = onProgress ? new ProgressMeter(onProgress, startedAt) : undefined;
   const trees = await openRunTreesFor(options, hooks);

@@ -10,6 +10,18 @@ import type { Outcome, Progress } from '../../src/engine/index.js';
 import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
 
 describe('sync({ onProgress, onAction })', () => {
+  it('runs in one long-lived process (a watch, a gulpfile) leave no process listeners behind', async () => {
+    const src = writeTree(join(tmp(), 'src'), { a: '1', 'd/b': '2' });
+    const dst = join(tmp(), 'dst');
+    const events = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'uncaughtException', 'unhandledRejection'] as const;
+    const count = (): number[] => events.map((e) => process.listenerCount(e));
+    await sync({ source: src, destination: dst });
+    const before = count();
+    for (let i = 0; i < 12; i++) await sync({ source: src, destination: dst });
+    assert.deepEqual(count(), before, events.join(', '));
+    assertMirror(src, dst);
+  });
+
   it('onAction hears every action as it finishes; onProgress ends with every file and byte done', async () => {
     const root = tmp();
     const spec: Record<string, string> = {};
