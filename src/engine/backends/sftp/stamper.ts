@@ -171,8 +171,9 @@ export class Stamper {
     const words = jobs.map((j) => `${shQuote(stampTime(j.item.mtimeMs))} ${shQuote(j.item.path)}`).join(' \\\n');
     shell.run(`printf '%s\\0' ${words} | ${STAMPER_COMMAND}`).then(
       (r) => {
-        // "R", then one byte per time.
-        const bytes = r.stdout.subarray(r.stdout.indexOf(0x52) + 1);
+        // "R", then one byte per time; no "R" (perl did not run): none was set.
+        const at = r.stdout.indexOf(0x52);
+        const bytes = at < 0 ? Buffer.alloc(0) : r.stdout.subarray(at + 1);
         jobs.forEach((j, i) => j.done(bytes[i] === 0x31));
       },
       () => {
