@@ -6,6 +6,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, syml
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readSeconds, skipReason, syncRemote, useServer } from '../helpers/remote.js';
+import type { SshServer } from '../helpers/sshd.js';
 import { readTree, tmp, writeTree, type TreeSpec } from '../helpers/tree.js';
 import { formatSummary } from '../../src/shared/format.js';
 
@@ -37,6 +38,12 @@ function applied(run: { outcomes: readonly { status: string }[] }): string[] {
   return run.outcomes.filter((o) => o.status !== 'done').map((o) => JSON.stringify(o));
 }
 
+/** A rerun of the same pair finds nothing to do (the first run's mirror compares equal at the server's precision). */
+async function assertRerunIdle(srv: SshServer, src: string, dst: string): Promise<void> {
+  const again = await syncRemote(srv, src, dst);
+  assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+}
+
 describe('remote mirror: an account that may run commands (exec scan, microsecond mtimes)', { skip: skipReason }, () => {
   const server = useServer();
 
@@ -49,8 +56,7 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes where exec is allowed');
     assert.equal(first.summary.destination, `sftp://${server().user}@127.0.0.1:${server().port}${dst}`, 'the summary names the server, its port and the real remote path');
     assert.deepEqual(readTree(dst), readTree(src));
-    const again = await syncRemote(server(), src, dst);
-    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    await assertRerunIdle(server(), src, dst);
   });
 
   it('files dated before 1970 keep their exact microsecond, and the files after them still get theirs; a rerun does nothing', async () => {
@@ -63,8 +69,7 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.deepEqual(applied(first), []);
     assert.equal(lstatSync(join(dst, 'a-old.txt'), { bigint: true }).mtimeNs, -1000250000000n);
     assert.deepEqual(readTree(dst), readTree(src));
-    const again = await syncRemote(server(), src, dst);
-    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    await assertRerunIdle(server(), src, dst);
   });
 
   it('updates, deletes, a renamed folder (one rename), a file turned into a link, new modes and link targets converge in one run', async () => {
@@ -86,7 +91,7 @@ describe('remote mirror: an account that may run commands (exec scan, microsecon
     assert.deepEqual(readTree(dst), readTree(src));
     assert.ok(run.summary.moved >= 1, JSON.stringify(run.summary));
     assert.equal(lstatSync(join(dst, 'pages', 's3', 'p7.html')).ino, movedIno, 'the folder was renamed on the server, not copied again');
-    assert.equal((await syncRemote(server(), src, dst)).plan.actions.length, 0);
+    await assertRerunIdle(server(), src, dst);
   });
 
   it('a dry run plans and changes nothing', async () => {
@@ -138,8 +143,7 @@ describe('remote mirror: an SFTP-only account (whole-second mtimes)', { skip: sk
     assert.equal(first.summary.mtimeStepUs, 1e6, 'the summary says mtimes are compared to the whole second');
     assert.deepEqual(applied(first), []);
     assert.deepEqual(readSeconds(dst), readSeconds(src));
-    const again = await syncRemote(server(), src, dst);
-    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    await assertRerunIdle(server(), src, dst);
     writeFileSync(join(src, 'with space', 'a b.txt'), 'SPACED');
     renameSync(join(src, 'site', 's1'), join(src, 'site', 's1-renamed'));
     const third = await syncRemote(server(), src, dst);
@@ -161,8 +165,7 @@ describe('remote mirror: an account whose every command starts slowly (a heavy l
     assert.deepEqual(applied(first), []);
     assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes: the probe answered, late');
     assert.deepEqual(readTree(dst), readTree(src));
-    const again = await syncRemote(server(), src, dst);
-    assert.equal(again.plan.actions.length, 0, JSON.stringify(again.plan.actions.slice(0, 3)));
+    await assertRerunIdle(server(), src, dst);
   });
 
   it('a shell that answers the probe later than the connect timeout: SFTP alone for the run, and the summary says why', async () => {
@@ -199,6 +202,6 @@ describe('remote mirror: an account whose every command starts slowly (a heavy l
     assert.deepEqual(applied(many), []);
     assert.deepEqual(readTree(dst), readTree(src));
     assert.equal(micros(dst), micros(src));
-    assert.equal((await syncRemote(server(), src, dst)).plan.actions.length, 0);
+    await assertRerunIdle(server(), src, dst);
   });
 });
