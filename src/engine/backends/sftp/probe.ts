@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { HashAlgorithm } from '../../options.js';
 import { RemoteShell } from './remote-shell.js';
 import type { SftpSession } from './session.js';
-import { Stamper, STAMPER_COMMAND } from './stamper.js';
+import { type Stamper, STAMPER_COMMAND } from './stamper.js';
 
 /** What exec can do for this connection. */
 export interface ExecCaps {
@@ -66,7 +66,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined | typeof TI
  * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is handed back where perl
  * sets sub-second times, and closed where it cannot.
  */
-export async function probeExec(session: SftpSession, stamper: Stamper = new Stamper(session), timeoutMs = PROBE_TIMEOUT_MS): Promise<RemoteExec> {
+export async function probeExec(session: SftpSession, stamper: Stamper, timeoutMs = PROBE_TIMEOUT_MS): Promise<RemoteExec> {
   const ms = Math.min(timeoutMs, PROBE_TIMEOUT_MS);
   const started = await within(RemoteShell.start(session), ms);
   const shell = started === TIMED_OUT ? undefined : started;
