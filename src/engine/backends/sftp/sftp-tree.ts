@@ -29,6 +29,7 @@ import { scanSftp } from './scan-sftp.js';
 import type { SftpSession } from './session.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
 import { writeFiles } from './write-files.js';
+import { helperTakes, writeThroughHelper } from './write-helper.js';
 
 /** How the tree was set up by openSftpTree. */
 export interface SftpTreeInit {
@@ -65,6 +66,9 @@ export class SftpTree implements DestinationTree {
   private probing: boolean;
   /** The lock made the root (it was not there): its scan cannot find much. */
   private madeRoot = false;
+  /** Files written through perl and over SFTP (traced at close). */
+  private helperWrites = 0;
+  private sftpWrites = 0;
   /** A lock was taken: this run is not a dry run. */
   private locked = false;
 
@@ -125,6 +129,20 @@ export class SftpTree implements DestinationTree {
   /** Resolves once the exec probe has answered (for what reads the capabilities: the summary). */
   ready(): Promise<void> {
     return this.probed;
+  }
+
+  /** How many files this tree wrote through the perl helper and over SFTP (for traces and tests). */
+  get written(): { readonly helper: number; readonly sftp: number } {
+    return { helper: this.helperWrites, sftp: this.sftpWrites };
+  }
+
+  /**
+   * Starts the connection's perl helper now and resolves with whether it runs (where it does, file writes and times
+   * go through it). Runs start it themselves when they will write; this is for tests and tools.
+   */
+  async startHelper(): Promise<boolean> {
+    await this.probed;
+    return this.exec.stamper ? this.exec.stamper.started() : false;
   }
 
   /** The apply will set many times: the stamper's channel (its login shell) starts now, beside the uploads. */
@@ -196,6 +214,7 @@ export class SftpTree implements DestinationTree {
   }
 
   async close(): Promise<void> {
+    if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl, ${this.sftpWrites} over SFTP`);
     this.closed = true;
     this.exec.shell?.close();
     this.exec.stamper?.close();
@@ -218,6 +237,8 @@ export class SftpTree implements DestinationTree {
     }
     this.madeRoot = created;
     this.locked = true;
+    // A first copy writes every file: perl (which takes them once it runs) starts now, while the source is planned.
+    if (created) this.warmStamper();
     const found = created ? undefined : await this.rootEntry();
     const restore = async (): Promise<void> => {
       if (created) {
@@ -264,11 +285,28 @@ export class SftpTree implements DestinationTree {
     return makeDirs(this.ctx, parent, items);
   }
 
-  writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+  async writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
     // A first copy sets a time per file: its stamper starts with the uploads (other runs start it once they have
     // asked for many times: Stamper.stamp).
     if (this.madeRoot) this.warmStamper();
-    return writeFiles(this.ctx, parent, items, from);
+    const helper = this.exec.stamper;
+    if (!helper?.writing) {
+      this.sftpWrites += items.length;
+      return writeFiles(this.ctx, parent, items, from);
+    }
+    // Once perl runs, files go to it, one record each; the few it does not take go over SFTP.
+    const takes = items.map((item) => helperTakes(this.ctx, item));
+    const mine = items.filter((_, i) => takes[i]);
+    this.helperWrites += mine.length;
+    this.sftpWrites += items.length - mine.length;
+    const rest = items.filter((_, i) => !takes[i]);
+    const [a, b] = await Promise.all([
+      mine.length > 0 ? writeThroughHelper(this.ctx, helper, parent, mine, from) : [],
+      rest.length > 0 ? writeFiles(this.ctx, parent, rest, from) : [],
+    ]);
+    let i = 0;
+    let k = 0;
+    return takes.map((t) => (t ? a[i++] : b[k++]) as StepResult);
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {

@@ -1,12 +1,15 @@
 /**
- * Sub-second mtimes for files and folders where the server has perl (Time::HiRes, part of core perl): one perl per
- * connection on an exec channel, reading `time\0path\0` records and answering one byte each, pipelined, after an `R`
- * when it starts. Requests made in one turn of the event loop go as one write, ended by an empty record, and are
- * answered in one write. SFTP v3 sets whole seconds only, and a `touch` per file cost 4 ms of process start here (20k
- * files: 80 s); this costs none. Times are sent half a microsecond above the target so that the double perl parses
- * lands inside the microsecond. A link on the path is not followed (checked with -l just before; links get their
- * times from `touch -h`). A time before 1970 is answered "0" (Time::HiRes dies on one; remote-times.ts sends those to
- * touch instead).
+ * The connection's perl helper, where the server has perl (Time::HiRes is part of core perl): one perl on an exec
+ * channel that sets sub-second mtimes and, once it runs, takes file writes too (write-helper.ts). SFTP v3 sets whole
+ * seconds only, and a `touch` per file cost 4 ms of process start here (20k files: 80 s); this costs none.
+ *
+ * Protocol: NUL-ended fields on stdin. A time is `time\0path\0`, answered `1` or `0`; a write is `W` and eight fields,
+ * then the bytes and K (keep) or A (abandon), answered `1`, `A`, `C` (the name is not as the scan saw it), `P<n><why>`
+ * (the n-th folder on the way is a link, not a folder, or was swapped) or `E<errno name>`. perl prints its answers
+ * whenever it has read everything sent so far, and `R` when it starts. Times are sent half a microsecond above the
+ * target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
+ * (checked with -l just before; links get their times from `touch -h`). A time before 1970 is answered "0"
+ * (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
  */
 import type ssh2 from 'ssh2';
 import type { RemoteShell } from './remote-shell.js';
@@ -25,14 +28,46 @@ const BATCH = 1000;
 const WARM_AFTER = 2000;
 
 const SCRIPT = [
-  'use Time::HiRes qw(utime time);',
+  'use Time::HiRes qw(utime time lstat stat); use Fcntl;',
   '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; print "R";',
-  'while (defined(my $t = <STDIN>)) {',
-  '  chomp $t; if ($t eq "") { print $out; $out = ""; next; }',
-  '  my $p = <STDIN>; last unless defined $p; chomp $p;',
+  'my ($rid, $cur, $cst); my $in = "";',
+  // Input is read in big chunks; what perl has to say goes out whenever it has read all it was sent (before it waits).
+  'sub more { if ($out ne "") { print $out; $out = "" } my $n = sysread(STDIN, $in, 262144, length $in); defined $n && $n > 0 }',
+  'sub f { my $i; until (($i = index($in, "\\0")) >= 0) { more() or exit 0 } my $x = substr($in, 0, $i); substr($in, 0, $i + 1, ""); $x }',
+  'sub bytes { my $n = shift; while (length $in < 1) { more() or exit 1 } substr($in, 0, $n < length $in ? $n : length $in, "") }',
+  'sub en { my ($n) = grep { $!{$_} } keys %!; "E" . ($n || "EIO") . "\\0" }',
+  'sub isdir { (($_[0] // 0) & 61440) == 16384 }',
+  'sub same { $_[0][0] == $_[1][0] && $_[0][1] == $_[1][1] }',
+  // Enter a folder without following a link: each step is lstat, chdir, then stat(".") must be what lstat saw.
+  // P<n><why>: the n-th folder of the path (0: the root) is a link (l), not a folder (f), or was swapped meanwhile (s).
+  'sub refuse { my ($n, $m) = @_; "P$n" . ((($m // 0) & 61440) == 40960 ? "l" : "f") . "\\0" }',
+  'sub enter { my ($root, $rel) = @_; my @l = lstat($root); @l or return en(); isdir($l[2]) or return refuse(0, $l[2]);',
+  '  chdir($root) or return en(); my @s = stat("."); (@s && same(\\@l, \\@s)) or return "P0s\\0";',
+  '  $rid //= "$root\\0$s[0]:$s[1]"; $rid eq "$root\\0$s[0]:$s[1]" or return "P0s\\0"; my $n = 0;',
+  '  for my $c (split m{/}, $rel) { $n++; @l = lstat($c); @l or return en(); isdir($l[2]) or return refuse($n, $l[2]);',
+  '    chdir($c) or return en(); @s = stat("."); (@s && same(\\@l, \\@s)) or return "P${n}s\\0"; } "" }',
+  // Into place: a new file only where nothing is; an update only over what the scan saw.
+  'sub commit { my ($tmp, $name, $exp) = @_;',
+  '  if ($exp eq "") { my @x = lstat($name); return "C" if @x; return rename($tmp, $name) ? "" : en(); }',
+  '  my ($k, $sz, $sec) = split / /, $exp; my @x = lstat($name);',
+  '  if (@x) { my $m = $x[2] & 61440; return "C" unless $m == ($k eq "f" ? 32768 : 40960);',
+  '    return "C" if $sz ne "-" && $x[7] != $sz; return "C" if $sec ne "-" && !($x[9] >= $sec && $x[9] < $sec + 1); }',
+  '  rename($tmp, $name) ? "" : en() }',
+  'while (1) { my $t = f();',
+  '  if ($t eq "") { print $out; $out = ""; next; }',
+  '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
+  '    if (!defined $cur || $cur ne "$root\\0$rel") { $cst = enter($root, $rel); $cur = $cst eq "" ? "$root\\0$rel" : undef; }',
+  '    my $st = $cst; my $fh; if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or do { $st = en(); undef $fh } }',
+  '    for (my $left = $size; $left > 0;) { my $d = bytes($left); my $n = length $d; $left -= $n;',
+  '      for (my $o = 0; $fh && $st eq "" && $o < $n;) { my $w = syswrite($fh, $d, $n - $o, $o); if (defined $w) { $o += $w } else { $st = en() } } }',
+  '    my $k = bytes(1);',
+  '    if ($fh) { if ($st eq "" && $k eq "K") { ($mt >= 0 && chmod(oct($mode), $fh) && utime(time(), $mt, $fh)) or $st = en(); }',
+  '      close($fh) or $st eq "" and $st = en(); $st = commit($tmp, $name, $exp) if $st eq "" && $k eq "K";',
+  '      unlink($tmp) if $st ne "" || $k ne "K"; }',
+  '    $out .= $st ne "" ? $st : $k eq "K" ? "1" : "A"; next; }',
+  '  my $p = f();',
   '  $out .= ($t >= 0 && !-l $p && utime(time(), $t, $p)) ? "1" : "0";',
   '}',
-  'print $out;',
 ].join(' ');
 
 /** The perl command the stamper runs (also what the probe tries). */
@@ -52,7 +87,18 @@ export function stampTime(ms: number): string {
  * with whatever was asked meanwhile: neither a first copy nor a resync waits for the stamper's login shell.
  */
 export class Stamper {
-  private readonly waiting: ((ok: boolean) => void)[] = [];
+  /** Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`. */
+  private readonly waiting: ((answer: string) => void)[] = [];
+  /** An answer with text (`P`, `E`) whose closing NUL has not come yet. */
+  private partial: string | undefined;
+  /** A write record is being streamed: nothing else may be written into the middle of it. */
+  private busy = false;
+  /** Write records go one after another. */
+  private sending: Promise<unknown> = Promise.resolve();
+  /** Bytes queued for the channel (put), and whether their write is due at the end of this tick. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private pushing = false;
   private dead = false;
   private closed = false;
   private channel: ssh2.ClientChannel | undefined;
@@ -61,13 +107,26 @@ export class Stamper {
   private opening = false;
   /** Records of this turn of the event loop (or from before the channel opened), sent together. */
   private queued: string[] = [];
+  /** Settles once perl has said it runs (true), or the helper could not start or ended first (false). */
+  private readonly runs: Promise<boolean>;
+  private settleRuns: (running: boolean) => void = () => undefined;
   /** Times asked for through the shell so far (past WARM_AFTER, the stamper's channel starts). */
   private asked = 0;
   /** Times waiting for the shell's next batch, and whether a batch is on its way. */
   private batch: { readonly item: StampItem; readonly done: (ok: boolean) => void }[] = [];
   private batching = false;
 
-  constructor(private readonly session: SftpSession) {}
+  constructor(private readonly session: SftpSession) {
+    this.runs = new Promise((resolve) => {
+      this.settleRuns = resolve;
+    });
+  }
+
+  /** Starts the helper if it is not started, and resolves once perl runs (true) or it could not start (false). */
+  started(): Promise<boolean> {
+    this.warm();
+    return this.closed ? Promise.resolve(false) : this.runs;
+  }
 
   /** Starts the channel now, so that the first stamps do not wait for the login shell. */
   warm(): void {
@@ -82,15 +141,7 @@ export class Stamper {
       return;
     }
     this.channel = channel;
-    channel.on('data', (d: Buffer) => {
-      let from = 0;
-      // perl's first byte says it runs (the login shell has started it): from now on stamps go to it.
-      if (!this.ready && d.length > 0) {
-        this.ready = true;
-        from = 1;
-      }
-      for (let i = from; i < d.length; i++) this.waiting.shift()?.(d[i] === 0x31);
-    });
+    channel.on('data', (d: Buffer) => this.take(d));
     channel.stderr.on('data', () => undefined);
     // A dropped connection closes its channels before the client says it closed: answer a moment later, so that
     // callers see the session's failure (its cause) rather than a stamp that merely did not happen.
@@ -98,10 +149,37 @@ export class Stamper {
     this.flush();
   }
 
+  private take(d: Buffer): void {
+    let i = 0;
+    // perl's first byte says it runs (the login shell has started it): from now on stamps and writes go to it.
+    if (!this.ready && d.length > 0) {
+      this.ready = true;
+      i = 1;
+      this.settleRuns(true);
+    }
+    while (i < d.length) {
+      if (this.partial !== undefined) {
+        const end = d.indexOf(0, i);
+        this.partial += d.toString('latin1', i, end < 0 ? d.length : end);
+        if (end < 0) return;
+        const answer = this.partial;
+        this.partial = undefined;
+        i = end + 1;
+        this.waiting.shift()?.(answer);
+        continue;
+      }
+      const c = d[i++] as number;
+      // P (a folder on the way is not one) and E (an errno name) carry ASCII text up to a NUL.
+      if (c === 0x50 || c === 0x45) this.partial = String.fromCharCode(c);
+      else this.waiting.shift()?.(String.fromCharCode(c));
+    }
+  }
+
   private end(): void {
     this.dead = true;
+    this.settleRuns(false);
     this.queued = [];
-    for (const w of this.waiting.splice(0)) w(false);
+    for (const w of this.waiting.splice(0)) w('X');
   }
 
   /**
@@ -122,9 +200,9 @@ export class Stamper {
     return this.session.track<boolean[]>((settle, progress) => {
       const out: boolean[] = [];
       for (const _ of items) {
-        this.waiting.push((ok) => {
+        this.waiting.push((answer) => {
           progress();
-          out.push(ok);
+          out.push(answer === '1');
           if (out.length === items.length) settle(undefined, out);
         });
       }
@@ -133,11 +211,126 @@ export class Stamper {
     });
   }
 
+  /** Sends what stamp() queued (not into the middle of a write record), ended by the terminator perl answers on. */
   private flush(): void {
-    if (!this.channel || this.queued.length === 0) return;
+    if (!this.channel || this.busy || this.queued.length === 0) return;
     const records = this.queued;
     this.queued = [];
-    if (!this.dead) this.channel.write(Buffer.from(`${records.join('')}\0`));
+    this.put(Buffer.from(`${records.join('')}\0`));
+  }
+
+  /** perl runs: file writes can go to it (write-helper.ts) instead of SFTP's round trips. */
+  get writing(): boolean {
+    return this.ready && !this.dead && !this.closed && this.channel !== undefined && !this.session.failed;
+  }
+
+  /**
+   * Waits until the channel has room again: the server has taken some (progress), or the channel closed. Tracked, so
+   * that a dropped connection (whose channels may never say they closed) or a stalled server ends it with the
+   * session's failure instead of holding every later record.
+   */
+  private drained(ch: ssh2.ClientChannel): Promise<void> {
+    return this.session.track<void>((settle) => {
+      const done = (): void => {
+        ch.off('drain', done);
+        ch.off('close', done);
+        settle(undefined);
+      };
+      ch.on('drain', done);
+      ch.on('close', done);
+    });
+  }
+
+  /** Sends one whole write record (head, bytes, K) in one write; resolves with perl's answer, `X` if it ended first. */
+  writeWhole(record: Buffer): Promise<string> {
+    return this.write(record, 0);
+  }
+
+  /**
+   * Sends one write record: `head`, then `size` bytes that `body` streams through its `send` (zeros make up what it
+   * did not send, if it failed), then K (keep) or A (abandon: the source changed while it was read) as `body`
+   * resolves true or false. Records go one at a time, whole; resolves with perl's answer, `X` if the helper ended
+   * first.
+   */
+  write(head: Buffer, size: number, body?: (send: (b: Buffer) => Promise<void>) => Promise<boolean>): Promise<string> {
+    let answer!: Promise<string>;
+    const written = this.sending.then(async () => {
+      const ch = this.channel;
+      if (!this.writing || !ch) {
+        answer = Promise.resolve('X');
+        return;
+      }
+      this.flush();
+      let progress = (): void => undefined;
+      answer = this.session.track<string>((settle, tick) => {
+        progress = tick;
+        this.waiting.push((a) => settle(undefined, a));
+      });
+      answer.catch(() => undefined);
+      this.busy = true;
+      let sent = 0;
+      const send = async (b: Buffer): Promise<void> => {
+        if (this.dead) throw new Error('the server helper ended');
+        if (sent + b.length > size) throw new Error('more bytes than the record said');
+        sent += b.length;
+        if (this.put(b)) return;
+        await this.drained(ch);
+        progress();
+      };
+      try {
+        if (!body) {
+          // A whole record: written at once; the next waits for the window if this one filled it.
+          if (!this.put(head)) await this.drained(ch);
+          return;
+        }
+        this.put(head);
+        const keep = (await body(send).catch(() => false)) && sent === size;
+        // perl reads exactly `size` bytes: a body that stopped short is made up with zeros (and abandoned).
+        for (let left = size - sent; left > 0 && !this.dead; left = size - sent) await send(Buffer.alloc(Math.min(left, 256 << 10)));
+        this.put(Buffer.from(keep ? 'K' : 'A'));
+      } finally {
+        this.busy = false;
+        // Times asked for while the record went.
+        this.flush();
+      }
+    });
+    // The next record waits until this one is written, not answered.
+    this.sending = written.catch(() => undefined);
+    return written.then(() => answer, () => 'X');
+  }
+
+  /**
+   * Queues bytes for the channel: small records go together, up to a packet's worth, at the end of this tick or
+   * when the next would not fit (each SSH packet costs a padding, a MAC and a write of its own). False when the
+   * channel wants a drain.
+   */
+  private put(b: Buffer): boolean {
+    const packet = (this.channel as unknown as { outgoing?: { packetSize?: number } } | undefined)?.outgoing?.packetSize ?? 32 << 10;
+    let ok = true;
+    if (this.outBytes > 0 && this.outBytes + b.length > packet) ok = this.push();
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (this.outBytes >= packet) return this.push() && ok;
+    if (!this.pushing) {
+      this.pushing = true;
+      process.nextTick(() => {
+        this.pushing = false;
+        this.push();
+      });
+    }
+    return ok && !(this.channel?.writableNeedDrain ?? false);
+  }
+
+  private push(): boolean {
+    if (this.outBytes === 0 || !this.channel || this.dead) {
+      this.out = [];
+      this.outBytes = 0;
+      return true;
+    }
+    const data = this.out.length === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    return this.channel.write(data);
   }
 
   private throughShell(shell: RemoteShell, items: readonly StampItem[]): Promise<boolean[]> {
@@ -184,6 +377,7 @@ export class Stamper {
 
   close(): void {
     this.closed = true;
+    this.settleRuns(false);
     this.channel?.end();
   }
 }

@@ -142,27 +142,55 @@ function sameMicros(a: number, b: number): boolean {
 }
 
 /**
+ * How a file's bytes get to a temporary name: over SFTP (OPEN, WRITEs, FSETSTAT, CLOSE; placed afterwards), or as
+ * one record to the connection's perl helper, which also puts it in place (write-helper.ts).
+ */
+export interface Upload<T> {
+  /** Sent before the local file is opened, so that the two overlap (SFTP's OPEN). */
+  prepare(tmp: string): unknown;
+  /** A prepared temporary that is not used after all. */
+  discard(tmp: string, prepared: unknown): Promise<void>;
+  /** Copies `file`; undefined when the source changed while it was read (the temporary is gone or to be removed). */
+  send(tmp: string, prepared: unknown, file: OpenedFile, mode: number, mtimeMs: number): Promise<T | undefined>;
+  /** Removes a used temporary that is not placed (after a failure, or a source that changed). */
+  abandon(tmp: string): Promise<void>;
+}
+
+function sftpUpload(ctx: RemoteContext): Upload<Staged> {
+  return {
+    prepare: (tmp) => preOpen(ctx, tmp),
+    discard: (tmp, pre) => discard(ctx, tmp, pre as PreOpened),
+    send: async (tmp, pre, file, mode, mtimeMs) => (await send(ctx, tmp, pre as PreOpened, file, mode, mtimeMs)
+      ? { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) }
+      : undefined),
+    abandon: async (tmp) => {
+      if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
+    },
+  };
+}
+
+/**
  * Copies one item to a temporary name. A file of the source tree must first be as the scan saw it (size, mtime; the
  * same inode where the scan had one), then as the last try left it: one caught mid-rewrite is looked at again, never
  * copied with mixed bytes (as the local trees do). Other contents (a vinyl file) are stamped from the entry they stand for.
  */
-async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: SourceTree): Promise<Staged | StepResult> {
+export async function stage<T>(way: Upload<T>, dirAbs: string, item: WriteItem, from: SourceTree): Promise<T | StepResult> {
   const tmp = remotePath(dirAbs, remoteTempName());
   const fromTree = item.content.type === 'tree';
   let last: string | undefined;
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
-    const pre = preOpen(ctx, tmp);
+    const pre = way.prepare(tmp);
     let used = false;
     const file = await openContent(item.content, item.source, from).catch(async (err: unknown) => {
-      await discard(ctx, tmp, pre);
+      await way.discard(tmp, pre);
       throw err;
     });
     if (file === 'vanished') {
-      await discard(ctx, tmp, pre);
+      await way.discard(tmp, pre);
       return VANISHED;
     }
-    let staged: Staged | undefined;
+    let staged: T | undefined;
     let recent = false;
     try {
       // Changed within the last clock ticks: it may still be being written (file times move once a tick, so a write
@@ -170,7 +198,7 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
       recent = waited < RECENT_WAIT_MS && Math.abs(Date.now() - file.changedMs) < RECENT_MS;
       if (!recent) {
         if (fromTree && item.source.ino !== 0 && file.entry.ino !== item.source.ino) {
-          await discard(ctx, tmp, pre);
+          await way.discard(tmp, pre);
           return VANISHED;
         }
         const settled = !fromTree || (last === undefined
@@ -181,27 +209,27 @@ async function stage(ctx: RemoteContext, dirAbs: string, item: WriteItem, from: 
           const mode = item.mode ?? (fromTree ? file.entry.mode : item.source.mode);
           const mtimeMs = fromTree ? file.entry.mtimeMs : item.source.mtimeMs;
           used = true;
-          if (await send(ctx, tmp, pre, file, mode, mtimeMs)) staged = { tmp, entry: { ...file.entry, mtimeMs }, stamped: stamp(ctx, tmp, mtimeMs) };
-          else last = await file.versionNow();
+          staged = await way.send(tmp, pre, file, mode, mtimeMs);
+          if (staged === undefined) last = await file.versionNow();
         }
       }
     } catch (err) {
-      if (!used) await discard(ctx, tmp, pre);
-      else if (!ctx.session.failed) await unlink(ctx.session, tmp).catch(() => undefined);
+      if (!used) await way.discard(tmp, pre);
+      else await way.abandon(tmp);
       throw err;
     } finally {
       await file.close();
     }
     // Not uploaded this time (changed too recently, or not as the scan saw it): the temporary goes until the next try.
-    if (!used) await discard(ctx, tmp, pre);
+    if (!used) await way.discard(tmp, pre);
     if (recent) {
       await sleep(RECENT_MS / 2);
       waited += RECENT_MS / 2;
       attempt--;
       continue;
     }
-    if (staged) return staged;
-    await unlink(ctx.session, tmp).catch(() => undefined);
+    if (staged !== undefined) return staged;
+    await way.abandon(tmp);
     if (attempt >= TRIES) throw new TornCopyError(`source changed while being copied (${TRIES} tries); will retry next run`);
   }
 }
@@ -229,7 +257,8 @@ export async function writeFiles(ctx: RemoteContext, parent: RelPath, items: rea
   const refused = await parentRefusal(ctx.guard, parent, items);
   if (refused) return refused;
   const dirAbs = remotePath(ctx.root, parent);
-  const staged = await Promise.all(items.map((item) => ctx.files(() => stage(ctx, dirAbs, item, from).catch((err: unknown) => failed(err)))));
+  const way = sftpUpload(ctx);
+  const staged = await Promise.all(items.map((item) => ctx.files(() => stage(way, dirAbs, item, from).catch((err: unknown) => failed(err)))));
   const ready = staged.flatMap((r, i) => ('tmp' in r ? [i] : []));
   const results: StepResult[] = staged.map((r) => ('tmp' in r ? DONE : r));
   // Temporaries of files that are not placed are removed before the batch returns: none is left behind.

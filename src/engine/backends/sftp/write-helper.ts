@@ -1,0 +1,127 @@
+/**
+ * File writes through the connection's perl helper (stamper.ts), where it runs: one record per file on its channel
+ * (folder, temporary and final names, mode, mtime, size, what the file to replace must still be; then the bytes) in
+ * place of SFTP's OPEN, WRITE, FSETSTAT, CLOSE, the folder's LSTAT and RENAME, each a packet each way and four round
+ * trips. perl enters the folder one step at a time (lstat, chdir, then stat(".") must be what lstat saw, so a folder
+ * swapped for a link is refused, not followed), writes a fresh temporary (O_EXCL | O_NOFOLLOW), sets mode and the
+ * microsecond mtime on its handle, then puts it in place: a new file by link() (never over something that appeared
+ * meanwhile), an update by rename() over the file the scan saw only. A kill or a dropped connection leaves each file
+ * old or new, as over SFTP; temporaries left behind are removed by the next run.
+ *
+ * Not taken: a replace with a backup folder (backup-remote.ts moves the old file over SFTP), a replace of a folder,
+ * and a time before 1970 (perl's Time::HiRes refuses those).
+ */
+import { posix } from 'node:path';
+import type { RelPath } from '../../types.js';
+import type { OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
+import type { RemoteContext } from './context.js';
+import { remotePath } from './entries.js';
+import { type Stamper, stampTime } from './stamper.js';
+import { CHANGED, failed, UnsafeParentError } from './steps.js';
+import { stage, type Upload } from './write-files.js';
+
+/** Files up to this size are read whole before anything is sent (one write, nothing sent for a changed source). */
+const WHOLE = 1 << 20;
+const CHUNK = 256 << 10;
+
+/** Whether `item` can go through the helper. */
+export function helperTakes(ctx: RemoteContext, item: WriteItem): boolean {
+  if (item.source.mtimeMs < 0) return false;
+  if (!item.replace) return true;
+  return ctx.backup === undefined && (item.replace.kind === 'file' || item.replace.kind === 'symlink');
+}
+
+/** What perl checks the file to replace against: kind, size, the mtime's second (as stillExpected over SFTP). */
+function expectation(item: WriteItem): string {
+  const r = item.replace;
+  if (!r) return '';
+  return `${r.kind === 'file' ? 'f' : 'l'} ${r.size ?? '-'} ${r.mtimeMs === undefined ? '-' : Math.floor(r.mtimeMs / 1000)}`;
+}
+
+function parentNamed(parent: RelPath, steps: number): string {
+  return parent.split('/').slice(0, steps).join('/');
+}
+
+/** A StepResult from perl's answer; undefined for A (abandoned: the source changed while it was read). */
+function resultOf(ctx: RemoteContext, parent: RelPath, answer: string, size: number): StepResult | undefined {
+  if (answer === '1') return { status: 'done', bytes: size };
+  if (answer === 'C') return CHANGED;
+  if (answer === 'A') return undefined;
+  if (answer.startsWith('P')) {
+    const steps = Number(answer.slice(1, -1));
+    const what = { l: 'is a symlink', f: 'is not a folder', s: 'was swapped while being entered' }[answer.slice(-1)] ?? 'is not a folder';
+    const where = steps === 0 ? `the destination folder ${what}` : `destination parent ${JSON.stringify(parentNamed(parent, steps))} ${what}`;
+    return failed(new UnsafeParentError(`${where}; refusing to write through it`));
+  }
+  if (answer.startsWith('E')) {
+    const code = answer.slice(1);
+    return failed(Object.assign(new Error(`${code} on the server`), { code }));
+  }
+  return failed(ctx.session.failed ?? new Error('the server helper ended'));
+}
+
+async function readInto(file: OpenedFile, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let n = 0;
+  while (n < length) {
+    const got = await file.read(buf, offset + n, length - n, position + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+/** An answer on its way: kept in an object so that stage() does not wait for it (the slot goes to the next file). */
+interface Sent {
+  readonly result: Promise<StepResult | undefined>;
+}
+
+function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item: WriteItem): Upload<Sent> {
+  const none = async (): Promise<void> => undefined;
+  return {
+    prepare: () => undefined,
+    discard: none,
+    // perl removes its own temporaries; one left by a dropped connection goes with the next run.
+    abandon: none,
+    async send(tmp, _prepared, file, mode, mtimeMs) {
+      const size = file.entry.size;
+      const head = Buffer.from(
+        `W\0${ctx.root}\0${parent}\0${posix.basename(tmp)}\0${item.name}\0${(mode & 0o7777).toString(8)}\0${stampTime(mtimeMs)}\0${size}\0${expectation(item)}\0`,
+      );
+      if (size <= WHOLE) {
+        const record = Buffer.allocUnsafe(head.length + size + 1);
+        head.copy(record);
+        if (await readInto(file, record, head.length, size, 0) !== size || !(await file.unchanged())) return undefined;
+        record[record.length - 1] = 0x4b;
+        return { result: helper.writeWhole(record).then((a) => resultOf(ctx, parent, a, size)) };
+      }
+      // A big file streams; whether it changed is known only at its end, so its answer is waited for here.
+      const answer = await helper.write(head, size, async (send) => {
+        for (let position = 0; position < size;) {
+          const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - position));
+          const n = await readInto(file, buf, 0, buf.length, position);
+          if (n === 0) return false;
+          await send(n === buf.length ? buf : buf.subarray(0, n));
+          position += n;
+        }
+        return file.unchanged();
+      });
+      const result = resultOf(ctx, parent, answer, size);
+      return result === undefined ? undefined : { result: Promise.resolve(result) };
+    },
+  };
+}
+
+/** Writes `items` (all taken by helperTakes) into `parent` through the helper. */
+export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+  const dirAbs = remotePath(ctx.root, parent);
+  return Promise.all(items.map(async (item) => {
+    try {
+      const sent = await ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from));
+      if (!('result' in sent)) return sent;
+      // A small file's record was written without its answer: an A cannot come for it (it was read whole first).
+      return (await sent.result) ?? failed(new Error('the server helper abandoned a whole file'));
+    } catch (err) {
+      return failed(err);
+    }
+  }));
+}

@@ -1,0 +1,174 @@
+/**
+ * File writes through the connection's perl helper (write-helper.ts), against a real OpenSSH server: what they write,
+ * what they refuse to replace, and that a folder swapped for a link, once or in a tight loop, is never written
+ * through.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { SftpTree } from '../../src/engine/backends/sftp/index.js';
+import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
+import { isTempName } from '../../src/engine/index.js';
+import type { FileEntry } from '../../src/engine/types.js';
+import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
+import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
+import { localTree, openTree, skipReason, useServer } from '../helpers/remote.js';
+import type { SshServer } from '../helpers/sshd.js';
+import { tmp, writeTree } from '../helpers/tree.js';
+
+const MTIME = Number(1_650_000_000_123_456n) / 1000;
+
+function fileEntry(size: number, mtimeMs = MTIME, mode = 0o640): FileEntry {
+  return { kind: 'file', size, mtimeMs, mode, ino: 0 };
+}
+
+/** A tree whose perl helper runs (the test fails where it cannot start). */
+async function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
+  const tree = await openTree(srv, dir);
+  try {
+    assert.equal(await tree.startHelper(), true, 'the server runs perl');
+    return await fn(tree);
+  } finally {
+    await tree.close();
+  }
+}
+
+function usOf(path: string): bigint {
+  return lstatSync(path, { bigint: true }).mtimeNs / 1000n;
+}
+
+function tempsUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => isTempName(p.split('/').pop() as string));
+}
+
+describe('remote writes through perl', { skip: skipReason }, () => {
+  const server = useServer();
+
+  it('new files from the tree, a local file and bytes, with mode and microsecond mtime; a big file streams; no temporary left', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    const src = writeTree(tmp(), { 'a.txt': { data: 'from the tree', mode: 0o640, mtime: MTIME / 1000 }, 'big.bin': { data: big.toString('latin1'), mode: 0o600, mtime: MTIME / 1000 } });
+    writeFileSync(join(src, 'big.bin'), big);
+    utimesSync(join(src, 'big.bin'), 1, MTIME / 1000);
+    const outside = join(tmp(), 'spooled');
+    writeFileSync(outside, 'from a local file');
+    utimesSync(outside, 1, MTIME / 1000);
+    const dst = writeTree(tmp(), { 'sub/keep': 'k' });
+    const from = localTree(src);
+    await withHelper(server(), dst, async (tree) => {
+      const results = await tree.writeFiles('sub', [
+        { name: 'a.txt', content: { type: 'tree', path: 'a.txt' }, source: fileEntry(13) },
+        { name: 'b.txt', content: { type: 'file', path: outside }, source: fileEntry(17), mode: 0o600 },
+        { name: 'c.bin', content: { type: 'bytes', data: new Uint8Array([1, 2, 3]) }, source: fileEntry(3, MTIME, 0o644) },
+        { name: 'empty', content: { type: 'bytes', data: new Uint8Array(0) }, source: fileEntry(0, MTIME, 0o604) },
+        { name: 'big.bin', content: { type: 'tree', path: 'big.bin' }, source: fileEntry(big.length, MTIME, 0o600) },
+        { name: 'gone.txt', content: { type: 'tree', path: 'no-such' }, source: fileEntry(1) },
+      ], from);
+      assert.deepEqual(results.map((r) => r.status), ['done', 'done', 'done', 'done', 'done', 'vanished']);
+      assert.deepEqual(results.map((r) => r.bytes), [13, 17, 3, 0, big.length, undefined]);
+      assert.deepEqual(tree.written, { helper: 6, sftp: 0 });
+    });
+    await from.close();
+    assert.equal(readFileSync(join(dst, 'sub/a.txt'), 'utf8'), 'from the tree');
+    assert.equal(readFileSync(join(dst, 'sub/b.txt'), 'utf8'), 'from a local file');
+    assert.deepEqual([...readFileSync(join(dst, 'sub/c.bin'))], [1, 2, 3]);
+    assert.ok(readFileSync(join(dst, 'sub/big.bin')).equals(big));
+    assert.equal(statSync(join(dst, 'sub/empty')).size, 0);
+    for (const [f, mode] of [['a.txt', 0o640], ['b.txt', 0o600], ['c.bin', 0o644], ['empty', 0o604], ['big.bin', 0o600]] as const) {
+      assert.equal(statSync(join(dst, 'sub', f)).mode & 0o7777, mode, f);
+      assert.equal(usOf(join(dst, 'sub', f)), 1_650_000_000_123_456n, f);
+    }
+    assert.deepEqual(readdirSync(join(dst, 'sub')).sort(), ['a.txt', 'b.txt', 'big.bin', 'c.bin', 'empty', 'keep']);
+  });
+
+  it('an update replaces only the file the scan saw; a new name that appeared meanwhile is kept; a missing folder fails naming ENOENT', async () => {
+    const src = writeTree(tmp(), { 'n.txt': 'new' });
+    const dst = writeTree(tmp(), { 'sub/same.txt': { data: 'old', mtime: 1_600_000_000 }, 'sub/moved.txt': { data: 'old', mtime: 1_600_000_000 }, 'sub/appeared.txt': 'someone else' });
+    const from = localTree(src);
+    const seen = { kind: 'file' as const, size: 3, mtimeMs: 1_600_000_000_000 };
+    await withHelper(server(), dst, async (tree) => {
+      writeFileSync(join(dst, 'sub/moved.txt'), 'changed by someone');
+      const item = (name: string, extra: Partial<WriteItem> = {}): WriteItem => ({ name, content: { type: 'tree', path: 'n.txt' }, source: fileEntry(3), ...extra });
+      const results = await tree.writeFiles('sub', [
+        item('same.txt', { replace: seen }),
+        item('moved.txt', { replace: seen }),
+        item('appeared.txt'),
+      ], from);
+      assert.deepEqual(results.map((r) => r.status), ['done', 'changed-since-scan', 'changed-since-scan']);
+      const missing = await tree.writeFiles('nowhere', [item('x')], from);
+      assert.equal(missing[0]?.status, 'failed');
+      assert.equal(missing[0]?.error?.code, 'ENOENT');
+      assert.equal(tree.written.sftp, 0);
+    });
+    await from.close();
+    assert.equal(readFileSync(join(dst, 'sub/same.txt'), 'utf8'), 'new');
+    assert.equal(readFileSync(join(dst, 'sub/moved.txt'), 'utf8'), 'changed by someone');
+    assert.equal(readFileSync(join(dst, 'sub/appeared.txt'), 'utf8'), 'someone else');
+    assert.deepEqual(tempsUnder(dst), []);
+  });
+
+  it('a folder swapped for a link to the outside is refused (EUNSAFE), as is a file where a folder was; nothing lands outside', async () => {
+    const src = writeTree(tmp(), { 'f.txt': 'payload' });
+    const outside = tmp();
+    const dst = writeTree(tmp(), { 'sub/old.txt': 'old', 'sub/deep/x': 'x', 'flat/y': 'y' });
+    const from = localTree(src);
+    await withHelper(server(), dst, async (tree) => {
+      spawnSync('mv', [join(dst, 'sub'), join(dst, 'sub.real')]);
+      symlinkSync(outside, join(dst, 'sub'));
+      mkdirSync(join(outside, 'deep'));
+      spawnSync('rm', ['-r', join(dst, 'flat')]);
+      writeFileSync(join(dst, 'flat'), 'a file now');
+      const item = { name: 'f.txt', content: { type: 'tree' as const, path: 'f.txt' }, source: fileEntry(7) };
+      const results: StepResult[] = [
+        ...await tree.writeFiles('sub', [item], from),
+        ...await tree.writeFiles('sub/deep', [item], from),
+        ...await tree.writeFiles('flat', [item], from),
+      ].map((r) => r);
+      for (const r of results) {
+        assert.equal(r.status, 'failed');
+        assert.equal(r.error?.code, 'EUNSAFE');
+      }
+      assert.match(results[0]?.error?.message ?? '', /destination parent "sub" is a symlink; refusing to write through it/);
+      assert.match(results[1]?.error?.message ?? '', /destination parent "sub" is a symlink/);
+      assert.match(results[2]?.error?.message ?? '', /destination parent "flat" is not a folder/);
+      assert.equal(tree.written.sftp, 0);
+    }).finally(() => from.close());
+    assert.deepEqual(readdirSync(outside), ['deep']);
+    assert.deepEqual(readdirSync(join(outside, 'deep')), []);
+  });
+});
+
+describe('remote writes through perl: a folder <-> link swap loop', { skip: skipReason ?? racerBinary().why }, () => {
+  const server = useServer();
+
+  it('dst/a exchanged with a link to an outside canary in a tight loop while 600 files are written into it: the canary is untouched', { timeout: 120_000 }, async () => {
+    const root = tmp();
+    const names = Array.from({ length: 600 }, (_, i) => `f${String(i).padStart(4, '0')}`);
+    // The canary holds the same names, so a write through the link would replace them.
+    const canary = makeCanary(root, canarySpec(names));
+    const src = writeTree(join(root, 'src'), Object.fromEntries(names.map((n) => [n, `inside ${n}\n`])));
+    const dst = writeTree(join(root, 'dst'), { 'a/.keep': '', 'b/.keep': '' });
+    symlinkSync(canary.dir, join(root, 'lnk'));
+    const from = localTree(src);
+    const results: StepResult[] = [];
+    await withHelper(server(), dst, (tree) => whileRacing(['swap', join(dst, 'a'), join(root, 'lnk')], async () => {
+      // Batches alternate with folder b, so that perl enters a afresh (step by step) for each of its batches.
+      for (let i = 0; i < names.length; i += 24) {
+        const batch = names.slice(i, i + 24).map((n) => ({ name: n, content: { type: 'tree' as const, path: n }, source: fileEntry(`inside ${n}\n`.length, Date.now()) }));
+        results.push(...await tree.writeFiles('a', batch, from));
+        await tree.writeFiles('b', batch.slice(0, 1), from);
+      }
+    })).finally(() => from.close());
+    canary.assertUntouched('writes through perl during the swap loop');
+    const done = results.filter((r) => r.status === 'done').length;
+    const refused = results.filter((r) => r.error?.code === 'EUNSAFE').length;
+    assert.equal(done + refused + results.filter((r) => r.status === 'vanished').length, names.length, JSON.stringify(results.find((r) => r.status === 'failed' && r.error?.code !== 'EUNSAFE')));
+    assert.ok(refused > 0, 'the loop made some writes meet the link');
+    // Whatever was written is in the real folder, wherever the loop left it.
+    const real = lstatSync(join(dst, 'a')).isSymbolicLink() ? join(root, 'lnk') : join(dst, 'a');
+    const written = readdirSync(real).filter((n) => n.startsWith('f'));
+    assert.ok(written.length >= done - 0, `${written.length} files in the real folder, ${done} reported done`);
+    for (const n of written) assert.equal(readFileSync(join(real, n), 'utf8'), `inside ${n}\n`);
+  });
+});
