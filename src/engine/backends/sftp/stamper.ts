@@ -22,6 +22,9 @@ export interface StampItem {
   readonly mtimeMs: number;
 }
 
+/** Bytes of write records read but not yet answered, at most (many mid-size files read at once would hold them all). */
+const HOLD_MAX = 32 << 20;
+
 /** Times one shell batch carries at most (its script holds each path). */
 const BATCH = 1000;
 /** Past this many times asked through the shell, the stamper's own channel starts (a big run pays its login once). */
@@ -107,6 +110,9 @@ export class Stamper {
   private opening = false;
   /** Records of this turn of the event loop (or from before the channel opened), sent together. */
   private queued: string[] = [];
+  /** Bytes held for unanswered write records (room), and who waits for some to be let go. */
+  private held = 0;
+  private roomWaiters: (() => void)[] = [];
   /** Settles once perl has said it runs (true), or the helper could not start or ended first (false). */
   private readonly runs: Promise<boolean>;
   private settleRuns: (running: boolean) => void = () => undefined;
@@ -239,6 +245,22 @@ export class Stamper {
       ch.on('drain', done);
       ch.on('close', done);
     });
+  }
+
+  /**
+   * Waits until `bytes` more may be held for write records not yet answered; resolves with the function that lets
+   * them go (call it once the answer is in, or the record was not sent).
+   */
+  async room(bytes: number): Promise<() => void> {
+    while (this.held > 0 && this.held + bytes > HOLD_MAX) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    this.held += bytes;
+    let gone = false;
+    return () => {
+      if (gone) return;
+      gone = true;
+      this.held -= bytes;
+      for (const wake of this.roomWaiters.splice(0)) wake();
+    };
   }
 
   /** Sends one whole write record (head, bytes, K) in one write; resolves with perl's answer, `X` if it ended first. */

@@ -88,11 +88,22 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
         `W\0${ctx.root}\0${parent}\0${posix.basename(tmp)}\0${item.name}\0${(mode & 0o7777).toString(8)}\0${stampTime(mtimeMs)}\0${size}\0${expectation(item)}\0`,
       );
       if (size <= WHOLE) {
-        const record = Buffer.allocUnsafe(head.length + size + 1);
-        head.copy(record);
-        if (await readInto(file, record, head.length, size, 0) !== size || !(await file.unchanged())) return undefined;
-        record[record.length - 1] = 0x4b;
-        return { result: helper.writeWhole(record).then((a) => resultOf(ctx, parent, a, size)) };
+        const letGo = await helper.room(head.length + size);
+        try {
+          const record = Buffer.allocUnsafe(head.length + size + 1);
+          head.copy(record);
+          if (await readInto(file, record, head.length, size, 0) !== size || !(await file.unchanged())) {
+            letGo();
+            return undefined;
+          }
+          record[record.length - 1] = 0x4b;
+          const result = helper.writeWhole(record).then((a) => resultOf(ctx, parent, a, size));
+          result.then(letGo, letGo);
+          return { result };
+        } catch (err) {
+          letGo();
+          throw err;
+        }
       }
       // A big file streams; whether it changed is known only at its end, so its answer is waited for here.
       const answer = await helper.write(head, size, async (send) => {
