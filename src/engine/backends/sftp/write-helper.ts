@@ -125,12 +125,19 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
 /** Writes `items` (all taken by helperTakes) into `parent` through the helper. */
 export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
   const dirAbs = remotePath(ctx.root, parent);
-  return Promise.all(items.map(async (item) => {
+  // The folder's records go together (Stamper.turn); their answers are waited for after the turn.
+  const end = await helper.turn();
+  let sent: (Sent | StepResult)[];
+  try {
+    sent = await Promise.all(items.map((item) => ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from)).catch((err: unknown) => failed(err))));
+  } finally {
+    end();
+  }
+  return Promise.all(sent.map(async (s) => {
+    if (!('result' in s)) return s;
     try {
-      const sent = await ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from));
-      if (!('result' in sent)) return sent;
       // A small file's record was written without its answer: an A cannot come for it (it was read whole first).
-      return (await sent.result) ?? failed(new Error('the server helper abandoned a whole file'));
+      return (await s.result) ?? failed(new Error('the server helper abandoned a whole file'));
     } catch (err) {
       return failed(err);
     }
