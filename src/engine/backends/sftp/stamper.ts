@@ -22,8 +22,8 @@ export interface StampItem {
   readonly mtimeMs: number;
 }
 
-/** Bytes of write records read but not yet answered, at most (many mid-size files read at once would hold them all). */
-const HOLD_MAX = 32 << 20;
+/** Bytes of write records read but not yet answered, at most: four times the 2 MiB channel window OpenSSH gives (many mid-size files read at once would hold them all). */
+const HOLD_MAX = 8 << 20;
 
 /** Times one shell batch carries at most (its script holds each path). */
 const BATCH = 1000;
