@@ -15,12 +15,17 @@ import { assertMirror, tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
 import { IS_WINDOWS } from '../helpers/platform.js';
 
-const FILES = 3000;
+const FILES = 2000;
 
-function largeSource(root: string): string {
+let shared: string | undefined;
+
+/** The large source, written once for the file's tests (no test changes it; each has its own destination). */
+function largeSource(): string {
+  if (shared !== undefined) return shared;
   const spec: Record<string, string> = {};
   for (let i = 0; i < FILES; i++) spec[`d${i % 40}/f${i}.txt`] = `file ${i} `.repeat(400);
-  return writeTree(join(root, 'src'), spec);
+  shared = writeTree(join(tmp(), 'src'), spec);
+  return shared;
 }
 
 /** Files written under their real names so far (temporaries and the lock are not counted). */
@@ -64,7 +69,7 @@ describe('signals during a first copy', () => {
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`one-shot: ${signal} stops between two actions, leaves no temporary file or lock, exits ${code}; the next run completes the mirror`, async () => {
       const root = tmp();
-      const src = largeSource(root);
+      const src = largeSource();
       const dst = join(root, 'dst');
       const run = start([src, dst, '--concurrency', '1', '-v']);
       await until(() => copied(dst) > 0, 'the first file to land');
@@ -84,7 +89,7 @@ describe('signals during a first copy', () => {
 
   it('interval mode: SIGTERM during the first run stops it cleanly and exits 0 (stopped as asked)', async () => {
     const root = tmp();
-    const src = largeSource(root);
+    const src = largeSource();
     const dst = join(root, 'dst');
     const log = join(root, 'sync.log');
     const run = start([src, dst, '60', log, '--concurrency', '1']);
@@ -163,7 +168,7 @@ t.unref();
 
   it('a second signal while the run stops ends the process at once, by that signal', async () => {
     const root = tmp();
-    const src = largeSource(root);
+    const src = largeSource();
     const dst = join(root, 'dst');
     const run = start([src, dst, '--concurrency', '1']);
     await until(() => copied(dst) > 0, 'the first file to land');
