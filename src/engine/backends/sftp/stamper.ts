@@ -252,8 +252,9 @@ export class Stamper {
 
   /**
    * Waits for the turn of one folder's records and resolves with the function that ends it: perl then writes one
-   * folder after another, as rsync does, instead of files of many folders in turn (on a busy disk, creating files in
-   * many folders at once cost ext4 up to 4x the time here).
+   * folder after another, as rsync does, instead of files of many folders in turn (a file system allocates a
+   * folder's new inodes near it; a folder-by-folder prototype was faster than rsync on this machine's busy disk,
+   * though its swings were too large to show the turn's own gain).
    */
   async turn(): Promise<() => void> {
     while (this.turnHeld) await new Promise<void>((resolve) => this.turnWaiters.push(resolve));
