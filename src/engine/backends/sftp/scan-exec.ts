@@ -55,10 +55,8 @@ export function parseFindTime(text: string): number {
 /** Why the output cannot be used, or the snapshot. */
 export type ExecScanResult = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly why: string };
 
-/** `listed` is called once find's output is all in, before it is parsed. */
-export async function scanExec(shell: RemoteShell, root: string, label: string, request: ScanRequest, listed?: () => void): Promise<ExecScanResult> {
+export async function scanExec(shell: RemoteShell, root: string, label: string, request: ScanRequest): Promise<ExecScanResult> {
   const r = await shell.run(findCommand(root));
-  listed?.();
   if (r.code !== 0) return { ok: false, why: `find exited with ${r.code}` };
   const records = findRecords(r.stdout);
   if (!records) return { ok: false, why: 'no output from find' };

@@ -84,10 +84,10 @@ export function stampTime(ms: number): string {
 }
 
 /**
- * Opens its exec channel on first use (or `warm()`): its login shell costs the server a process start and, for an
- * account whose ~/.bashrc does work, much of a core; a resync that changed nothing never pays it. Until perl runs on
- * it, times go in batches through the connection's shell, one perl per batch (a few ms each), one batch at a time
- * with whatever was asked meanwhile: neither a first copy nor a resync waits for the stamper's login shell.
+ * Opens its exec channel on `warm()` (a run's lock; a dry run never) or first use: its login shell costs the server a
+ * process start and, for an account whose ~/.bashrc does work, much of a core, so it starts beside the scan. Until
+ * perl runs on it, files go over SFTP and times in batches through the connection's shell, one perl per batch (a
+ * few ms each), one batch at a time with whatever was asked meanwhile: no run waits for the helper's login shell.
  */
 export class Stamper {
   /** Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`. */
