@@ -139,6 +139,53 @@ describe('remote writes through perl', { skip: skipReason }, () => {
   });
 });
 
+describe('remote folders and attributes through perl', { skip: skipReason }, () => {
+  const server = useServer();
+
+  it('makeDirs and setAttrs (the root too): modes and microsecond mtimes set on handles; a link is never followed, a swapped parent refused', async () => {
+    const outside = writeTree(tmp(), { 'victim.txt': { data: 'outside', mode: 0o600, mtime: 1_000_000_001 }, 'vdir/x': 'x' });
+    const dst = writeTree(tmp(), { 'sub/f.txt': 'f', 'sub/d/x': 'x', 'sub/file': 'a file', 'other/y': 'y' });
+    symlinkSync(join(outside, 'victim.txt'), join(dst, 'sub/link'));
+    symlinkSync(join(outside, 'vdir'), join(dst, 'sub/dlink'));
+    const before = { file: statSync(join(outside, 'victim.txt')), dir: statSync(join(outside, 'vdir')) };
+    await withHelper(server(), dst, async (tree) => {
+      const made = await tree.makeDirs('sub', [{ name: 'new' }, { name: 'd' }, { name: 'file' }]);
+      assert.deepEqual(made.map((r) => r.status), ['done', 'done', 'changed-since-scan']);
+      assert.equal(statSync(join(dst, 'sub/new')).mode & 0o777, 0o700);
+      const missing = await tree.makeDirs('nowhere', [{ name: 'x' }]);
+      assert.equal(missing[0]?.status, 'vanished');
+      const attrs = await tree.setAttrs('sub', [
+        { name: 'new', kind: 'dir', mode: 0o750, mtimeMs: MTIME },
+        { name: 'f.txt', kind: 'file', mode: 0o604, mtimeMs: MTIME },
+        { name: 'link', kind: 'file', mode: 0o666, mtimeMs: MTIME },
+        { name: 'dlink', kind: 'dir', mode: 0o777, mtimeMs: MTIME },
+        { name: 'f.txt', kind: 'dir', mode: 0o777 },
+        { name: 'gone', kind: 'file', mode: 0o600 },
+      ]);
+      assert.deepEqual(attrs.map((r) => r.status), ['done', 'done', 'changed-since-scan', 'changed-since-scan', 'changed-since-scan', 'vanished']);
+      // A parent swapped for a link to the outside: refused, nothing changed there.
+      spawnSync('mv', [join(dst, 'other'), join(dst, 'other.real')]);
+      symlinkSync(outside, join(dst, 'other'));
+      const refused = [
+        ...await tree.makeDirs('other', [{ name: 'made' }]),
+        ...await tree.setAttrs('other', [{ name: 'victim.txt', kind: 'file', mode: 0o666, mtimeMs: MTIME }]),
+      ];
+      for (const r of refused) assert.equal(r.error?.code, 'EUNSAFE', JSON.stringify(r));
+      // The root last (the swap above changed its mtime).
+      assert.deepEqual((await tree.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: MTIME }])).map((r) => r.status), ['done']);
+    });
+    assert.equal(statSync(join(dst, 'sub/new')).mode & 0o777, 0o750);
+    assert.equal(statSync(join(dst, 'sub/f.txt')).mode & 0o777, 0o604);
+    for (const p of ['sub/new', 'sub/f.txt', '']) assert.equal(usOf(join(dst, p)), 1_650_000_000_123_456n, p || 'the root');
+    const after = { file: statSync(join(outside, 'victim.txt')), dir: statSync(join(outside, 'vdir')) };
+    for (const k of ['file', 'dir'] as const) {
+      assert.equal(after[k].mode, before[k].mode, k);
+      assert.equal(after[k].mtimeMs, before[k].mtimeMs, k);
+    }
+    assert.deepEqual(readdirSync(outside).sort(), ['vdir', 'victim.txt']);
+  });
+});
+
 describe('remote writes through perl: a folder <-> link swap loop', { skip: skipReason ?? racerBinary().why }, () => {
   const server = useServer();
 

@@ -29,7 +29,7 @@ import { scanSftp } from './scan-sftp.js';
 import type { SftpSession } from './session.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
 import { writeFiles } from './write-files.js';
-import { helperTakes, writeThroughHelper } from './write-helper.js';
+import { helperMakeDirs, helperSetAttrs, helperTakes, helperTakesAttrs, writeThroughHelper } from './write-helper.js';
 
 /** How the tree was set up by openSftpTree. */
 export interface SftpTreeInit {
@@ -49,6 +49,17 @@ export interface SftpTreeInit {
 
 /** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
 const EXEC_HASH_BATCH = 4000;
+
+/** Runs the items `takes` accepts through `mine` and the others through `rest`, at once; results in the items' order. */
+async function split<T>(items: readonly T[], takes: (item: T) => boolean, mine: (items: T[]) => Promise<StepResult[]>, rest: (items: T[]) => Promise<StepResult[]>): Promise<StepResult[]> {
+  const taken = items.map(takes);
+  const a = items.filter((_, i) => taken[i]);
+  const b = items.filter((_, i) => !taken[i]);
+  const [ra, rb] = await Promise.all([a.length > 0 ? mine(a) : [], b.length > 0 ? rest(b) : []]);
+  let i = 0;
+  let k = 0;
+  return taken.map((t) => (t ? ra[i++] : rb[k++]) as StepResult);
+}
 
 export class SftpTree implements DestinationTree {
   readonly kind: TreeKind = 'sftp';
@@ -281,32 +292,31 @@ export class SftpTree implements DestinationTree {
   }
 
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
+    const helper = this.exec.stamper;
+    if (helper?.writing) return helperMakeDirs(this.ctx, helper, parent, items);
     return makeDirs(this.ctx, parent, items);
   }
 
-  async writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
+  writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
     const helper = this.exec.stamper;
     if (!helper?.writing) {
       this.sftpWrites += items.length;
       return writeFiles(this.ctx, parent, items, from);
     }
     // Once perl runs, files go to it, one record each; the few it does not take go over SFTP.
-    const takes = items.map((item) => helperTakes(this.ctx, item));
-    const mine = items.filter((_, i) => takes[i]);
-    this.helperWrites += mine.length;
-    this.sftpWrites += items.length - mine.length;
-    const rest = items.filter((_, i) => !takes[i]);
-    const [a, b] = await Promise.all([
-      mine.length > 0 ? writeThroughHelper(this.ctx, helper, parent, mine, from) : [],
-      rest.length > 0 ? writeFiles(this.ctx, parent, rest, from) : [],
-    ]);
-    let i = 0;
-    let k = 0;
-    return takes.map((t) => (t ? a[i++] : b[k++]) as StepResult);
+    return split(items, (item) => helperTakes(this.ctx, item), (mine) => {
+      this.helperWrites += mine.length;
+      return writeThroughHelper(this.ctx, helper, parent, mine, from);
+    }, (rest) => {
+      this.sftpWrites += rest.length;
+      return writeFiles(this.ctx, parent, rest, from);
+    });
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
-    return setAttrs(this.ctx, parent, items);
+    const helper = this.exec.stamper;
+    if (!helper?.writing) return setAttrs(this.ctx, parent, items);
+    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, helper, parent, mine), (rest) => setAttrs(this.ctx, parent, rest));
   }
 
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {

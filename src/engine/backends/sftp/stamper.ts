@@ -49,6 +49,8 @@ const SCRIPT = [
   '  $rid //= "$root\\0$s[0]:$s[1]"; $rid eq "$root\\0$s[0]:$s[1]" or return "P0s\\0"; my $n = 0;',
   '  for my $c (split m{/}, $rel) { $n++; @l = lstat($c); @l or return en(); isdir($l[2]) or return refuse($n, $l[2]);',
   '    chdir($c) or return en(); @s = stat("."); (@s && same(\\@l, \\@s)) or return "P${n}s\\0"; } "" }',
+  // The folder a record names, entered once for the records that follow it (until F, or another folder).
+  'sub at { my ($root, $rel) = @_; if (!defined $cur || $cur ne "$root\\0$rel") { $cst = enter($root, $rel); $cur = $cst eq "" ? "$root\\0$rel" : undef; } $cst }',
   // Into place: a new file only where nothing is; an update only over what the scan saw.
   'sub commit { my ($tmp, $name, $exp) = @_;',
   '  if ($exp eq "") { my @x = lstat($name); return "C" if @x; return rename($tmp, $name) ? "" : en(); }',
@@ -58,9 +60,22 @@ const SCRIPT = [
   '  rename($tmp, $name) ? "" : en() }',
   'while (1) { my $t = f();',
   '  if ($t eq "") { print $out; $out = ""; next; }',
+  // F: forget the folder entered last (each batch enters its folder afresh: the run may have moved folders meanwhile).
+  '  if ($t eq "F") { $cur = undef; next; }',
+  // M: make a folder (owner-writable until its children are in); one that is there already is fine.
+  '  if ($t eq "M") { my ($root, $rel, $name) = map { f() } 1 .. 3; my $st = at($root, $rel);',
+  '    if ($st eq "" && !mkdir($name, 0700)) { if ($!{EEXIST}) { my @x = lstat($name); $st = (@x && isdir($x[2])) ? "" : "C" } else { $st = en() } }',
+  '    $out .= $st eq "" ? "1" : $st; next; }',
+  // S: mode and mtime of a folder or file, on a handle opened without following a link (never blocking on a FIFO).
+  '  if ($t eq "S") { my ($root, $rel, $name, $kind, $mode, $mt) = map { f() } 1 .. 6; my $st = at($root, $rel); my $fh;',
+  '    if ($st eq "") { sysopen($fh, $name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | ($kind eq "d" ? O_DIRECTORY : 0)) or do { $st = ($!{ELOOP} || $!{ENOTDIR}) ? "C" : en(); undef $fh } }',
+  '    if ($fh) { my @x = stat($fh); $st = "C" unless @x && ($x[2] & 61440) == ($kind eq "d" ? 16384 : 32768);',
+  '      if ($st eq "" && $mode ne "-") { chmod(oct($mode), $fh) or $st = en() }',
+  '      if ($st eq "" && $mt ne "-") { ($mt >= 0 && utime(time(), $mt, $fh)) or $st = en() }',
+  '      close($fh); }',
+  '    $out .= $st eq "" ? "1" : $st; next; }',
   '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
-  '    if (!defined $cur || $cur ne "$root\\0$rel") { $cst = enter($root, $rel); $cur = $cst eq "" ? "$root\\0$rel" : undef; }',
-  '    my $st = $cst; my $fh; if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or do { $st = en(); undef $fh } }',
+  '    my $st = at($root, $rel); my $fh; if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or do { $st = en(); undef $fh } }',
   '    for (my $left = $size; $left > 0;) { my $d = bytes($left); my $n = length $d; $left -= $n;',
   '      for (my $o = 0; $fh && $st eq "" && $o < $n;) { my $w = syswrite($fh, $d, $n - $o, $o); if (defined $w) { $o += $w } else { $st = en() } } }',
   '    my $k = bytes(1);',
@@ -289,13 +304,18 @@ export class Stamper {
     return this.write(record, 0);
   }
 
+  /** Tells perl to enter the next record's folder afresh (F); in order with the records, unanswered. */
+  forget(): void {
+    void this.write(Buffer.from('F\0'), 0, undefined, false);
+  }
+
   /**
    * Sends one write record: `head`, then `size` bytes that `body` streams through its `send` (zeros make up what it
    * did not send, if it failed), then K (keep) or A (abandon: the source changed while it was read) as `body`
    * resolves true or false. Records go one at a time, whole; resolves with perl's answer, `X` if the helper ended
    * first.
    */
-  write(head: Buffer, size: number, body?: (send: (b: Buffer) => Promise<void>) => Promise<boolean>): Promise<string> {
+  write(head: Buffer, size: number, body?: (send: (b: Buffer) => Promise<void>) => Promise<boolean>, answered = true): Promise<string> {
     let answer!: Promise<string>;
     const written = this.sending.then(async () => {
       const ch = this.channel;
@@ -305,10 +325,12 @@ export class Stamper {
       }
       this.flush();
       let progress = (): void => undefined;
-      answer = this.session.track<string>((settle, tick) => {
-        progress = tick;
-        this.waiting.push((a) => settle(undefined, a));
-      });
+      answer = answered
+        ? this.session.track<string>((settle, tick) => {
+          progress = tick;
+          this.waiting.push((a) => settle(undefined, a));
+        })
+        : Promise.resolve('1');
       answer.catch(() => undefined);
       this.busy = true;
       let sent = 0;

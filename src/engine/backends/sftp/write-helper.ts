@@ -13,11 +13,12 @@
  */
 import { posix } from 'node:path';
 import type { RelPath } from '../../types.js';
-import type { OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
+import { joinRel } from '../../paths.js';
+import type { AttrItem, OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
 import { type Stamper, stampTime } from './stamper.js';
-import { CHANGED, failed, UnsafeParentError } from './steps.js';
+import { CHANGED, DONE, failed, UnsafeParentError, VANISHED } from './steps.js';
 import { stage, type Upload } from './write-files.js';
 
 /** Files up to this size are read whole before anything is sent (one write, nothing sent for a changed source). */
@@ -125,10 +126,11 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
 /** Writes `items` (all taken by helperTakes) into `parent` through the helper. */
 export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
   const dirAbs = remotePath(ctx.root, parent);
-  // The folder's records go together (Stamper.turn); their answers are waited for after the turn.
+  // The folder's records go together (Stamper.turn), entered afresh; their answers are waited for after the turn.
   const end = await helper.turn();
   let sent: (Sent | StepResult)[];
   try {
+    helper.forget();
     sent = await Promise.all(items.map((item) => ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from)).catch((err: unknown) => failed(err))));
   } finally {
     end();
@@ -142,4 +144,52 @@ export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, pa
       return failed(err);
     }
   }));
+}
+
+/** Whether a folder's or file's mode and mtime can be set through the helper (a link's own times go by touch). */
+export function helperTakesAttrs(item: AttrItem): boolean {
+  return item.kind !== 'symlink' && (item.mtimeMs === undefined || item.mtimeMs >= 0);
+}
+
+/** One answered record per item, sent in the folder's turn, entered afresh. */
+async function perItem<T>(helper: Stamper, items: readonly T[], record: (item: T) => string): Promise<string[]> {
+  const end = await helper.turn();
+  let answers: Promise<string>[];
+  try {
+    helper.forget();
+    answers = items.map((item) => helper.writeWhole(Buffer.from(record(item))));
+  } finally {
+    end();
+  }
+  return Promise.all(answers.map((a) => a.catch(() => 'X')));
+}
+
+/** A step's result from perl's answer to M or S: a name that is not there is vanished. */
+function stepOf(ctx: RemoteContext, parent: RelPath, answer: string): StepResult {
+  if (answer === 'EENOENT') return VANISHED;
+  return resultOf(ctx, parent, answer, 0) ?? DONE;
+}
+
+/** Makes folders in `parent` through the helper (owner-writable until setAttrs gives them their mode). */
+export async function helperMakeDirs(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
+  const answers = await perItem(helper, items, (it) => `M\0${ctx.root}\0${parent}\0${it.name}\0`);
+  return answers.map((a, i) => {
+    const r = stepOf(ctx, parent, a);
+    if (r.status === 'done') ctx.guard.trust(joinRel(parent, (items[i] as { name: string }).name));
+    return r.status === 'done' ? DONE : r;
+  });
+}
+
+/** Sets mode and mtime (to the microsecond) of folders and files in `parent` through the helper. */
+export async function helperSetAttrs(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
+  const answers = await perItem(helper, items, (it) => {
+    const mode = it.mode === undefined ? '-' : (it.mode & 0o7777).toString(8);
+    const mtime = it.mtimeMs === undefined ? '-' : stampTime(it.mtimeMs);
+    // The root is the item with no name: the folder perl has just entered.
+    return `S\0${ctx.root}\0${parent}\0${it.name === '' ? '.' : it.name}\0${it.kind === 'dir' ? 'd' : 'f'}\0${mode}\0${mtime}\0`;
+  });
+  return answers.map((a) => {
+    const r = stepOf(ctx, parent, a);
+    return r.status === 'done' ? DONE : r;
+  });
 }
