@@ -1,11 +1,14 @@
 /**
  * The connection's perl helper, where the server has perl (Time::HiRes is part of core perl): one perl on an exec
- * channel that sets sub-second mtimes and, once it runs, takes file writes too (write-helper.ts). SFTP v3 sets whole
+ * channel that sets sub-second mtimes and, once it runs, takes file writes, new folders and attributes too
+ * (write-helper.ts). SFTP v3 sets whole
  * seconds only, and a `touch` per file cost 4 ms of process start here (20k files: 80 s); this costs none.
  *
  * Protocol: NUL-ended fields on stdin. A time is `time\0path\0`, answered `1` or `0`; a write is `W` and eight fields,
  * then the bytes and K (keep) or A (abandon), answered `1`, `A`, `C` (the name is not as the scan saw it), `P<n><why>`
- * (the n-th folder on the way is a link, not a folder, or was swapped) or `E<errno name>`. perl prints its answers
+ * (the n-th folder on the way is a link, not a folder, or was swapped) or `E<errno name>`. `M` makes a folder and `S`
+ * sets a folder's or file's mode and mtime (write-helper.ts), answered the same way; `F` (unanswered) makes the next
+ * record enter its folder afresh. perl prints its answers
  * whenever it has read everything sent so far, and `R` when it starts. Times are sent half a microsecond above the
  * target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
  * (checked with -l just before; links get their times from `touch -h`). A time before 1970 is answered "0"
