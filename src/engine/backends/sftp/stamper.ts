@@ -14,6 +14,7 @@
  * (checked with -l just before; links get their times from `touch -h`). A time before 1970 is answered "0"
  * (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
  */
+import pLimit from 'p-limit';
 import type ssh2 from 'ssh2';
 import type { RemoteShell } from './remote-shell.js';
 import type { SftpSession } from './session.js';
@@ -114,8 +115,8 @@ export class Stamper {
   private partial: string | undefined;
   /** A write record is being streamed: nothing else may be written into the middle of it. */
   private busy = false;
-  /** Write records go one after another. */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** Write records go one after another, each whole. */
+  private readonly records = pLimit(1);
   /** Bytes queued for the channel (put), and whether their write is due at the end of this tick. */
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -128,9 +129,8 @@ export class Stamper {
   private opening = false;
   /** Records of this turn of the event loop (or from before the channel opened), sent together. */
   private queued: string[] = [];
-  /** The folder whose records are being sent (turn), and the folders waiting for theirs. */
-  private turnHeld = false;
-  private turnWaiters: (() => void)[] = [];
+  /** One folder's records at a time (inTurn). */
+  private readonly turns = pLimit(1);
   /** Bytes held for unanswered write records (room), and who waits for some to be let go. */
   private held = 0;
   private roomWaiters: (() => void)[] = [];
@@ -269,21 +269,17 @@ export class Stamper {
   }
 
   /**
-   * Waits for the turn of one folder's records and resolves with the function that ends it: perl then writes one
-   * folder after another, as rsync does, instead of files of many folders in turn (a file system allocates a
-   * folder's new inodes near it; a folder-by-folder prototype was faster than rsync on this machine's busy disk,
-   * though its swings were too large to show the turn's own gain).
+   * Runs `send` (which writes one folder's records) in that folder's turn, after an F: perl enters the folder afresh
+   * and writes one folder after another, as rsync does, instead of files of many folders in turn (a file system
+   * allocates a folder's new inodes near it; a folder-by-folder prototype was faster than rsync on this machine's busy
+   * disk, though its swings were too large to show the turn's own gain). The turn ends once its records are queued,
+   * in order, behind the ones before.
    */
-  async turn(): Promise<() => void> {
-    while (this.turnHeld) await new Promise<void>((resolve) => this.turnWaiters.push(resolve));
-    this.turnHeld = true;
-    let gone = false;
-    return () => {
-      if (gone) return;
-      gone = true;
-      this.turnHeld = false;
-      this.turnWaiters.shift()?.();
-    };
+  inTurn<T>(send: () => Promise<T>): Promise<T> {
+    return this.turns(() => {
+      void this.write(Buffer.from('F\0'), 0, undefined, false);
+      return send();
+    });
   }
 
   /**
@@ -307,11 +303,6 @@ export class Stamper {
     return this.write(record, 0);
   }
 
-  /** Tells perl to enter the next record's folder afresh (F); in order with the records, unanswered. */
-  forget(): void {
-    void this.write(Buffer.from('F\0'), 0, undefined, false);
-  }
-
   /**
    * Sends one write record: `head`, then `size` bytes that `body` streams through its `send` (zeros make up what it
    * did not send, if it failed), then K (keep) or A (abandon: the source changed while it was read) as `body`
@@ -319,8 +310,9 @@ export class Stamper {
    * first.
    */
   write(head: Buffer, size: number, body?: (send: (b: Buffer) => Promise<void>) => Promise<boolean>, answered = true): Promise<string> {
+    // `answered` false: a record perl does not answer (F).
     let answer!: Promise<string>;
-    const written = this.sending.then(async () => {
+    const written = this.records(async () => {
       const ch = this.channel;
       if (!this.writing || !ch) {
         answer = Promise.resolve('X');
@@ -362,8 +354,7 @@ export class Stamper {
         this.flush();
       }
     });
-    // The next record waits until this one is written, not answered.
-    this.sending = written.catch(() => undefined);
+    // The next record waits until this one is written (records), not answered.
     return written.then(() => answer, () => 'X');
   }
 

@@ -126,15 +126,8 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
 /** Writes `items` (all taken by helperTakes) into `parent` through the helper. */
 export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
   const dirAbs = remotePath(ctx.root, parent);
-  // The folder's records go together (Stamper.turn), entered afresh; their answers are waited for after the turn.
-  const end = await helper.turn();
-  let sent: (Sent | StepResult)[];
-  try {
-    helper.forget();
-    sent = await Promise.all(items.map((item) => ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from)).catch((err: unknown) => failed(err))));
-  } finally {
-    end();
-  }
+  // The folder's records go together (Stamper.inTurn); their answers are waited for after the turn.
+  const sent = await helper.inTurn(() => Promise.all(items.map((item) => ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from)).catch((err: unknown) => failed(err)))));
   return Promise.all(sent.map(async (s) => {
     if (!('result' in s)) return s;
     try {
@@ -153,14 +146,7 @@ export function helperTakesAttrs(item: AttrItem): boolean {
 
 /** One answered record per item, sent in the folder's turn, entered afresh. */
 async function perItem<T>(helper: Stamper, items: readonly T[], record: (item: T) => string): Promise<string[]> {
-  const end = await helper.turn();
-  let answers: Promise<string>[];
-  try {
-    helper.forget();
-    answers = items.map((item) => helper.writeWhole(Buffer.from(record(item))));
-  } finally {
-    end();
-  }
+  const answers = await helper.inTurn(async () => items.map((item) => helper.writeWhole(Buffer.from(record(item)))));
   return Promise.all(answers.map((a) => a.catch(() => 'X')));
 }
 
