@@ -56,11 +56,11 @@ function giveBack(buf: Buffer): void {
   if (list.length < KEEP) list.push(buf);
 }
 
-/** Reads exactly `length` bytes at `position` unless the file ends first; returns how many were read. */
-async function readFully(file: OpenedFile, buf: Buffer, length: number, position: number): Promise<number> {
+/** Reads exactly `length` bytes at `position` into `buf` at `offset`, unless the file ends first; returns how many were read. */
+export async function readFully(file: OpenedFile, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
   let n = 0;
   while (n < length) {
-    const got = await file.read(buf, n, length - n, position + n);
+    const got = await file.read(buf, offset + n, length - n, position + n);
     if (got === 0) break;
     n += got;
   }
@@ -103,7 +103,7 @@ async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: Opene
   const buf = size > 0 ? takeBuffer(size, chunk) : undefined;
   try {
     for (let position = 0; position < size && buf; ) {
-      const n = await readFully(file, buf, Math.min(chunk, size - position), position);
+      const n = await readFully(file, buf, 0, Math.min(chunk, size - position), position);
       if (n === 0) break;
       pending.push(write(s, tmp, handle, buf, n, position, ch));
       position += n;

@@ -14,12 +14,12 @@
 import { posix } from 'node:path';
 import type { RelPath } from '../../types.js';
 import { joinRel } from '../../paths.js';
-import type { AttrItem, OpenedFile, SourceTree, StepResult, WriteItem } from '../tree.js';
+import type { AttrItem, SourceTree, StepResult, WriteItem } from '../tree.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
 import { type Stamper, stampTime } from './stamper.js';
 import { CHANGED, DONE, failed, UnsafeParentError, VANISHED } from './steps.js';
-import { stage, type Upload } from './write-files.js';
+import { readFully, stage, type Upload } from './write-files.js';
 
 /** Files up to this size are read whole before anything is sent (one write, nothing sent for a changed source). */
 const WHOLE = 1 << 20;
@@ -61,16 +61,6 @@ function resultOf(ctx: RemoteContext, parent: RelPath, answer: string, size: num
   return failed(ctx.session.failed ?? new Error('the server helper ended'));
 }
 
-async function readInto(file: OpenedFile, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-  let n = 0;
-  while (n < length) {
-    const got = await file.read(buf, offset + n, length - n, position + n);
-    if (got === 0) break;
-    n += got;
-  }
-  return n;
-}
-
 /** An answer on its way: kept in an object so that stage() does not wait for it (the slot goes to the next file). */
 interface Sent {
   readonly result: Promise<StepResult | undefined>;
@@ -93,7 +83,7 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
         try {
           const record = Buffer.allocUnsafe(head.length + size + 1);
           head.copy(record);
-          if (await readInto(file, record, head.length, size, 0) !== size || !(await file.unchanged())) {
+          if (await readFully(file, record, head.length, size, 0) !== size || !(await file.unchanged())) {
             letGo();
             return undefined;
           }
@@ -110,7 +100,7 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
       const answer = await helper.write(head, size, async (send) => {
         for (let position = 0; position < size;) {
           const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - position));
-          const n = await readInto(file, buf, 0, buf.length, position);
+          const n = await readFully(file, buf, 0, buf.length, position);
           if (n === 0) return false;
           await send(n === buf.length ? buf : buf.subarray(0, n));
           position += n;
