@@ -156,7 +156,7 @@ export class SftpTree implements DestinationTree {
     return this.exec.stamper ? this.exec.stamper.started() : false;
   }
 
-  /** The apply will set many times: the stamper's channel (its login shell) starts now, beside the uploads. */
+  /** Starts the perl helper's channel (its login shell) now, beside the scan: the lock calls it. */
   private warmStamper(): void {
     (this.exec.stamper ?? (this.probing ? this.init.stamper : undefined))?.warm();
   }

@@ -4,9 +4,10 @@
  * place of SFTP's OPEN, WRITE, FSETSTAT, CLOSE, the folder's LSTAT and RENAME, each a packet each way and four round
  * trips. perl enters the folder one step at a time (lstat, chdir, then stat(".") must be what lstat saw, so a folder
  * swapped for a link is refused, not followed), writes a fresh temporary (O_EXCL | O_NOFOLLOW), sets mode and the
- * microsecond mtime on its handle, then puts it in place: a new file by link() (never over something that appeared
- * meanwhile), an update by rename() over the file the scan saw only. A kill or a dropped connection leaves each file
- * old or new, as over SFTP; temporaries left behind are removed by the next run.
+ * microsecond mtime on its handle, then renames it into place: a new file only where lstat finds nothing just
+ * before, an update only over the file the scan saw. A kill or a dropped connection leaves each file old or new, as
+ * over SFTP; temporaries left behind are removed by the next run. New folders (M) and the modes and mtimes of
+ * folders and files (S, on a handle opened O_NOFOLLOW) go the same way.
  *
  * Not taken: a replace with a backup folder (backup-remote.ts moves the old file over SFTP), a replace of a folder,
  * and a time before 1970 (perl's Time::HiRes refuses those).
@@ -142,6 +143,7 @@ async function perItem<T>(helper: Stamper, items: readonly T[], record: (item: T
 
 /** A step's result from perl's answer to M or S: a name that is not there is vanished. */
 function stepOf(ctx: RemoteContext, parent: RelPath, answer: string): StepResult {
+  if (answer === '1') return DONE;
   if (answer === 'EENOENT') return VANISHED;
   return resultOf(ctx, parent, answer, 0) ?? DONE;
 }
@@ -151,8 +153,8 @@ export async function helperMakeDirs(ctx: RemoteContext, helper: Stamper, parent
   const answers = await perItem(helper, items, (it) => `M\0${ctx.root}\0${parent}\0${it.name}\0`);
   return answers.map((a, i) => {
     const r = stepOf(ctx, parent, a);
-    if (r.status === 'done') ctx.guard.trust(joinRel(parent, (items[i] as { name: string }).name));
-    return r.status === 'done' ? DONE : r;
+    if (r === DONE) ctx.guard.trust(joinRel(parent, (items[i] as { name: string }).name));
+    return r;
   });
 }
 
@@ -164,8 +166,5 @@ export async function helperSetAttrs(ctx: RemoteContext, helper: Stamper, parent
     // The root is the item with no name: the folder perl has just entered.
     return `S\0${ctx.root}\0${parent}\0${it.name === '' ? '.' : it.name}\0${it.kind === 'dir' ? 'd' : 'f'}\0${mode}\0${mtime}\0`;
   });
-  return answers.map((a) => {
-    const r = stepOf(ctx, parent, a);
-    return r.status === 'done' ? DONE : r;
-  });
+  return answers.map((a) => stepOf(ctx, parent, a));
 }
