@@ -2,12 +2,13 @@
  * Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan,
  * and runs through the public sync API into it.
  */
+import { lstatSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { resolveOptions, runSync, type SyncOptions, type SyncResult } from '../../src/engine/index.js';
 import { openSftpTree, type SftpTree, type SftpTreeOptions } from '../../src/engine/backends/sftp/index.js';
 import { openTrees } from '../../src/engine/backends/choose.js';
 import type { SourceTree } from '../../src/engine/backends/tree.js';
-import type { Entry, Snapshot } from '../../src/engine/types.js';
+import type { Entry, FileEntry, Snapshot } from '../../src/engine/types.js';
 import { readTree } from './tree.js';
 import { startSshd, sshdUnavailable, type SshdOptions, type SshServer } from './sshd.js';
 
@@ -88,6 +89,29 @@ export async function localEntries(dir: string): Promise<ReadonlyMap<string, Ent
   const tree = localTree(dir);
   try {
     return (await tree.scan({ side: 'destination', rules: NO_RULES })).entries;
+  } finally {
+    await tree.close();
+  }
+}
+
+/** An mtime with a microsecond part (1,650,000,000.123456 s), in ms: what steps set and tests read back exactly. */
+export const MTIME = Number(1_650_000_000_123_456n) / 1000;
+
+/** A source entry for a step's item: a file of `size` bytes. */
+export function fileEntry(size: number, mtimeMs = MTIME, mode = 0o640): FileEntry {
+  return { kind: 'file', size, mtimeMs, mode, ino: 0 };
+}
+
+/** `path`'s own mtime in microseconds. */
+export function usOf(path: string): bigint {
+  return lstatSync(path, { bigint: true }).mtimeNs / 1000n;
+}
+
+/** Runs `fn` on the tree of `dir` on the server (SFTP alone with `sftp`), and closes it. */
+export async function withTree<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>, sftp = false): Promise<T> {
+  const tree = await openTree(srv, dir, sftp ? { scanMode: 'sftp' } : {});
+  try {
+    return await fn(tree);
   } finally {
     await tree.close();
   }

@@ -11,32 +11,18 @@ import { describe, it } from 'node:test';
 import type { SftpTree } from '../../src/engine/backends/sftp/index.js';
 import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
 import { isTempName } from '../../src/engine/index.js';
-import type { FileEntry } from '../../src/engine/types.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
-import { localTree, openTree, skipReason, useServer } from '../helpers/remote.js';
+import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withTree } from '../helpers/remote.js';
 import type { SshServer } from '../helpers/sshd.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
-const MTIME = Number(1_650_000_000_123_456n) / 1000;
-
-function fileEntry(size: number, mtimeMs = MTIME, mode = 0o640): FileEntry {
-  return { kind: 'file', size, mtimeMs, mode, ino: 0 };
-}
-
 /** A tree whose perl helper runs (the test fails where it cannot start). */
-async function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
-  const tree = await openTree(srv, dir);
-  try {
+function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
+  return withTree(srv, dir, async (tree) => {
     assert.equal(await tree.startHelper(), true, 'the server runs perl');
-    return await fn(tree);
-  } finally {
-    await tree.close();
-  }
-}
-
-function usOf(path: string): bigint {
-  return lstatSync(path, { bigint: true }).mtimeNs / 1000n;
+    return fn(tree);
+  });
 }
 
 function tempsUnder(dir: string): string[] {

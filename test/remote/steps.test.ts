@@ -5,31 +5,10 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { SftpTree } from '../../src/engine/backends/sftp/index.js';
 import { isTempName, LOCK_NAME } from '../../src/engine/index.js';
 import type { FileEntry } from '../../src/engine/types.js';
-import { localTree, openTree, skipReason, useServer } from '../helpers/remote.js';
-import type { SshServer } from '../helpers/sshd.js';
+import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withTree } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
-
-const MTIME = Number(1_650_000_000_123_456n) / 1000;
-
-function fileEntry(size: number, mtimeMs = MTIME, mode = 0o640): FileEntry {
-  return { kind: 'file', size, mtimeMs, mode, ino: 0 };
-}
-
-async function withTree<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>, sftp = false): Promise<T> {
-  const tree = await openTree(srv, dir, sftp ? { scanMode: 'sftp' } : {});
-  try {
-    return await fn(tree);
-  } finally {
-    await tree.close();
-  }
-}
-
-function usOf(path: string): bigint {
-  return (lstatSync(path, { bigint: true }).mtimeNs / 1000n);
-}
 
 describe('remote steps', { skip: skipReason }, () => {
   const server = useServer();
