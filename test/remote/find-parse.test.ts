@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findCommand, findRecords, parseFindOutput } from '../../src/engine/backends/sftp/scan-exec.js';
+import { FindParser, findCommand, findRecords, parseFindOutput } from '../../src/engine/backends/sftp/scan-exec.js';
 import { entryLines, localEntries } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
@@ -72,6 +72,25 @@ describe('find output parser', () => {
     assert.deepEqual([...parsed.snapshot.entries.keys()].sort(), ['ok.txt']);
     const warned = (parsed.snapshot.warnings ?? []).map((w) => w.message).sort();
     assert.deepEqual(warned, ['link target is not valid UTF-8; skipped', 'name is not valid UTF-8; skipped', 'name is not valid UTF-8; skipped']);
+  });
+
+  it('reads the same entries from output pushed in pieces of any size, records cut anywhere', () => {
+    const out = findOutput(hostileTree());
+    const req = { side: 'destination', rules: NO_RULES } as const;
+    const whole = parseFindOutput(out, 'L', req);
+    assert.ok(whole.ok);
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const parser = new FindParser('L', req);
+      for (let i = 0; i < out.length; i += size) parser.push(out.subarray(i, i + size));
+      const pieced = parser.end();
+      assert.ok(pieced.ok, `pieces of ${size}`);
+      assert.deepEqual(entryLines(pieced.snapshot.entries), entryLines(whole.snapshot.entries), `pieces of ${size}`);
+      assert.deepEqual(pieced.snapshot.rootEntry, whole.snapshot.rootEntry);
+      assert.deepEqual(pieced.snapshot.warnings, whole.snapshot.warnings);
+    }
+    const cut = new FindParser('L', req);
+    cut.push(out.subarray(0, out.length - 3));
+    assert.equal(cut.end().ok, false, 'output cut mid-record');
   });
 
   it('refuses output it cannot trust: cut mid-record, a record without its fields, no root', () => {

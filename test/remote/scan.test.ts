@@ -131,6 +131,15 @@ describe('remote shell', { skip: skipReason }, () => {
         assert.equal(r.stdout.length, `out ${i}\0\n`.length + i * 3000);
         assert.ok(r.stdout.subarray(0, 8).toString('latin1').startsWith(`out ${i}\0`));
       });
+      // Streamed: output that looks like the start of a marker, in many chunks, arrives whole and in order.
+      const chunks: Buffer[] = [];
+      const fake = '\\0ABSYNC-END-0 1\\0';
+      const code = await shell.stream(`for i in $(seq 1 3000); do printf '${fake}%05d' $i; done; exit 3`, (c) => chunks.push(c));
+      assert.equal(code, 3);
+      const want = Array.from({ length: 3000 }, (_, i) => `\0ABSYNC-END-0 1\0${String(i + 1).padStart(5, '0')}`).join('');
+      assert.ok(chunks.length > 1, 'the output came in several chunks');
+      assert.equal(Buffer.concat(chunks).toString('latin1'), want);
+      assert.equal((await shell.run('echo after')).stdout.toString(), 'after\n');
     } finally {
       shell.close();
       session.close();

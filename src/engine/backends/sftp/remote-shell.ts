@@ -17,15 +17,21 @@ export interface ShellResult {
 
 interface Job {
   readonly marker: Buffer;
-  readonly settle: (err: Error | undefined, value?: ShellResult) => void;
+  /** Takes the script's output as it arrives (the marker and status never reach it). */
+  readonly data: (chunk: Buffer) => void;
+  readonly settle: (err: Error | undefined, code?: number) => void;
   readonly progress: () => void;
+  /** The marker has been seen: what follows is the status, up to a NUL. */
+  ended: boolean;
 }
 
 export class RemoteShell {
-  private buffered: Buffer[] = [];
-  private size = 0;
-  /** Where the current job's end marker starts in the buffered output, once seen. */
-  private markerAt = -1;
+  /**
+   * Output not yet handed on: the current job's last bytes that may be the start of its marker, a status without its
+   * NUL yet, or what the channel printed before any script was sent (a login shell's startup files), which becomes
+   * the first script's output.
+   */
+  private held: Buffer = Buffer.alloc(0);
   private readonly jobs: Job[] = [];
   private dead: Error | undefined;
 
@@ -46,52 +52,52 @@ export class RemoteShell {
     for (const job of this.jobs.splice(0)) job.settle(this.dead);
   }
 
+  /** Hands each job its output as it comes, and finishes every job whose marker and status a chunk completes. */
   private take(d: Buffer): void {
-    this.buffered.push(d);
-    this.size += d.length;
     this.jobs[0]?.progress();
-    // One chunk may end one script's output and hold the next ones' whole: finish every job it completes.
-    for (let fresh = d.length; this.jobs.length > 0 && this.finish(fresh); fresh = this.size);
-  }
-
-  /** Finishes the current job if its marker and status are in; `fresh` is how many buffered bytes are unsearched. */
-  private finish(fresh: number): boolean {
-    const job = this.jobs[0] as Job;
-    if (this.markerAt < 0) {
-      // Search only the new bytes, with the end of the chunk before (the marker may straddle two chunks): a long
-      // output is not copied chunk after chunk.
-      const last = this.buffered[this.buffered.length - 1];
-      if (!last) return false;
-      const before = fresh >= last.length ? this.buffered[this.buffered.length - 2] : undefined;
-      const tail = before ? before.subarray(Math.max(0, before.length - job.marker.length + 1)) : Buffer.alloc(0);
-      const window = tail.length > 0 ? Buffer.concat([tail, last]) : last;
-      const at = window.indexOf(job.marker, Math.max(0, window.length - fresh - tail.length));
-      if (at < 0) return false;
-      this.markerAt = this.size - window.length + at;
+    let data = this.held.length > 0 ? Buffer.concat([this.held, d]) : d;
+    for (let job = this.jobs[0]; job; job = this.jobs[0]) {
+      if (!job.ended) {
+        const at = data.indexOf(job.marker);
+        if (at < 0) {
+          // Keep back what may be the marker's start (it may straddle two chunks); the rest is output.
+          const keep = Math.min(data.length, job.marker.length - 1);
+          if (data.length > keep) job.data(data.subarray(0, data.length - keep));
+          this.held = data.subarray(data.length - keep);
+          return;
+        }
+        if (at > 0) job.data(data.subarray(0, at));
+        data = data.subarray(at + job.marker.length);
+        job.ended = true;
+      }
+      const end = data.indexOf(0);
+      if (end < 0) break;
+      const code = Number(data.toString('latin1', 0, end));
+      data = data.subarray(end + 1);
+      this.jobs.shift();
+      job.settle(undefined, code);
     }
-    const all = this.buffered.length === 1 ? (this.buffered[0] as Buffer) : Buffer.concat(this.buffered, this.size);
-    this.buffered = [all];
-    const end = all.indexOf(0, this.markerAt + job.marker.length);
-    if (end < 0) return false;
-    const code = Number(all.toString('latin1', this.markerAt + job.marker.length, end));
-    const stdout = all.subarray(0, this.markerAt);
-    const rest = all.subarray(end + 1);
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.size = rest.length;
-    this.markerAt = -1;
-    this.jobs.shift();
-    job.settle(undefined, { code, stdout });
-    return true;
+    this.held = data;
   }
 
-  /** Runs `script`; resolves with its status and stdout. Fails when the shell or the session is gone. */
-  run(script: string): Promise<ShellResult> {
+  /**
+   * Runs `script`; resolves with its status, its output handed to `onData` as it arrives (a long listing is parsed
+   * while the server still prints it). Fails when the shell or the session is gone.
+   */
+  stream(script: string, onData: (chunk: Buffer) => void): Promise<number> {
     if (this.dead) return Promise.reject(this.dead);
     const token = randomBytes(12).toString('hex');
-    return this.session.track<ShellResult>((settle, progress) => {
-      this.jobs.push({ marker: Buffer.from(`\0ABSYNC-END-${token} `), settle, progress });
+    return this.session.track<number>((settle, progress) => {
+      this.jobs.push({ marker: Buffer.from(`\0ABSYNC-END-${token} `), data: onData, settle, progress, ended: false });
       this.channel.write(`(\n${script}\n) </dev/null 2>/dev/null; printf '\\0ABSYNC-END-${token} %d\\0' "$?"\n`);
     });
+  }
+
+  /** Runs `script`; resolves with its status and all it printed. */
+  async run(script: string): Promise<ShellResult> {
+    const chunks: Buffer[] = [];
+    const code = await this.stream(script, (chunk) => chunks.push(chunk));
+    return { code, stdout: Buffer.concat(chunks) };
   }
 
   close(): void {

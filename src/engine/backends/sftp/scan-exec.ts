@@ -8,7 +8,7 @@
  */
 import { parentOf } from '../../paths.js';
 import { isTempName, LOCK_NAME, TAKEOVER_NAME } from '../../reserved.js';
-import { createFilter } from '../../scan/filter.js';
+import { createFilter, type PathFilter } from '../../scan/filter.js';
 import type { DirEntry, Entry, RelPath, ScanWarning, Snapshot, SpecialEntry } from '../../types.js';
 import type { ScanRequest } from '../tree.js';
 import { shQuote } from './shell.js';
@@ -56,11 +56,21 @@ export function parseFindTime(text: string): number {
 export type ExecScanResult = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly why: string };
 
 export async function scanExec(shell: RemoteShell, root: string, label: string, request: ScanRequest): Promise<ExecScanResult> {
-  const r = await shell.run(findCommand(root));
-  if (r.code !== 0) return { ok: false, why: `find exited with ${r.code}` };
-  const records = findRecords(r.stdout);
-  if (!records) return { ok: false, why: 'no output from find' };
-  return parseFindOutput(records, label, request);
+  const parser = new FindParser(label, request);
+  // What comes before the marker (nothing, once the shell has run a script) is not find's.
+  let before: Buffer | undefined = Buffer.alloc(0);
+  const code = await shell.stream(findCommand(root), (chunk) => {
+    if (!before) return parser.push(chunk);
+    before = Buffer.concat([before, chunk]);
+    const records = findRecords(before);
+    if (records) {
+      before = undefined;
+      parser.push(records);
+    }
+  });
+  if (code !== 0) return { ok: false, why: `find exited with ${code}` };
+  if (before) return { ok: false, why: 'no output from find' };
+  return parser.end();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -106,100 +116,136 @@ function timeOf(out: Buffer, start: number, end: number): number {
   return (sec * 1e6 + frac) / 1000;
 }
 
-export function parseFindOutput(out: Buffer, label: string, request: ScanRequest): ExecScanResult {
-  const { side } = request;
-  const filter = createFilter(request.rules);
-  const entries = new Map<RelPath, Entry>();
-  const excluded: RelPath[] = [];
-  const leftovers: RelPath[] = [];
-  const warnings: ScanWarning[] = [];
-  // Folders whose contents are not entries: excluded, reserved, or with a name that is not UTF-8.
-  const skipped = new Set<RelPath>();
-  let rootEntry: DirEntry | undefined;
-  let p = 0;
-  // Where the five fields before the path end (each at a space).
-  const ends = [0, 0, 0, 0, 0];
-  while (p < out.length) {
-    const a = out.indexOf(0, p);
-    const b = a < 0 ? -1 : out.indexOf(0, a + 1);
-    if (b < 0) return { ok: false, why: 'find output ends mid-record' };
-    // Five fields, then the path (which may hold spaces).
-    let q = p;
-    for (let k = 0; k < 5; k++) {
-      const sp = out.indexOf(32, q);
-      if (sp < 0 || sp >= a) return { ok: false, why: 'malformed find record' };
-      ends[k] = sp;
-      q = sp + 1;
-    }
-    const record = p;
-    p = b + 1;
-    const type = String.fromCharCode(out[record] as number);
-    const maybePath = nameOf(out, q, a);
-    if (maybePath === undefined) {
-      const lossy = out.toString('utf8', q, a);
-      if (!insideSkipped(skipped, lossy)) warnings.push({ path: lossy, message: 'name is not valid UTF-8; skipped' });
-      skipped.add(lossy);
-      continue;
-    }
-    const path: RelPath = maybePath;
-    const [e0, e1, e2, e3, e4] = ends as [number, number, number, number, number];
-    if (e0 !== record + 1) return { ok: false, why: 'malformed find record' };
-    const mode = digits(out, e0 + 1, e1, 8);
-    const size = digits(out, e1 + 1, e2, 10);
-    const mtimeMs = timeOf(out, e2 + 1, e3);
-    const ino = digits(out, e3 + 1, e4, 10);
-    const linkStart = a + 1;
-    const linkEnd = b;
-    if (path === '') {
-      if (type === 'U') return { ok: false, why: 'the root folder cannot be listed' };
-      if (type === 'd') rootEntry = { kind: 'dir', mode, mtimeMs, ino };
-      continue;
-    }
-    if (skipped.size > 0 && insideSkipped(skipped, path)) continue;
-    const dir = parentOf(path);
-    const name = dir === '' ? path : path.slice(dir.length + 1);
-    if (isTempName(name)) {
-      if (side === 'destination') leftovers.push(path);
-      skipped.add(path);
-      continue;
-    }
-    if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
-      skipped.add(path);
-      continue;
-    }
-    const isDir = type === 'd' || type === 'U';
-    if (filter.active && filter.excludes(path, isDir)) {
-      excluded.push(path);
-      skipped.add(path);
-      continue;
-    }
-    let entry: Entry;
-    switch (type) {
-      case 'f':
-        entry = { kind: 'file', size, mtimeMs, mode, ino };
-        break;
-      case 'd':
-        entry = { kind: 'dir', mode, mtimeMs, ino };
-        break;
-      case 'l': {
-        const target = nameOf(out, linkStart, linkEnd);
-        if (target === undefined) {
-          warnings.push({ path, message: 'link target is not valid UTF-8; skipped' });
-          continue;
-        }
-        entry = { kind: 'symlink', target, mtimeMs, ino };
-        break;
-      }
-      case 'U':
-        entry = { kind: 'problem', code: 'EACCES', message: 'permission denied (EACCES)' };
-        break;
-      default:
-        entry = { kind: 'special', type: SPECIAL[type] ?? 'unknown' };
-    }
-    entries.set(path, entry);
+/**
+ * Reads find's records as they arrive (pushed in chunks of any size: a record cut between two is read once whole),
+ * so that a long listing is parsed while the server still walks the tree.
+ */
+export class FindParser {
+  private readonly filter: PathFilter;
+  private readonly entries = new Map<RelPath, Entry>();
+  private readonly excluded: RelPath[] = [];
+  private readonly leftovers: RelPath[] = [];
+  private readonly warnings: ScanWarning[] = [];
+  /** Folders whose contents are not entries: excluded, reserved, or with a name that is not UTF-8. */
+  private readonly skipped = new Set<RelPath>();
+  private rootEntry: DirEntry | undefined;
+  /** The end of the last chunk, from a record's start: read with the next chunk. */
+  private rest: Buffer = Buffer.alloc(0);
+  private failed: string | undefined;
+
+  constructor(private readonly label: string, private readonly request: ScanRequest) {
+    this.filter = createFilter(request.rules);
   }
-  if (!rootEntry) return { ok: false, why: 'find did not print the root folder' };
-  return { ok: true, snapshot: { root: label, entries, excluded, leftovers, warnings, rootEntry } };
+
+  push(chunk: Buffer): void {
+    if (this.failed !== undefined) return;
+    const out = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    const done = this.records(out);
+    if (typeof done === 'string') this.failed = done;
+    else this.rest = out.subarray(done);
+  }
+
+  end(): ExecScanResult {
+    if (this.failed !== undefined) return { ok: false, why: this.failed };
+    if (this.rest.length > 0) return { ok: false, why: 'find output ends mid-record' };
+    if (!this.rootEntry) return { ok: false, why: 'find did not print the root folder' };
+    const { label: root, entries, excluded, leftovers, warnings, rootEntry } = this;
+    return { ok: true, snapshot: { root, entries, excluded, leftovers, warnings, rootEntry } };
+  }
+
+  /** Reads the whole records in `out`; where the first one not whole starts, or why the output cannot be used. */
+  private records(out: Buffer): number | string {
+    const { side } = this.request;
+    const { filter, entries, skipped, warnings } = this;
+    let p = 0;
+    // Where the five fields before the path end (each at a space).
+    const ends = [0, 0, 0, 0, 0];
+    while (p < out.length) {
+      const a = out.indexOf(0, p);
+      const b = a < 0 ? -1 : out.indexOf(0, a + 1);
+      if (b < 0) return p;
+      // Five fields, then the path (which may hold spaces).
+      let q = p;
+      for (let k = 0; k < 5; k++) {
+        const sp = out.indexOf(32, q);
+        if (sp < 0 || sp >= a) return 'malformed find record';
+        ends[k] = sp;
+        q = sp + 1;
+      }
+      const record = p;
+      p = b + 1;
+      const type = String.fromCharCode(out[record] as number);
+      const maybePath = nameOf(out, q, a);
+      if (maybePath === undefined) {
+        const lossy = out.toString('utf8', q, a);
+        if (!insideSkipped(skipped, lossy)) warnings.push({ path: lossy, message: 'name is not valid UTF-8; skipped' });
+        skipped.add(lossy);
+        continue;
+      }
+      const path: RelPath = maybePath;
+      const [e0, e1, e2, e3, e4] = ends as [number, number, number, number, number];
+      if (e0 !== record + 1) return 'malformed find record';
+      const mode = digits(out, e0 + 1, e1, 8);
+      const size = digits(out, e1 + 1, e2, 10);
+      const mtimeMs = timeOf(out, e2 + 1, e3);
+      const ino = digits(out, e3 + 1, e4, 10);
+      if (path === '') {
+        if (type === 'U') return 'the root folder cannot be listed';
+        if (type === 'd') this.rootEntry = { kind: 'dir', mode, mtimeMs, ino };
+        continue;
+      }
+      if (skipped.size > 0 && insideSkipped(skipped, path)) continue;
+      const dir = parentOf(path);
+      const name = dir === '' ? path : path.slice(dir.length + 1);
+      if (isTempName(name)) {
+        if (side === 'destination') this.leftovers.push(path);
+        skipped.add(path);
+        continue;
+      }
+      if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
+        skipped.add(path);
+        continue;
+      }
+      const isDir = type === 'd' || type === 'U';
+      if (filter.active && filter.excludes(path, isDir)) {
+        this.excluded.push(path);
+        skipped.add(path);
+        continue;
+      }
+      let entry: Entry;
+      switch (type) {
+        case 'f':
+          entry = { kind: 'file', size, mtimeMs, mode, ino };
+          break;
+        case 'd':
+          entry = { kind: 'dir', mode, mtimeMs, ino };
+          break;
+        case 'l': {
+          const target = nameOf(out, a + 1, b);
+          if (target === undefined) {
+            warnings.push({ path, message: 'link target is not valid UTF-8; skipped' });
+            continue;
+          }
+          entry = { kind: 'symlink', target, mtimeMs, ino };
+          break;
+        }
+        case 'U':
+          entry = { kind: 'problem', code: 'EACCES', message: 'permission denied (EACCES)' };
+          break;
+        default:
+          entry = { kind: 'special', type: SPECIAL[type] ?? 'unknown' };
+      }
+      entries.set(path, entry);
+    }
+    return p;
+  }
+}
+
+/** All of find's output at once. */
+export function parseFindOutput(out: Buffer, label: string, request: ScanRequest): ExecScanResult {
+  const parser = new FindParser(label, request);
+  parser.push(out);
+  return parser.end();
 }
 
 function insideSkipped(skipped: ReadonlySet<RelPath>, path: RelPath): boolean {
