@@ -64,12 +64,14 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined | typeof TI
 
 /**
  * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is handed back where perl
- * sets sub-second times, and closed where it cannot.
+ * sets sub-second times, and closed where it cannot. `onShell` gets the shell as soon as it runs, before the probe's
+ * script: what it sends goes out without waiting for the probe's answer (the caller checks the capabilities after).
  */
-export async function probeExec(session: SftpSession, stamper: Stamper, timeoutMs = PROBE_TIMEOUT_MS): Promise<RemoteExec> {
+export async function probeExec(session: SftpSession, stamper: Stamper, timeoutMs = PROBE_TIMEOUT_MS, onShell?: (shell: RemoteShell) => void): Promise<RemoteExec> {
   const ms = Math.min(timeoutMs, PROBE_TIMEOUT_MS);
   const started = await within(RemoteShell.start(session), ms);
   const shell = started === TIMED_OUT ? undefined : started;
+  if (shell) onShell?.(shell);
   const result = shell ? await within(shell.run(SCRIPT), ms) : undefined;
   if (started === TIMED_OUT || result === TIMED_OUT) {
     shell?.close();

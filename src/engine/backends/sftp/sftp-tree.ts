@@ -19,6 +19,7 @@ import { dirEntryOf, kindOfMode, remotePath } from './entries.js';
 import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
 import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
+import type { ShellResult } from './remote-shell.js';
 import type { Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
@@ -45,6 +46,8 @@ export interface SftpTreeInit {
   readonly backup?: string;
   /** The probe's stamper, to warm before the probe answers (it is `exec.stamper` once perl is found to work). */
   readonly stamper?: Stamper;
+  /** find's record of the root, asked for on the shell behind the probe's script (the first lock reads it). */
+  readonly rootRecord?: Promise<ShellResult | undefined>;
 }
 
 /** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
@@ -82,11 +85,14 @@ export class SftpTree implements DestinationTree {
   private sftpWrites = 0;
   /** A lock was taken: this run is not a dry run. */
   private locked = false;
+  /** find's record of the root from when the tree opened, until the first lock takes it. */
+  private firstRoot: Promise<ShellResult | undefined> | undefined;
 
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;
     this.backup = init.backup;
+    this.firstRoot = init.rootRecord;
     // Until a deferred probe answers, the tree is SFTP only; everything that needs exec awaits `probed` first.
     this.exec = init.exec instanceof Promise ? { caps: NO_EXEC } : init.exec;
     this.probing = init.exec instanceof Promise;
@@ -191,9 +197,14 @@ export class SftpTree implements DestinationTree {
   }
 
   async rootEntry(): Promise<DirEntry | undefined> {
+    return this.rootFrom(undefined);
+  }
+
+  /** The root's entry from find's record `early` (asked for before), or afresh. */
+  private async rootFrom(early: Promise<ShellResult | undefined> | undefined): Promise<DirEntry | undefined> {
     await this.probed;
     if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
-      const r = await this.exec.shell.run(findRootCommand(this.remoteRoot)).catch(() => undefined);
+      const r = await (early ?? this.exec.shell.run(findRootCommand(this.remoteRoot))).catch(() => undefined);
       const records = r && r.code === 0 ? findRecords(r.stdout) : undefined;
       const parsed = records && parseFindOutput(records, this.root, { side: 'destination', rules: { exclude: [], include: [] } });
       if (parsed?.ok) return parsed.snapshot.rootEntry;
@@ -249,7 +260,10 @@ export class SftpTree implements DestinationTree {
     // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
     // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
     this.warmStamper();
-    const found = created ? undefined : await this.rootEntry();
+    // The record asked for when the tree opened serves the first lock (a later run of a watch asks afresh).
+    const early = this.firstRoot;
+    this.firstRoot = undefined;
+    const found = created ? undefined : await this.rootFrom(early);
     const restore = async (): Promise<void> => {
       if (created) {
         if (await this.isEmpty()) await rmdir(s, this.remoteRoot);
