@@ -184,6 +184,32 @@ describe('remote lock', { skip: skipReason }, () => {
     }));
   });
 
+  it('released through the perl helper: only a lock that still holds this run\'s text is removed, and no link is followed', async () => {
+    const dst = tmp();
+    const outside = writeTree(tmp(), { 'lock-like': 'x' });
+    await withTree(server(), dst, async (tree) => {
+      assert.equal(await tree.startHelper(), true);
+      await (await tree.lock(0, true)).release();
+      assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
+      // Taken over meanwhile by another run: its lock stays.
+      let lock = await tree.lock(0, true);
+      const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
+      writeFileSync(join(dst, LOCK_NAME), other);
+      await lock.release();
+      assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other);
+      spawnSync('rm', [join(dst, LOCK_NAME)]);
+      // Swapped for a link to a file outside that holds this run's text: neither the link nor its target goes.
+      lock = await tree.lock(0, true);
+      writeFileSync(join(outside, 'lock-like'), readFileSync(join(dst, LOCK_NAME)));
+      spawnSync('rm', [join(dst, LOCK_NAME)]);
+      spawnSync('ln', ['-s', join(outside, 'lock-like'), join(dst, LOCK_NAME)]);
+      await lock.release();
+      assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
+      assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
+      assert.deepEqual(tree.written, { helper: 0, sftp: 0 });
+    });
+  });
+
   it('a stale lock of a dead process on this machine is taken over; one from another machine is respected', async () => {
     const dst = tmp();
     const dead = spawnSync('true').pid as number;

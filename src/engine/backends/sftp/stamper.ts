@@ -7,7 +7,8 @@
  * Protocol: NUL-ended fields on stdin. A time is `time\0path\0`, answered `1` or `0`; a write is `W` and eight fields,
  * then the bytes and K (keep) or A (abandon), answered `1`, `A`, `C` (the name is not as the scan saw it), `P<n><why>`
  * (the n-th folder on the way is a link, not a folder, or was swapped) or `E<errno name>`. `M` makes a folder and `S`
- * sets a folder's or file's mode and mtime (write-helper.ts), answered the same way; `F` (unanswered) makes the next
+ * sets a folder's or file's mode and mtime (write-helper.ts), answered the same way; `U` removes the run's lock
+ * file if it still holds the run's text (`1`, or `C` when it does not); `F` (unanswered) makes the next
  * record enter its folder afresh. perl prints its answers
  * whenever it has read everything sent so far, and `R` when it starts. Times are sent half a microsecond above the
  * target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
@@ -77,6 +78,12 @@ const SCRIPT = [
   '      if ($st eq "" && $mode ne "-") { chmod(oct($mode), $fh) or $st = en() }',
   '      if ($st eq "" && $mt ne "-") { ($mt >= 0 && utime(time(), $mt, $fh)) or $st = en() }',
   '      close($fh); }',
+  '    $out .= $st eq "" ? "1" : $st; next; }',
+  // U: remove the lock file named, if it still holds this run's text (read on a handle that follows no link).
+  '  if ($t eq "U") { my ($root, $name, $text) = map { f() } 1 .. 3; my $st = at($root, ""); my $fh; my $d = "";',
+  '    if ($st eq "") { if (sysopen($fh, $name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) { my @x = stat($fh);',
+  '        sysread($fh, $d, 4097) if @x && ($x[2] & 61440) == 32768 && $x[7] <= 4096; close($fh);',
+  '        $st = $d eq $text ? (unlink($name) ? "" : en()) : "C" } else { $st = ($!{ELOOP} || $!{ENXIO}) ? "C" : en() } }',
   '    $out .= $st eq "" ? "1" : $st; next; }',
   '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
   '    my $st = at($root, $rel); my $fh; if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or do { $st = en(); undef $fh } }',
