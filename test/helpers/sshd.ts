@@ -229,3 +229,14 @@ export function childrenOf(pid: number): number[] {
   }
   return out;
 }
+
+/** The session's processes: the listener's children (one per connection) and everything below them. */
+export function sessionProcesses(srv: SshServer): number[] {
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    out.push(pid);
+    for (const c of childrenOf(pid)) walk(c);
+  };
+  for (const s of srv.sessions()) walk(s);
+  return out;
+}

@@ -10,20 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isTempName, type SyncResult } from '../../src/engine/index.js';
 import { skipReason, syncRemote, useServer } from '../helpers/remote.js';
-import { childrenOf, type SshServer } from '../helpers/sshd.js';
+import { sessionProcesses } from '../helpers/sshd.js';
 import { readTree, tmp } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
-
-/** The session's processes: the listener's child for our connection and everything below it. */
-function sessionProcesses(srv: SshServer): number[] {
-  const out: number[] = [];
-  const walk = (pid: number): void => {
-    out.push(pid);
-    for (const c of childrenOf(pid)) walk(c);
-  };
-  for (const s of srv.sessions()) walk(s);
-  return out;
-}
 
 /** A source of `files` files of 16 KiB in 10 folders, and a destination holding an old version of every third one. */
 function trees(files: number): { src: string; dst: string; old: Map<string, Buffer>; fresh: Map<string, Buffer> } {

@@ -14,8 +14,9 @@ import { isTempName } from '../../src/engine/index.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
 import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withTree } from '../helpers/remote.js';
-import type { SshServer } from '../helpers/sshd.js';
+import { sessionProcesses, type SshServer } from '../helpers/sshd.js';
 import { tmp, writeTree } from '../helpers/tree.js';
+import { until } from '../helpers/wait.js';
 
 /** A tree whose perl helper runs (the test fails where it cannot start). */
 function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
@@ -203,5 +204,72 @@ describe('remote writes through perl: a folder <-> link swap loop', { skip: skip
     const written = readdirSync(real).filter((n) => n.startsWith('f'));
     assert.ok(written.length >= done - 0, `${written.length} files in the real folder, ${done} reported done`);
     for (const n of written) assert.equal(readFileSync(join(real, n), 'utf8'), `inside ${n}\n`);
+  });
+});
+
+describe('remote writes through perl: the helper or the connection lost mid-file', { skip: skipReason }, () => {
+  const server = useServer();
+  const BIG = 64 << 20;
+
+  /** A 64 MiB file and ten small ones to write over old versions, and a write of them all that `kill` interrupts once the big one streams. */
+  async function writeUntil(srv: SshServer, kill: (perl: number, srv: SshServer) => void): Promise<{ results: StepResult[]; dst: string; src: string; oldBig: Buffer }> {
+    const src = tmp();
+    const dst = tmp();
+    writeFileSync(join(src, 'big.bin'), Buffer.alloc(BIG, 1));
+    const oldBig = Buffer.alloc(1000, 2);
+    writeFileSync(join(dst, 'big.bin'), oldBig);
+    for (let i = 0; i < 10; i++) writeFileSync(join(src, `s${i}.txt`), `small ${i}`);
+    const item = (name: string): WriteItem => {
+      const st = statSync(join(src, name));
+      const old = name === 'big.bin' ? statSync(join(dst, name)) : undefined;
+      return {
+        name,
+        content: { type: 'tree', path: name },
+        source: { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino },
+        ...(old ? { replace: { kind: 'file' as const, size: old.size, mtimeMs: old.mtimeMs } } : {}),
+      };
+    };
+    const from = localTree(src);
+    let results: StepResult[] = [];
+    let written = { helper: 0, sftp: 0 };
+    await withHelper(srv, dst, async (tree) => {
+      const writing = tree.writeFiles('', ['big.bin', ...Array.from({ length: 10 }, (_, i) => `s${i}.txt`)].map(item), from);
+      await until(() => tempsUnder(dst).some((t) => statSync(join(dst, t)).size > 4 << 20), 'the big file streaming through perl', 30_000);
+      // perl stopped mid-file, so that the loss comes before the file's end whatever the machine's speed.
+      const perl = sessionProcesses(srv).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('perl\0'));
+      assert.equal(perl.length, 1, 'one perl helper');
+      process.kill(perl[0] as number, 'SIGSTOP');
+      kill(perl[0] as number, srv);
+      results = await writing;
+      written = tree.written;
+      // Gone already where the test killed it.
+      spawnSync('kill', ['-KILL', String(perl[0])]);
+    }).finally(() => from.close());
+    assert.ok(written.helper >= 11, 'all went to perl first');
+    return { results, dst, src, oldBig };
+  }
+
+  it('perl killed on the server (the connection alive): what it had not answered is written again over SFTP, all done', { timeout: 60_000 }, async () => {
+    const { results, dst, src } = await writeUntil(server(), (perl) => process.kill(perl, 'SIGKILL'));
+    assert.deepEqual(results.map((r) => r.status), results.map(() => 'done'), JSON.stringify(results.filter((r) => r.status !== 'done')));
+    assert.ok(readFileSync(join(dst, 'big.bin')).equals(readFileSync(join(src, 'big.bin'))), 'the big file is the new one');
+    for (let i = 0; i < 10; i++) assert.equal(readFileSync(join(dst, `s${i}.txt`), 'utf8'), `small ${i}`);
+  });
+
+  it('the connection dropped (the session\'s sshd killed): the write fails, never hangs, and the file is the old one, whole', { timeout: 60_000 }, async () => {
+    const { results, dst, oldBig } = await writeUntil(server(), (_perl, srv) => {
+      const [session] = srv.sessions();
+      process.kill(session as number, 'SIGKILL');
+    });
+    const big = results[0] as StepResult;
+    assert.equal(big.status, 'failed');
+    assert.match(`${big.error?.code} ${big.error?.message}`, /ECONNLOST|connection to .* lost/);
+    assert.ok(readFileSync(join(dst, 'big.bin')).equals(oldBig), 'the old file, whole');
+    for (let i = 0; i < 10; i++) {
+      const name = `s${i}.txt`;
+      const r = results[i + 1] as StepResult;
+      if (r.status === 'done') assert.equal(readFileSync(join(dst, name), 'utf8'), `small ${i}`);
+      else assert.ok(!readdirSync(dst).includes(name), `${name} failed and is not there`);
+    }
   });
 });

@@ -313,10 +313,26 @@ export class SftpTree implements DestinationTree {
     }));
   }
 
+  /**
+   * `results` of `items` through the helper, with those it did not answer because it ended (killed on the server,
+   * the connection alive) done again by `sftp`.
+   */
+  private async orOverSftp<T>(items: readonly T[], results: StepResult[], sftp: (items: T[]) => Promise<StepResult[]>): Promise<StepResult[]> {
+    const again = results.flatMap((r, i) => (r.status === 'failed' && r.error?.code === 'EHELPER' && !this.init.session.failed ? [i] : []));
+    if (again.length === 0) return results;
+    if (tracing()) traceLine(`sftp: the perl helper ended; ${again.length} steps again over SFTP`);
+    const redone = await sftp(again.map((i) => items[i] as T));
+    again.forEach((i, k) => {
+      results[i] = redone[k] as StepResult;
+    });
+    return results;
+  }
+
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
     const helper = this.exec.stamper;
-    if (helper?.writing) return helperMakeDirs(this.ctx, helper, parent, items);
-    return makeDirs(this.ctx, parent, items);
+    const sftp = (these: readonly { readonly name: string }[]): Promise<StepResult[]> => makeDirs(this.ctx, parent, these);
+    if (helper?.writing) return helperMakeDirs(this.ctx, helper, parent, items).then((r) => this.orOverSftp(items, r, sftp));
+    return sftp(items);
   }
 
   writeFiles(parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
@@ -326,19 +342,21 @@ export class SftpTree implements DestinationTree {
       return writeFiles(this.ctx, parent, items, from);
     }
     // Once perl runs, files go to it, one record each; the few it does not take go over SFTP.
-    return split(items, (item) => helperTakes(this.ctx, item), (mine) => {
-      this.helperWrites += mine.length;
-      return writeThroughHelper(this.ctx, helper, parent, mine, from);
-    }, (rest) => {
+    const sftp = (rest: WriteItem[]): Promise<StepResult[]> => {
       this.sftpWrites += rest.length;
       return writeFiles(this.ctx, parent, rest, from);
-    });
+    };
+    return split(items, (item) => helperTakes(this.ctx, item), (mine) => {
+      this.helperWrites += mine.length;
+      return writeThroughHelper(this.ctx, helper, parent, mine, from).then((r) => this.orOverSftp(mine, r, sftp));
+    }, sftp);
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
     const helper = this.exec.stamper;
     if (!helper?.writing) return setAttrs(this.ctx, parent, items);
-    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, helper, parent, mine), (rest) => setAttrs(this.ctx, parent, rest));
+    const sftp = (rest: AttrItem[]): Promise<StepResult[]> => setAttrs(this.ctx, parent, rest);
+    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, helper, parent, mine).then((r) => this.orOverSftp(mine, r, sftp)), sftp);
   }
 
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {

@@ -141,6 +141,8 @@ export class Stamper {
   /** Bytes held for unanswered write records (room), and who waits for some to be let go. */
   private held = 0;
   private roomWaiters: (() => void)[] = [];
+  /** Writes waiting for the channel's window (drained). */
+  private readonly drainWaiters = new Set<() => void>();
   /** Settles once perl has said it runs (true), or the helper could not start or ended first (false). */
   private readonly runs: Promise<boolean>;
   private settleRuns: (running: boolean) => void = () => undefined;
@@ -211,6 +213,7 @@ export class Stamper {
 
   private end(): void {
     this.dead = true;
+    for (const wake of [...this.drainWaiters]) wake();
     this.settleRuns(false);
     this.queued = [];
     for (const w of this.waiting.splice(0)) w('X');
@@ -268,8 +271,12 @@ export class Stamper {
       const done = (): void => {
         ch.off('drain', done);
         ch.off('close', done);
+        this.drainWaiters.delete(done);
         settle(undefined);
       };
+      // A channel that closed before this wait began (perl killed on the server) says so no more: end() wakes it.
+      if (this.dead) return done();
+      this.drainWaiters.add(done);
       ch.on('drain', done);
       ch.on('close', done);
     });

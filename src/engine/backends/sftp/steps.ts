@@ -38,6 +38,11 @@ export const RECENT_MS = 10;
 /** How long a source may keep being that recent before the copy goes on regardless (the check after reading decides). */
 export const RECENT_WAIT_MS = 250;
 
+/** The perl helper ended (killed on the server) while the connection lives: what it did not answer goes over SFTP. */
+export class HelperEndedError extends Error {
+  readonly code = 'EHELPER';
+}
+
 export class TornCopyError extends Error {
   readonly code = 'ETORN';
 }

@@ -19,7 +19,7 @@ import type { AttrItem, SourceTree, StepResult, WriteItem } from '../tree.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
 import { type Stamper, stampTime } from './stamper.js';
-import { CHANGED, DONE, failed, UnsafeParentError, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, HelperEndedError, UnsafeParentError, VANISHED } from './steps.js';
 import { readFully, stage, type Upload } from './write-files.js';
 
 /** Files up to this size are read whole before anything is sent (one write, nothing sent for a changed source). */
@@ -59,7 +59,7 @@ function resultOf(ctx: RemoteContext, parent: RelPath, answer: string, size: num
     const code = answer.slice(1);
     return failed(Object.assign(new Error(`${code} on the server`), { code }));
   }
-  return failed(ctx.session.failed ?? new Error('the server helper ended'));
+  return failed(ctx.session.failed ?? new HelperEndedError('the server helper ended'));
 }
 
 /** An answer on its way: kept in an object so that stage() does not wait for it (the slot goes to the next file). */
