@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { parseKey } from './ssh2-client.js';
 import { AbsyncError } from '../../errors.js';
 import type { Endpoint } from './endpoint.js';
 import type { SshOptions } from './ssh-options.js';
@@ -26,7 +26,7 @@ function loadKey(file: string): Buffer | string | undefined {
     if (code === 'ENOENT') return undefined;
     return `cannot read it (${code})`;
   }
-  const parsed = ssh2.utils.parseKey(data);
+  const parsed = parseKey(data);
   if (parsed instanceof Error) return /encrypted|passphrase/i.test(parsed.message) ? 'it has a passphrase (load it into ssh-agent instead)' : parsed.message;
   return data;
 }

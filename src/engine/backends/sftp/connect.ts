@@ -7,7 +7,8 @@ import net from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
+import { Client } from './ssh2-client.js';
 import { AbsyncError } from '../../errors.js';
 import { type AuthStep, authSteps } from './auth.js';
 import type { Endpoint } from './endpoint.js';
@@ -81,7 +82,7 @@ function stacklessParse(sock: net.Socket): void {
 
 function attempt(endpoint: Endpoint, options: RemoteOptions, known: string, file: string, steps: readonly AuthStep[]): Promise<ssh2.Client> {
   const name = hostName(endpoint.host, endpoint.port);
-  const state: Attempt = { client: new ssh2.Client() };
+  const state: Attempt = { client: new Client() };
   const where = `${endpoint.user}@${endpoint.alias}${endpoint.port !== 22 ? ` port ${endpoint.port}` : ''}`;
   return new Promise((resolve, reject) => {
     const { client } = state;

@@ -5,7 +5,7 @@
  * nothing has come back for `requestTimeout`, and once the session has failed every request fails at once with the
  * same cause. A dropped connection thus ends a run's steps as failures, never as a hang.
  */
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import { coalesceRequests } from './coalesce.js';
 import { ConnectionLostError, sftpError } from './sftp-errors.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
