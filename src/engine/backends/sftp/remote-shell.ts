@@ -54,8 +54,17 @@ export class RemoteShell {
 
   /** Hands each job its output as it comes, and finishes every job whose marker and status a chunk completes. */
   private take(d: Buffer): void {
-    this.jobs[0]?.progress();
-    let data = this.held.length > 0 ? Buffer.concat([this.held, d]) : d;
+    const first = this.jobs[0];
+    first?.progress();
+    let data = d;
+    if (this.held.length > 0) {
+      // Output held back because it might start the marker: when the marker does not start there, it goes on as it
+      // is, and the chunk is not copied behind it (a listing comes in hundreds of chunks).
+      const edge = first && !first.ended && d.length >= first.marker.length ? Buffer.concat([this.held, d.subarray(0, first.marker.length - 1)]) : undefined;
+      if (first && edge && edge.indexOf(first.marker) < 0) first.data(this.held);
+      else data = Buffer.concat([this.held, d]);
+      this.held = Buffer.alloc(0);
+    }
     for (let job = this.jobs[0]; job; job = this.jobs[0]) {
       if (!job.ended) {
         const at = data.indexOf(job.marker);

@@ -139,7 +139,26 @@ export class FindParser {
 
   push(chunk: Buffer): void {
     if (this.failed !== undefined) return;
-    const out = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    let out = chunk;
+    if (this.rest.length > 0) {
+      // Only the record cut between the chunks is joined (it needs its two NULs); the rest is read in place, not
+      // copied chunk after chunk.
+      let need = this.rest.indexOf(0) < 0 ? 2 : 1;
+      let end = -1;
+      while (need > 0 && (end = chunk.indexOf(0, end + 1)) >= 0) need--;
+      if (need > 0) {
+        this.rest = Buffer.concat([this.rest, chunk]);
+        return;
+      }
+      const joined = Buffer.concat([this.rest, chunk.subarray(0, end + 1)]);
+      this.rest = Buffer.alloc(0);
+      const done = this.records(joined);
+      if (typeof done === 'string' || done !== joined.length) {
+        this.failed = typeof done === 'string' ? done : 'malformed find record';
+        return;
+      }
+      out = chunk.subarray(end + 1);
+    }
     const done = this.records(out);
     if (typeof done === 'string') this.failed = done;
     else this.rest = out.subarray(done);
