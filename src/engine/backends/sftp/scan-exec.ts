@@ -126,7 +126,10 @@ export class FindParser {
   private readonly excluded: RelPath[] = [];
   private readonly leftovers: RelPath[] = [];
   private readonly warnings: ScanWarning[] = [];
-  /** Folders whose contents are not entries: excluded, reserved, or with a name that is not UTF-8. */
+  /**
+   * Folders whose contents are not entries: excluded, reserved, or with a name that is not UTF-8. Folders only: while
+   * the set is not empty, every record walks its parents through it.
+   */
   private readonly skipped = new Set<RelPath>();
   private rootEntry: DirEntry | undefined;
   /** The end of the last chunk, from a record's start: read with the next chunk. */
@@ -198,7 +201,7 @@ export class FindParser {
       if (maybePath === undefined) {
         const lossy = out.toString('utf8', q, a);
         if (!insideSkipped(skipped, lossy)) warnings.push({ path: lossy, message: 'name is not valid UTF-8; skipped' });
-        skipped.add(lossy);
+        if (type === 'd' || type === 'U') skipped.add(lossy);
         continue;
       }
       const path: RelPath = maybePath;
@@ -214,21 +217,28 @@ export class FindParser {
         continue;
       }
       if (skipped.size > 0 && insideSkipped(skipped, path)) continue;
-      const dir = parentOf(path);
-      const name = dir === '' ? path : path.slice(dir.length + 1);
-      if (isTempName(name)) {
-        if (side === 'destination') this.leftovers.push(path);
-        skipped.add(path);
-        continue;
-      }
-      if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
-        skipped.add(path);
-        continue;
+      // Every reserved name (temporaries, the lock) starts with a dot: only such a name is looked at closer.
+      const slash = out.lastIndexOf(47 /* / */, a - 1);
+      if (out[slash >= q ? slash + 1 : q] === 46 /* . */) {
+        const dir = parentOf(path);
+        const name = dir === '' ? path : path.slice(dir.length + 1);
+        // Only a folder's name is kept to skip what is below it: with a file in the set (the run's own lock, always
+        // there), every later record would walk its parents.
+        const folder = type === 'd' || type === 'U';
+        if (isTempName(name)) {
+          if (side === 'destination') this.leftovers.push(path);
+          if (folder) skipped.add(path);
+          continue;
+        }
+        if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
+          if (folder) skipped.add(path);
+          continue;
+        }
       }
       const isDir = type === 'd' || type === 'U';
       if (filter.active && filter.excludes(path, isDir)) {
         this.excluded.push(path);
-        skipped.add(path);
+        if (isDir) skipped.add(path);
         continue;
       }
       let entry: Entry;
