@@ -72,7 +72,9 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
   const started = await within(RemoteShell.start(session), ms);
   const shell = started === TIMED_OUT ? undefined : started;
   if (shell) onShell?.(shell);
-  const result = shell ? await within(shell.run(SCRIPT), ms) : undefined;
+  // A channel that closes unanswered (an SFTP-only account's exec runs internal-sftp) ends the probe at once: the lock
+  // waits for it (60 -> 10 ms here).
+  const result = shell ? await within(Promise.race([shell.run(SCRIPT), shell.closed.then(() => undefined)]), ms) : undefined;
   if (started === TIMED_OUT || result === TIMED_OUT) {
     shell?.close();
     stamper.close();

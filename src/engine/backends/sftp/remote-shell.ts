@@ -34,8 +34,14 @@ export class RemoteShell {
   private held: Buffer = Buffer.alloc(0);
   private readonly jobs: Job[] = [];
   private dead: Error | undefined;
+  /**
+   * Resolves as soon as the channel closes (the scripts fail 50 ms later, see below): for a caller that needs no
+   * cause, such as the probe on an account whose exec runs `internal-sftp`, which closes the channel at once.
+   */
+  readonly closed: Promise<void>;
 
   private constructor(private readonly session: SftpSession, private readonly channel: ssh2.ClientChannel) {
+    this.closed = new Promise((resolve) => channel.once('close', () => resolve()));
     channel.on('data', (d: Buffer) => this.take(d));
     channel.stderr.on('data', () => undefined);
     // A dropped connection closes its channels before the client says it closed: fail the scripts a moment later,
