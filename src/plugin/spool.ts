@@ -2,10 +2,12 @@
  * A vinyl stream can be read once, but a mirror needs its size before planning, may hash it, and then writes it:
  * so its bytes go to a private temporary file first (never inside the destination, whose temporary names the
  * engine treats as leftovers of a killed run). The folder goes when the flush ends, or when the process exits
- * (gulp exits at once when another task of a `parallel` fails).
+ * (gulp exits at once when another task of a `parallel` fails). A process killed by a signal (Ctrl-C in a gulp run)
+ * runs no exit hook: its folder is removed by the next spool of any later process, once its process is gone and it
+ * has stood an hour.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +38,49 @@ function removeAtExit(dir: string): void {
   });
 }
 
+/** Spool folders are named after their process: `absync-spool-<pid>-<random>`. */
+const SPOOL_PREFIX = 'absync-spool-';
+/** A spool folder left this long by a process that is gone is stale (a spool lasts one flush). */
+const STALE_MS = 60 * 60 * 1000;
+let swept = false;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes, once per process, the spool folders of processes that were killed before their exit hook ran: only
+ * folders (never a link), of this user, whose process is gone, unchanged for an hour (another container sharing
+ * the temporary folder may run a process of the same pid that this one cannot see).
+ */
+export function sweepStaleSpools(dir = tmpdir(), now = Date.now()): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^absync-spool-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const st = lstatSync(path);
+      if (!st.isDirectory() || now - st.mtimeMs < STALE_MS || (process.getuid && st.uid !== process.getuid())) continue;
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+}
+
 /** A folder of spooled streams for one flush; removed by `remove()`, or at exit. */
 export class SpoolDir {
   private dir: string | undefined;
@@ -43,7 +88,11 @@ export class SpoolDir {
 
   private folder(): string {
     if (this.dir === undefined) {
-      this.dir = mkdtempSync(join(tmpdir(), 'absync-spool-'));
+      if (!swept) {
+        swept = true;
+        sweepStaleSpools();
+      }
+      this.dir = mkdtempSync(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
       removeAtExit(this.dir);
     }
     return this.dir;
