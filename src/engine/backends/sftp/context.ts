@@ -17,6 +17,8 @@ export interface RemoteContext {
   readonly exec: RemoteExec;
   /** Resolves once the exec probe has answered (at once when it had before the tree opened): read `exec` after it. */
   readonly probed: Promise<void>;
+  /** Resolves once `exec.caps` also says whether links' own times can be set, and which sums the server has. */
+  fullyProbed(): Promise<void>;
   /** Uploads (and SFTP hashes) in flight across every batch of the run. */
   readonly files: LimitFunction;
   /** Where replaced and deleted entries go (absolute remote path), if anywhere. */

@@ -61,7 +61,7 @@ export async function setAttrs(ctx: RemoteContext, parent: RelPath, items: reado
       return err instanceof SftpError && err.code === 'ENOENT' ? VANISHED : failed(err);
     }
   }));
-  await ctx.probed;
+  await ctx.fullyProbed();
   if (!ctx.exec.caps.fineTimes) return results;
   const fine = items.flatMap((it, i) => (it.mtimeMs !== undefined && results[i]?.status === 'done' && (it.kind !== 'symlink' || ctx.exec.caps.linkTimes) ? [i] : []));
   const ok = await setFineTimes(ctx.exec, fine.map((i) => {

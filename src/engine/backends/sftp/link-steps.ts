@@ -32,7 +32,7 @@ export async function symlinks(ctx: RemoteContext, parent: RelPath, items: reado
   }));
   const ready = made.flatMap((m, i) => ('tmp' in m ? [i] : []));
   const removing: Promise<void>[] = [];
-  await ctx.probed;
+  await ctx.fullyProbed();
   if (ctx.exec.caps.fineTimes && ctx.exec.caps.linkTimes && ready.length > 0) {
     const ok = await setFineTimes(ctx.exec, ready.map((i) => ({ path: (made[i] as { tmp: string }).tmp, mtimeMs: (items[i] as LinkItem).mtimeMs, link: true }))).catch(() => ready.map(() => false));
     ready.forEach((i, k) => {

@@ -27,6 +27,11 @@ export interface ExecCaps {
 export interface RemoteExec {
   readonly caps: ExecCaps;
   /**
+   * Links' own times and the sums, asked (once) in a script of their own when first called: the lock and the scan
+   * need only find and perl, and the shell runs one script at a time. `caps` holds neither until it resolves.
+   */
+  readonly more?: () => Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>>;
+  /**
    * Why exec is off, when not for want of an account that may run commands: its shell opened but did not answer in
    * time (a slow login shell). Said in the summary, with the whole-second mtimes that follow.
    */
@@ -39,14 +44,33 @@ export const NO_EXEC: ExecCaps = { find: false, fineTimes: false, linkTimes: fal
 
 const ALGORITHMS: readonly HashAlgorithm[] = ['md5', 'sha1', 'sha256'];
 
+/** What the lock and the scan wait for: find -printf, and perl setting a sub-second mtime that find reads back. */
 const SCRIPT = `export LC_ALL=C
 t=$(mktemp 2>/dev/null) || exit 0
 printf x > "$t"
 echo "find:$(find "$t" -maxdepth 0 -printf %s)"
 printf '1.5000005\\0%s\\0' "$t" | ${STAMPER_COMMAND} && echo && echo "perl:$(find "$t" -maxdepth 0 -printf %T@)"
+rm -f "$t"`;
+
+/** The rest, asked when needed (a dozen processes: 50-100 ms here that a run's lock and scan no longer wait for). */
+const MORE = `export LC_ALL=C
+t=$(mktemp 2>/dev/null) || exit 0
+printf x > "$t"
 ln -s x "$t.l" && touch -h -d @2.5 "$t.l" && echo "link:$(find "$t.l" -maxdepth 0 -printf %T@)"
 for a in ${ALGORITHMS.join(' ')}; do printf '%s\\0' "$t" | xargs -0 "$a"sum -z -- | tr '\\0' '\\n' | sed "s/^/$a:/"; done
 rm -f "$t" "$t.l"`;
+
+/** Links' own times and the sums, from MORE's output (none where it failed). */
+async function moreCaps(shell: RemoteShell): Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> {
+  const r = await shell.run(MORE).catch(() => undefined);
+  const lines = r && r.code === 0 ? r.stdout.toString('utf8').split('\n') : [];
+  const sums = new Set<HashAlgorithm>();
+  for (const a of ALGORITHMS) {
+    const want = createHash(a).update('x').digest('hex');
+    if (lines.some((l) => l.startsWith(`${a}:${want} `))) sums.add(a);
+  }
+  return { linkTimes: lines.some((l) => /^link:2\.50*$/.test(l)), sums };
+}
 
 /** Gives up on exec after this long (or the connect timeout, if shorter): an SFTP-only account may keep the channel open. */
 const PROBE_TIMEOUT_MS = 10_000;
@@ -74,28 +98,32 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
   if (shell) onShell?.(shell);
   // A channel that closes unanswered (an SFTP-only account's exec runs internal-sftp) ends the probe at once: the lock
   // waits for it (60 -> 10 ms here).
-  const result = shell ? await within(Promise.race([shell.run(SCRIPT), shell.closed.then(() => undefined)]), ms) : undefined;
+  const running = shell?.run(SCRIPT);
+  let asked: Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> | undefined;
+  const more = shell ? () => (asked ??= moreCaps(shell)) : undefined;
+  const result = shell && running ? await within(Promise.race([running, shell.closed.then(() => undefined)]), ms) : undefined;
   if (started === TIMED_OUT || result === TIMED_OUT) {
     shell?.close();
     stamper.close();
     return { caps: NO_EXEC, why: `the account's shell did not answer within ${ms / 1000} s; SFTP only for this run` };
   }
   const lines = result && result.code === 0 ? result.stdout.toString('utf8').split('\n') : [];
-  const sums = new Set<HashAlgorithm>();
-  for (const a of ALGORITHMS) {
-    const want = createHash(a).update('x').digest('hex');
-    if (lines.some((l) => l.startsWith(`${a}:${want} `))) sums.add(a);
-  }
   const find = lines.includes('find:1');
-  const perl = find && lines.some((l) => /^1?perl:1\.500000/.test(l));
-  // The stamper opens its own channel when first used: a resync that sets no time never starts its login shell.
-  const fine = perl;
-  const caps: ExecCaps = { find, fineTimes: fine, linkTimes: find && lines.some((l) => /^link:2\.50*$/.test(l)), sums };
-  if (!shell || (!find && sums.size === 0)) {
-    shell?.close();
+  const fine = find && lines.some((l) => /^1?perl:1\.500000/.test(l));
+  if (!shell || !more) {
     stamper.close();
     return { caps: NO_EXEC };
   }
+  if (!find) {
+    // No exec scan: the shell is kept only to hash, which MORE decides (nothing waits for a probe like this one).
+    stamper.close();
+    const m = await within(more(), ms);
+    if (m === undefined || m === TIMED_OUT || m.sums.size === 0) {
+      shell.close();
+      return { caps: NO_EXEC };
+    }
+    return { caps: { ...NO_EXEC, sums: m.sums }, shell };
+  }
   if (!fine) stamper.close();
-  return { caps, shell, ...(fine ? { stamper } : {}) };
+  return { caps: { find, fineTimes: fine, linkTimes: false, sums: new Set() }, shell, ...(fine ? { stamper } : {}), more };
 }

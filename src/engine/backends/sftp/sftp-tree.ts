@@ -85,6 +85,9 @@ export class SftpTree implements DestinationTree {
   private sftpWrites = 0;
   /** A lock was taken: this run is not a dry run. */
   private locked = false;
+  /** fullyProbed's promise, once asked, and whether it has answered. */
+  private moreProbed: Promise<void> | undefined;
+  private moreKnown = false;
   /** find's record of the root from when the tree opened, until the first lock takes it. */
   private firstRoot: Promise<ShellResult | undefined> | undefined;
 
@@ -120,6 +123,7 @@ export class SftpTree implements DestinationTree {
       },
       files: pLimit(inFlight),
       probed: this.probed,
+      fullyProbed: () => this.fullyProbed(),
       ...(init.backup !== undefined ? { backup: init.backup } : {}),
     };
   }
@@ -141,6 +145,20 @@ export class SftpTree implements DestinationTree {
   /** What the exec probe found (for --version, traces and tests). */
   get execCaps(): ExecCaps {
     return this.exec.caps;
+  }
+
+  /**
+   * The probe's answer with what its second script finds (links' own times, the sums), asked once: behind the scan's
+   * find where the tree scans by exec, else when first needed.
+   */
+  private fullyProbed(): Promise<void> {
+    this.moreProbed ??= this.probed.then(async () => {
+      const extra = await this.exec.more?.();
+      this.moreKnown = true;
+      if (!extra || this.closed) return;
+      this.exec = { ...this.exec, caps: { ...this.exec.caps, linkTimes: extra.linkTimes && this.exec.caps.find, sums: extra.sums } };
+    });
+    return this.moreProbed;
   }
 
   /** Resolves once the exec probe has answered (for what reads the capabilities: the summary). */
@@ -178,7 +196,10 @@ export class SftpTree implements DestinationTree {
     }
     if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
       // find is sent with the root's LSTAT, not after it: one round trip less.
-      const [r, root] = await Promise.all([scanExec(this.exec.shell, this.remoteRoot, this.root, request), there]);
+      const scanning = scanExec(this.exec.shell, this.remoteRoot, this.root, request);
+      // The probe's second script goes behind find: answered while the listing is parsed and the plan made.
+      void this.fullyProbed();
+      const [r, root] = await Promise.all([scanning, there]);
       if (!root) return { root: this.root, entries: new Map() };
       if (r.ok) return r.snapshot;
       if (tracing()) traceLine(`sftp: exec scan of ${this.root} not usable (${r.why}); listing over SFTP`);
@@ -220,13 +241,15 @@ export class SftpTree implements DestinationTree {
    * alone each call reads its files, filesInFlight at once: the engine's default batches.
    */
   get hashBatch(): number | undefined {
-    return this.exec.caps.sums.size > 0 ? EXEC_HASH_BATCH : undefined;
+    // The sums may not be known yet (the probe's second script): where they may be there, the batch is the server's.
+    const unknown = this.exec.more !== undefined && !this.moreKnown;
+    return this.exec.caps.sums.size > 0 || unknown ? EXEC_HASH_BATCH : undefined;
   }
 
   async hash(targets: readonly HashTarget[], algorithm: HashAlgorithm): Promise<(string | undefined)[]> {
     // A local file outside the tree (`{ file }`) has no meaning on the server: no digest, so the planner copies.
     const paths = targets.filter((t): t is RelPath => typeof t === 'string');
-    await this.probed;
+    await this.fullyProbed();
     const shell = this.exec.caps.sums.has(algorithm) ? this.exec.shell : undefined;
     const digests = await hashRemote(this.init.session, this.remoteRoot, paths, algorithm, shell, this.init.tuning.filesInFlight ?? DEFAULTS.filesInFlight);
     let k = 0;

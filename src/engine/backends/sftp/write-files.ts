@@ -130,8 +130,9 @@ async function send(ctx: RemoteContext, tmp: string, pre: PreOpened, file: Opene
  * ends, so it overlaps the other uploads and the folder's check instead of holding the batch for a round trip.
  */
 function stamp(ctx: RemoteContext, tmp: string, mtimeMs: number): Promise<boolean> {
-  // The upload may have started before the probe answered (a first copy does not wait for the login shell).
-  return ctx.probed.then(() => {
+  // The upload may have started before the probe answered (a first copy does not wait for the login shell). A time
+  // before 1970 goes through touch, which the probe's second script looks at.
+  return (mtimeMs < 0 ? ctx.fullyProbed() : ctx.probed).then(() => {
     if (!ctx.exec.caps.fineTimes) return true;
     return setFineTimes(ctx.exec, [{ path: tmp, mtimeMs, link: false }]).then(([ok]) => ok === true, () => false);
   });
