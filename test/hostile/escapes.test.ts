@@ -92,7 +92,7 @@ interface SwapCase {
   readonly todos?: Partial<Record<RaceFrom, Todos>>;
 }
 
-const N = 300;
+const N = 220;
 const inDst = names(N);
 const same = (n: string): TreeSpec[string] => ({ data: `destination ${n}\n`, mode: 0o600, mtime: 1_500_000_000 });
 const withMode = (n: string, mode: number): TreeSpec[string] => ({ data: `destination ${n}\n`, mode, mtime: 1_500_000_000 });
