@@ -1,9 +1,10 @@
 /**
- * What the account may run, asked once per connection in one script on the connection's shell: GNU find with
- * -printf (the exec scan), perl with Time::HiRes setting and find reading back a sub-second mtime (so mtimes are set
- * and compared to the microsecond instead of SFTP v3's whole seconds), touch -h for links' own sub-second times, and
- * md5sum/sha1sum/sha256sum with -z (remote hashing). An account that may not run commands (`ForceCommand
- * internal-sftp`, a nologin shell) answers nothing useful: SFTP alone.
+ * What the account may run, asked once per connection on the connection's shell, in two scripts: first GNU find
+ * with -printf (the exec scan) and perl with Time::HiRes setting a sub-second mtime that find reads back (so mtimes
+ * are set and compared to the microsecond instead of SFTP v3's whole seconds), which the lock and the scan wait for;
+ * then, when first needed, touch -h for links' own sub-second times and md5sum/sha1sum/sha256sum with -z (remote
+ * hashing). An account that may not run commands (`ForceCommand internal-sftp`, a nologin shell) answers nothing
+ * useful: SFTP alone.
  */
 import { createHash } from 'node:crypto';
 import type { HashAlgorithm } from '../../options.js';
