@@ -83,8 +83,6 @@ export class SftpTree implements DestinationTree {
   /** Files written through perl and over SFTP (traced at close). */
   private helperWrites = 0;
   private sftpWrites = 0;
-  /** A lock was taken: this run is not a dry run. */
-  private locked = false;
   /** fullyProbed's promise, once asked, and whether it has answered. */
   private moreProbed: Promise<void> | undefined;
   private moreKnown = false;
@@ -279,7 +277,6 @@ export class SftpTree implements DestinationTree {
       await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
     }
     this.madeRoot = created;
-    this.locked = true;
     // A run that may write starts perl (which takes the writes once it runs) at its lock, so that its login shell
     // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
     // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
