@@ -197,11 +197,12 @@ export class FindParser {
       const record = p;
       p = b + 1;
       const type = String.fromCharCode(out[record] as number);
+      const isDir = type === 'd' || type === 'U';
       const maybePath = nameOf(out, q, a);
       if (maybePath === undefined) {
         const lossy = out.toString('utf8', q, a);
         if (!insideSkipped(skipped, lossy)) warnings.push({ path: lossy, message: 'name is not valid UTF-8; skipped' });
-        if (type === 'd' || type === 'U') skipped.add(lossy);
+        if (isDir) skipped.add(lossy);
         continue;
       }
       const path: RelPath = maybePath;
@@ -224,18 +225,16 @@ export class FindParser {
         const name = dir === '' ? path : path.slice(dir.length + 1);
         // Only a folder's name is kept to skip what is below it: with a file in the set (the run's own lock, always
         // there), every later record would walk its parents.
-        const folder = type === 'd' || type === 'U';
         if (isTempName(name)) {
           if (side === 'destination') this.leftovers.push(path);
-          if (folder) skipped.add(path);
+          if (isDir) skipped.add(path);
           continue;
         }
         if (dir === '' && (name === LOCK_NAME || name === TAKEOVER_NAME)) {
-          if (folder) skipped.add(path);
+          if (isDir) skipped.add(path);
           continue;
         }
       }
-      const isDir = type === 'd' || type === 'U';
       if (filter.active && filter.excludes(path, isDir)) {
         this.excluded.push(path);
         if (isDir) skipped.add(path);
