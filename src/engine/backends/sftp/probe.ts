@@ -99,10 +99,7 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
   if (shell) onShell?.(shell);
   // A channel that closes unanswered (an SFTP-only account's exec runs internal-sftp) ends the probe at once: the lock
   // waits for it (60 -> 10 ms here).
-  const running = shell?.run(SCRIPT);
-  let asked: Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> | undefined;
-  const more = shell ? () => (asked ??= moreCaps(shell)) : undefined;
-  const result = shell && running ? await within(Promise.race([running, shell.closed.then(() => undefined)]), ms) : undefined;
+  const result = shell ? await within(Promise.race([shell.run(SCRIPT), shell.closed.then(() => undefined)]), ms) : undefined;
   if (started === TIMED_OUT || result === TIMED_OUT) {
     shell?.close();
     stamper.close();
@@ -111,10 +108,12 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
   const lines = result && result.code === 0 ? result.stdout.toString('utf8').split('\n') : [];
   const find = lines.includes('find:1');
   const fine = find && lines.some((l) => /^1?perl:1\.500000/.test(l));
-  if (!shell || !more) {
+  if (!shell) {
     stamper.close();
     return { caps: NO_EXEC };
   }
+  let asked: Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> | undefined;
+  const more = (): Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> => (asked ??= moreCaps(shell));
   if (!find) {
     // No exec scan: the shell is kept only to hash, which MORE decides (nothing waits for a probe like this one).
     stamper.close();
