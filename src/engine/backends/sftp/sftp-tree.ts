@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { AbsyncError, describeError } from '../../errors.js';
 import type { HashAlgorithm } from '../../options.js';
 import { baseName } from '../../paths.js';
-import { isTempName, LOCK_NAME } from '../../reserved.js';
+import { isTempName } from '../../reserved.js';
 import { traceLine, tracing } from '../../trace.js';
 import type { DirEntry, RelPath, Snapshot } from '../../types.js';
 import type { AttrItem, DestinationTree, HashTarget, LinkItem, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult, TreeCaps, TreeKind, TreeLock, WriteItem } from '../tree.js';
@@ -30,7 +30,7 @@ import { scanSftp } from './scan-sftp.js';
 import type { SftpSession } from './session.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
 import { writeFiles } from './write-files.js';
-import { helperMakeDirs, helperSetAttrs, helperTakes, helperTakesAttrs, writeThroughHelper } from './write-helper.js';
+import { helperMakeDirs, helperSetAttrs, helperTakes, helperTakesAttrs, helperUnlock, writeThroughHelper } from './write-helper.js';
 
 /** How the tree was set up by openSftpTree. */
 export interface SftpTreeInit {
@@ -293,19 +293,11 @@ export class SftpTree implements DestinationTree {
       }
     };
     try {
-      return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs, (text) => this.unlockThroughHelper(text)), restore);
+      return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs, (text) => helperUnlock(this.ctx, this.exec.stamper, text)), restore);
     } catch (err) {
       await restore().catch(() => undefined);
       return unwritable(err);
     }
-  }
-
-  /** Removes the lock through perl, where it runs: true once it is gone, or holds another run's text. */
-  private async unlockThroughHelper(text: string): Promise<boolean> {
-    const helper = this.exec.stamper;
-    if (!helper?.writing) return false;
-    const answer = await helper.writeWhole(Buffer.from(`U\0${this.remoteRoot}\0${LOCK_NAME}\0${text}\0`));
-    return answer === '1' || answer === 'C' || answer === 'EENOENT';
   }
 
   private async isEmpty(): Promise<boolean> {

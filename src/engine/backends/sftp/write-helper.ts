@@ -15,6 +15,7 @@
 import { posix } from 'node:path';
 import type { RelPath } from '../../types.js';
 import { joinRel } from '../../paths.js';
+import { LOCK_NAME } from '../../reserved.js';
 import type { AttrItem, SourceTree, StepResult, WriteItem } from '../tree.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
@@ -167,4 +168,14 @@ export async function helperSetAttrs(ctx: RemoteContext, helper: Stamper, parent
     return `S\0${ctx.root}\0${parent}\0${it.name === '' ? '.' : it.name}\0${it.kind === 'dir' ? 'd' : 'f'}\0${mode}\0${mtime}\0`;
   });
   return answers.map((a) => stepOf(ctx, parent, a));
+}
+
+/**
+ * Removes the run's lock file from the root through the helper, where it runs: true once it is gone or holds another
+ * run's text, false when the helper cannot say (the lock is then removed over SFTP).
+ */
+export async function helperUnlock(ctx: RemoteContext, helper: Stamper | undefined, text: string): Promise<boolean> {
+  if (!helper?.writing) return false;
+  const answer = await helper.writeWhole(Buffer.from(`U\0${ctx.root}\0${LOCK_NAME}\0${text}\0`));
+  return answer === '1' || answer === 'C' || answer === 'EENOENT';
 }
