@@ -2,6 +2,7 @@
  * Remote-destination test helpers: a server per test file, trees opened on it, snapshots compared with a local scan,
  * and runs through the public sync API into it.
  */
+import assert from 'node:assert/strict';
 import { lstatSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { resolveOptions, runSync, type SyncOptions, type SyncResult } from '../../src/engine/index.js';
@@ -115,4 +116,12 @@ export async function withTree<T>(srv: SshServer, dir: string, fn: (tree: SftpTr
   } finally {
     await tree.close();
   }
+}
+
+/** withTree, with the tree's perl helper running (the test fails where it cannot start). */
+export function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
+  return withTree(srv, dir, async (tree) => {
+    assert.equal(await tree.startHelper(), true, 'the server runs perl');
+    return fn(tree);
+  });
 }

@@ -8,23 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { SftpTree } from '../../src/engine/backends/sftp/index.js';
 import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
 import { isTempName } from '../../src/engine/index.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
-import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withTree } from '../helpers/remote.js';
+import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withHelper } from '../helpers/remote.js';
 import { sessionProcesses, type SshServer } from '../helpers/sshd.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
-
-/** A tree whose perl helper runs (the test fails where it cannot start). */
-function withHelper<T>(srv: SshServer, dir: string, fn: (tree: SftpTree) => Promise<T>): Promise<T> {
-  return withTree(srv, dir, async (tree) => {
-    assert.equal(await tree.startHelper(), true, 'the server runs perl');
-    return fn(tree);
-  });
-}
 
 function tempsUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => isTempName(p.split('/').pop() as string));

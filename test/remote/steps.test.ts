@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isTempName, LOCK_NAME } from '../../src/engine/index.js';
 import type { FileEntry } from '../../src/engine/types.js';
-import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withTree } from '../helpers/remote.js';
+import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withHelper, withTree } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
 describe('remote steps', { skip: skipReason }, () => {
@@ -187,8 +187,7 @@ describe('remote lock', { skip: skipReason }, () => {
   it('released through the perl helper: only a lock that still holds this run\'s text is removed, and no link is followed', async () => {
     const dst = tmp();
     const outside = writeTree(tmp(), { 'lock-like': 'x' });
-    await withTree(server(), dst, async (tree) => {
-      assert.equal(await tree.startHelper(), true);
+    await withHelper(server(), dst, async (tree) => {
       await (await tree.lock(0, true)).release();
       assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
       // Taken over meanwhile by another run: its lock stays.
