@@ -3,13 +3,15 @@
  * only real folders of this user, whose process is gone, unchanged for an hour.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { sweepStaleSpools } from '../../src/plugin/spool.js';
+import { SpoolDir, sweepStaleSpools } from '../../src/plugin/spool.js';
 import { tmp } from '../helpers/tree.js';
 import { NEEDS_SYMLINKS } from '../helpers/platform.js';
+import { until } from '../helpers/wait.js';
 
 test('stale spool folders of processes that are gone are swept; live, recent, foreign and linked ones stay', () => {
   const dir = tmp();
@@ -43,4 +45,43 @@ test('stale spool folders of processes that are gone are swept; live, recent, fo
   sweepStaleSpools(dir);
   assert.deepEqual(readdirSync(dir).sort(), kept.sort());
   assert.ok(existsSync(join(outside, 'keep.txt')), 'nothing through a link');
+});
+
+test('a gulp run stopped by Ctrl-C leaves its spool folder; the next process to spool removes it once it is an hour old', async () => {
+  const dir = tmp();
+  const env = { ...process.env, TMPDIR: dir, TEMP: dir, TMP: dir };
+  const spool = new URL('../../src/plugin/spool.js', import.meta.url).href;
+  // A process that spools a stream and then waits, as a gulp run does in the middle of a flush.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    import { Readable } from 'node:stream';
+    const { SpoolDir } = await import(${JSON.stringify(spool)});
+    await new SpoolDir().spool(Readable.from([Buffer.from('bytes of a stream')]));
+    console.log('spooled');
+    setInterval(() => undefined, 1000);
+  `], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await until(() => out.includes('spooled'), 'the child to spool', 20_000);
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await gone;
+  const left = readdirSync(dir);
+  assert.equal(left.length, 1, 'the killed run left its spool folder');
+  assert.ok(left[0]?.startsWith(`absync-spool-${child.pid}-`), `named after its process: ${left[0]}`);
+  utimesSync(join(dir, left[0] as string), Date.now() / 1000 - 2 * 3600, Date.now() / 1000 - 2 * 3600);
+  const saved = { TMPDIR: process.env['TMPDIR'], TEMP: process.env['TEMP'], TMP: process.env['TMP'] };
+  Object.assign(process.env, { TMPDIR: dir, TEMP: dir, TMP: dir });
+  const next = new SpoolDir();
+  try {
+    await next.spool(Readable.from([Buffer.from('the next run')]));
+    const now = readdirSync(dir);
+    assert.equal(now.length, 1);
+    assert.ok(now[0]?.startsWith(`absync-spool-${process.pid}-`), `only the new run's folder is left: ${now.join(', ')}`);
+  } finally {
+    await next.remove();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });
