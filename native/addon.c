@@ -1,13 +1,13 @@
 /*
  * The addon's entry point, loaded by src/engine/backends/local-native/addon.ts: scan (scan.c), scanPair (pair.c),
- * copy (copy.c), dirs and openDir (dirs.c), remove (remove.c), links (links.c), rename (rename.c), hash (hash.c), and
+ * copy (copy.c), dirs and openDir (dirs.c), remove (remove.c), links (links.c), rename (rename.c), hash (hash.c), readFiles (read.c), and
  * the result codes by name (results.h), which the JavaScript side decodes by name.
  */
 #include "common.h"
 
 /* Bumped whenever a function's arguments or results change: the JavaScript side ignores an addon built from other
  * sources (a checkout updated without `npm install`) instead of calling it wrongly. */
-#define ABSYNC_NATIVE_VERSION 5
+#define ABSYNC_NATIVE_VERSION 6
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;
@@ -43,6 +43,7 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "links", absync_links);
   export_fn(env, exports, "rename", absync_rename);
   export_fn(env, exports, "hash", absync_hash);
+  export_fn(env, exports, "readFiles", absync_read_files);
   return exports;
 }
 

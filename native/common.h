@@ -129,5 +129,6 @@ napi_value absync_remove(napi_env env, napi_callback_info info);
 napi_value absync_links(napi_env env, napi_callback_info info);
 napi_value absync_rename(napi_env env, napi_callback_info info);
 napi_value absync_hash(napi_env env, napi_callback_info info);
+napi_value absync_read_files(napi_env env, napi_callback_info info);
 
 #endif

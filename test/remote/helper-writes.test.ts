@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
+import type { FileEntry } from '../../src/engine/types.js';
+import { nativeAddon } from '../../src/engine/backends/local-native/addon.js';
 import { isTempName } from '../../src/engine/index.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
@@ -58,6 +60,54 @@ describe('remote writes through perl', { skip: skipReason }, () => {
       assert.equal(usOf(join(dst, 'sub', f)), 1_650_000_000_123_456n, f);
     }
     assert.deepEqual(readdirSync(join(dst, 'sub')).sort(), ['a.txt', 'b.txt', 'big.bin', 'c.bin', 'empty', 'keep']);
+  });
+
+  it('small files of a folder go in batches read in one trip each; one not as the scan saw it goes the one-file way (settled, replaced, a FIFO, a link)', { timeout: 30_000 }, async () => {
+    const src = tmp();
+    mkdirSync(join(src, 'd'));
+    const names = Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}`);
+    for (const [i, n] of names.entries()) {
+      writeFileSync(join(src, 'd', n), `file ${n} `.repeat(1 + (i % 40)), { mode: i % 3 === 0 ? 0o755 : 0o640 });
+      utimesSync(join(src, 'd', n), 1, MTIME / 1000);
+    }
+    const seen = (n: string): FileEntry => {
+      const st = lstatSync(join(src, 'd', n));
+      return { kind: 'file', size: st.size, mtimeMs: MTIME, mode: st.mode, ino: st.ino };
+    };
+    const entries = new Map(names.map((n) => [n, seen(n)]));
+    // Since the "scan": one rewritten (another size), one replaced by another file, one a FIFO, one a link.
+    writeFileSync(join(src, 'd', 'f010'), 'rewritten since the scan');
+    utimesSync(join(src, 'd', 'f010'), 1, MTIME / 1000);
+    writeFileSync(join(src, 'other'), 'file f020 ');
+    utimesSync(join(src, 'other'), 1, MTIME / 1000);
+    renameSync(join(src, 'other'), join(src, 'd', 'f020'));
+    rmSync(join(src, 'd', 'f030'));
+    spawnSync('mkfifo', [join(src, 'd', 'f030')]);
+    rmSync(join(src, 'd', 'f040'));
+    symlinkSync('f000', join(src, 'd', 'f040'));
+    const dst = tmp();
+    mkdirSync(join(dst, 'd'));
+    const from = localTree(src);
+    await withHelper(server(), dst, async (tree) => {
+      const results = await tree.writeFiles('d', names.map((n) => ({ name: n, content: { type: 'tree' as const, path: `d/${n}` }, source: entries.get(n) as FileEntry })), from);
+      const status = new Map(names.map((n, i) => [n, results[i]?.status]));
+      assert.deepEqual([...status].filter(([, v]) => v !== 'done'), [['f020', 'vanished'], ['f030', 'vanished'], ['f040', 'vanished']]);
+      assert.deepEqual(tree.written, { helper: 300, sftp: 0 });
+      // With the native addon all but those four went in batches (the rewritten one the one-file way after its batch
+      // refused it); the JavaScript tree reads one file at a time.
+      assert.equal(tree.batchedReads, nativeAddon() ? 296 : 0);
+    }).finally(() => from.close());
+    for (const n of names) {
+      if (['f020', 'f030', 'f040'].includes(n)) {
+        assert.equal(existsSync(join(dst, 'd', n)), false, n);
+        continue;
+      }
+      assert.ok(readFileSync(join(dst, 'd', n)).equals(readFileSync(join(src, 'd', n))), n);
+      assert.equal(statSync(join(dst, 'd', n)).mode & 0o7777, statSync(join(src, 'd', n)).mode & 0o7777, n);
+      assert.equal(usOf(join(dst, 'd', n)), 1_650_000_000_123_456n, n);
+    }
+    assert.equal(readFileSync(join(dst, 'd', 'f010'), 'utf8'), 'rewritten since the scan');
+    assert.deepEqual(tempsUnder(dst), []);
   });
 
   it('an update replaces only the file the scan saw; a new name that appeared meanwhile is kept; a missing folder fails naming ENOENT', async () => {
@@ -227,8 +277,16 @@ describe('remote writes through perl: the helper or the connection lost mid-file
       const writing = tree.writeFiles('', ['big.bin', ...Array.from({ length: 10 }, (_, i) => `s${i}.txt`)].map(item), from);
       await until(() => tempsUnder(dst).some((t) => statSync(join(dst, t)).size > 4 << 20), 'the big file streaming through perl', 30_000);
       // perl stopped mid-file, so that the loss comes before the file's end whatever the machine's speed.
-      const perl = sessionProcesses(srv).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('perl\0'));
-      assert.equal(perl.length, 1, 'one perl helper');
+      // The perl writing it is the one in dst (perl enters the folder it writes in); a second writer may have started
+      // (past 16 MiB a run writes through two).
+      const perl = sessionProcesses(srv).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('perl\0') && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dst);
+        } catch {
+          return false;
+        }
+      });
+      assert.equal(perl.length, 1, 'one perl helper writing in dst');
       process.kill(perl[0] as number, 'SIGSTOP');
       kill(perl[0] as number, srv);
       results = await writing;

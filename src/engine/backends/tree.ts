@@ -119,6 +119,22 @@ export interface Tree {
 export interface SourceTree extends Tree {
   /** Opens a file for reading; 'vanished' when it is gone or no longer a regular file. */
   open(path: RelPath): Promise<OpenedFile | 'vanished'>;
+  /**
+   * Where the tree can (the native addon): reads small files of one folder whole into `into`, each at its offset, in
+   * one trip. True where those bytes are one whole version of the file as the scan saw it (inode, size, mtime, mode),
+   * not changed within the last `recentMs` and still going by its name once read; false leaves the file to open(),
+   * whose caller waits, retries and reports.
+   */
+  readWhole?(parent: RelPath, files: readonly WholeRead[], into: Uint8Array, recentMs: number): Promise<boolean[]>;
+}
+
+/** A file of `parent` for SourceTree.readWhole. */
+export interface WholeRead {
+  readonly name: string;
+  /** The file as the scan saw it. */
+  readonly source: FileEntry;
+  /** Where its bytes go in the buffer (source.size of them). */
+  readonly offset: number;
 }
 
 /** One file to write into a folder: to a fresh temporary name, given its mode and mtime, then renamed into place. */

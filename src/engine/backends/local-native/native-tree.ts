@@ -24,7 +24,7 @@ import { versionOf } from '../local-js/js-files.js';
 import { scanTree } from '../local-js/scan-tree.js';
 import type {
   AttrItem, DestinationTree, HashTarget, LinkItem, OpenedFile, PairScanRequest, RemoveItem, RenameItem, ScanRequest, SourceTree, StepResult,
-  TreeCaps, TreeLock, WriteItem,
+  TreeCaps, TreeLock, WholeRead, WriteItem,
 } from '../tree.js';
 import type { Addon } from './addon.js';
 import { decodeResults, expectNumbers, KIND } from './results.js';
@@ -168,6 +168,12 @@ export class NativeTree implements SourceTree, DestinationTree {
       return 'vanished';
     }
     return new NativeOpenedFile(fd, toEntry(st, () => '') as FileEntry, st, reopen);
+  }
+
+  async readWhole(parent: RelPath, files: readonly WholeRead[], into: Uint8Array, recentMs: number): Promise<boolean[]> {
+    const numbers = files.flatMap((f) => [f.source.ino !== 0 ? f.source.ino : -1, f.source.size, Math.round(f.source.mtimeMs * 1000), f.source.mode & 0o7777, f.offset]);
+    const r = await this.addon.readFiles(this.fd(), parent, files.map((f) => f.name), numbers, into, recentMs * 1e6);
+    return Array.from(r.results, (code) => code === this.addon.results.done);
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface RemoteContext {
   readonly files: LimitFunction;
   /** Where replaced and deleted entries go (absolute remote path), if anywhere. */
   readonly backup?: string;
+  /** Files whose bytes were read in batches (write-helper.ts), for traces and tests. */
+  readonly counts: { batched: number };
 }
 
 /** A fresh temporary name (reserved.ts): random, so that no one can plant a link at it in advance (O_EXCL would refuse it anyway). */

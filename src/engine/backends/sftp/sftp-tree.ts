@@ -20,7 +20,7 @@ import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
 import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
 import type { ShellResult } from './remote-shell.js';
-import type { Stamper } from './stamper.js';
+import { Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, type RemoteStats, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
 import { acquireRemoteLock, treeLock } from './remote-lock.js';
@@ -49,6 +49,9 @@ export interface SftpTreeInit {
   /** find's record of the root, asked for on the shell behind the probe's script (the first lock reads it). */
   readonly rootRecord?: Promise<ShellResult | undefined>;
 }
+
+/** Bytes of file writes through the helper after which a second one starts (writer()). */
+const WRITER_BYTES = 16 << 20;
 
 /** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
 const EXEC_HASH_BATCH = 4000;
@@ -83,6 +86,9 @@ export class SftpTree implements DestinationTree {
   /** Files written through perl and over SFTP (traced at close). */
   private helperWrites = 0;
   private sftpWrites = 0;
+  /** Bytes of files handed to the helper so far, and the second writer started once they are many (writer()). */
+  private helperBytes = 0;
+  private second: Stamper | undefined;
   /** fullyProbed's promise, once asked, and whether it has answered. */
   private moreProbed: Promise<void> | undefined;
   private moreKnown = false;
@@ -122,6 +128,7 @@ export class SftpTree implements DestinationTree {
       files: pLimit(inFlight),
       probed: this.probed,
       fullyProbed: () => this.fullyProbed(),
+      counts: { batched: 0 },
       ...(init.backup !== undefined ? { backup: init.backup } : {}),
     };
   }
@@ -162,6 +169,11 @@ export class SftpTree implements DestinationTree {
   /** Resolves once the exec probe has answered (for what reads the capabilities: the summary). */
   ready(): Promise<void> {
     return this.probed;
+  }
+
+  /** How many of the files written through the helper had their bytes read in batches (for traces and tests). */
+  get batchedReads(): number {
+    return this.ctx.counts.batched;
   }
 
   /** How many files this tree wrote through the perl helper and over SFTP (for traces and tests). */
@@ -255,11 +267,12 @@ export class SftpTree implements DestinationTree {
   }
 
   async close(): Promise<void> {
-    if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl, ${this.sftpWrites} over SFTP`);
+    if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches), ${this.sftpWrites} over SFTP`);
     this.closed = true;
     this.exec.shell?.close();
     this.exec.stamper?.close();
     this.init.stamper?.close();
+    this.second?.close();
     this.exec = { caps: NO_EXEC };
     this.init.session.close();
   }
@@ -361,8 +374,23 @@ export class SftpTree implements DestinationTree {
     };
     return split(items, (item) => helperTakes(this.ctx, item), (mine) => {
       this.helperWrites += mine.length;
-      return writeThroughHelper(this.ctx, helper, parent, mine, from).then((r) => this.orOverSftp(mine, r, sftp));
+      return writeThroughHelper(this.ctx, this.writer(helper, mine), parent, mine, from).then((r) => this.orOverSftp(mine, r, sftp));
     }, sftp);
+  }
+
+  /**
+   * Which helper writes a folder's files. Past WRITER_BYTES a second perl starts on its own channel: each channel
+   * carries at most the server's window (2 MiB on OpenSSH) per round trip, and one perl does every file's system
+   * calls one after another; two share both. A folder goes to the one with fewer bytes unanswered.
+   */
+  private writer(helper: Stamper, items: readonly WriteItem[]): Stamper {
+    for (const item of items) this.helperBytes += item.source.size;
+    if (this.second === undefined && this.helperBytes > WRITER_BYTES && !this.closed) {
+      this.second = new Stamper(this.init.session);
+      this.second.warm();
+    }
+    const other = this.second;
+    return other?.writing && other.unanswered < helper.unanswered ? other : helper;
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {

@@ -139,8 +139,8 @@ export class Stamper {
   /** One folder's records at a time (inTurn). */
   private readonly turns = pLimit(1);
   /** Bytes held for unanswered write records (room), and who waits for some to be let go. */
-  private held = 0;
-  private roomWaiters: (() => void)[] = [];
+  private readonly held = [0, 0];
+  private readonly roomWaiters: (() => void)[][] = [[], []];
   /** Writes waiting for the channel's window (drained). */
   private readonly drainWaiters = new Set<() => void>();
   /** Settles once perl has said it runs (true), or the helper could not start or ended first (false). */
@@ -256,6 +256,11 @@ export class Stamper {
     this.put(Buffer.from(`${records.join('')}\0`));
   }
 
+  /** Bytes of write records sent or read for sending and not yet answered. */
+  get unanswered(): number {
+    return (this.held[0] as number) + (this.held[1] as number);
+  }
+
   /** perl runs: file writes can go to it (write-helper.ts) instead of SFTP's round trips. */
   get writing(): boolean {
     return this.ready && !this.dead && !this.closed && this.channel !== undefined && !this.session.failed;
@@ -298,18 +303,52 @@ export class Stamper {
 
   /**
    * Waits until `bytes` more may be held for write records not yet answered; resolves with the function that lets
-   * them go (call it once the answer is in, or the record was not sent).
+   * them go (call it once the answer is in, or the record was not sent). Two budgets: records read inside their
+   * folder's turn, and batches read ahead of it (`ahead`), which hold their bytes while they wait for the turn; one
+   * budget for both could leave a turn waiting for bytes that only a later turn lets go.
    */
-  async room(bytes: number): Promise<() => void> {
-    while (this.held > 0 && this.held + bytes > HOLD_MAX) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    this.held += bytes;
+  async room(bytes: number, ahead = false): Promise<() => void> {
+    const k = ahead ? 1 : 0;
+    while ((this.held[k] as number) > 0 && (this.held[k] as number) + bytes > HOLD_MAX) await new Promise<void>((resolve) => this.roomWaiters[k]?.push(resolve));
+    this.held[k] = (this.held[k] as number) + bytes;
     let gone = false;
     return () => {
       if (gone) return;
       gone = true;
-      this.held -= bytes;
-      for (const wake of this.roomWaiters.splice(0)) wake();
+      this.held[k] = (this.held[k] as number) - bytes;
+      for (const wake of this.roomWaiters[k]?.splice(0) ?? []) wake();
     };
+  }
+
+  /**
+   * Sends `count` whole write records laid out one after another in `segments` (write-helper.ts's batches), in one
+   * turn of `records`; resolves with perl's answers in order, `X` for each if the helper ended first.
+   */
+  writeRecords(segments: readonly Buffer[], count: number): Promise<string[]> {
+    const none = (): string[] => new Array<string>(count).fill('X');
+    let answers!: Promise<string[]>;
+    const written = this.records(async () => {
+      const ch = this.channel;
+      if (!this.writing || !ch) {
+        answers = Promise.resolve(none());
+        return;
+      }
+      this.flush();
+      answers = this.session.track<string[]>((settle, progress) => {
+        const out: string[] = [];
+        for (let k = 0; k < count; k++) {
+          this.waiting.push((a) => {
+            progress();
+            if (out.push(a) === count) settle(undefined, out);
+          });
+        }
+      });
+      answers.catch(() => undefined);
+      let room = true;
+      for (const s of segments) room = this.put(s) && room;
+      if (!room) await this.drained(ch);
+    });
+    return written.then(() => answers, none);
   }
 
   /** Sends one whole write record (head, bytes, K) in one write; resolves with perl's answer, `X` if it ended first. */

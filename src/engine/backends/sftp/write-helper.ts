@@ -17,10 +17,11 @@ import type { RelPath } from '../../types.js';
 import { joinRel } from '../../paths.js';
 import { LOCK_NAME } from '../../reserved.js';
 import type { AttrItem, SourceTree, StepResult, WriteItem } from '../tree.js';
+import { remoteTempName } from './context.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
 import { type Stamper, stampTime } from './stamper.js';
-import { CHANGED, DONE, failed, HelperEndedError, UnsafeParentError, VANISHED } from './steps.js';
+import { CHANGED, DONE, failed, HelperEndedError, RECENT_MS, UnsafeParentError, VANISHED } from './steps.js';
 import { readFully, stage, type Upload } from './write-files.js';
 
 /** Files up to this size are read whole before anything is sent (one write, nothing sent for a changed source). */
@@ -39,6 +40,11 @@ function expectation(item: WriteItem): string {
   const r = item.replace;
   if (!r) return '';
   return `${r.kind === 'file' ? 'f' : 'l'} ${r.size ?? '-'} ${r.mtimeMs === undefined ? '-' : Math.floor(r.mtimeMs / 1000)}`;
+}
+
+/** A W record's head: the folder, the temporary's and the final name, mode, mtime, size, what to replace. */
+function headOf(ctx: RemoteContext, parent: RelPath, tmpName: string, item: WriteItem, mode: number, mtimeMs: number, size: number): string {
+  return `W\0${ctx.root}\0${parent}\0${tmpName}\0${item.name}\0${(mode & 0o7777).toString(8)}\0${stampTime(mtimeMs)}\0${size}\0${expectation(item)}\0`;
 }
 
 function parentNamed(parent: RelPath, steps: number): string {
@@ -77,9 +83,7 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
     abandon: none,
     async send(tmp, _prepared, file, mode, mtimeMs) {
       const size = file.entry.size;
-      const head = Buffer.from(
-        `W\0${ctx.root}\0${parent}\0${posix.basename(tmp)}\0${item.name}\0${(mode & 0o7777).toString(8)}\0${stampTime(mtimeMs)}\0${size}\0${expectation(item)}\0`,
-      );
+      const head = Buffer.from(headOf(ctx, parent, posix.basename(tmp), item, mode, mtimeMs, size));
       if (size <= WHOLE) {
         const letGo = await helper.room(head.length + size);
         try {
@@ -115,20 +119,166 @@ function helperUpload(ctx: RemoteContext, helper: Stamper, parent: RelPath, item
   };
 }
 
+/**
+ * Small files of the source read in batches, one trip each, where the source tree can (readWhole: the native addon),
+ * straight into their records: no trip per open, read, fstat and close, and no promise per file. A folder's batches
+ * go in groups whose bytes are taken from the helper's read-ahead budget at once (a group never holds part of it
+ * while waiting for the rest), read ahead of the folder's turn, then sent in it. A file the batch could not read as
+ * the scan saw it goes the one-file way (stage), which waits, retries and reports.
+ */
+const BATCH_FILE_MAX = 64 << 10;
+const BATCH_BYTES = 256 << 10;
+const BATCH_FILES = 128;
+const GROUP_BYTES = 2 << 20;
+
+interface Batch {
+  /** Indices in the folder's items. */
+  readonly at: number[];
+  /** The records, one after another: head, bytes, K. */
+  buf: Buffer;
+  /** Where each record starts in buf, and where the last ends. */
+  readonly starts: number[];
+  /** Where each file's bytes go (after its head). */
+  readonly offsets: number[];
+  /** Per item: its bytes were read as the scan saw them (readWhole). */
+  ok: boolean[];
+}
+
+function batchable(parent: RelPath, item: WriteItem, from: SourceTree): boolean {
+  const c = item.content;
+  return from.readWhole !== undefined && c.type === 'tree' && c.path === joinRel(parent, item.name) && item.source.size <= BATCH_FILE_MAX;
+}
+
+/** Lays out the records of `at`: heads written, each file's bytes to come after its head. */
+function layOut(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], at: number[]): Batch {
+  const heads = at.map((i) => {
+    const item = items[i] as WriteItem;
+    return headOf(ctx, parent, remoteTempName(), item, item.mode ?? item.source.mode, item.source.mtimeMs, item.source.size);
+  });
+  let total = 0;
+  for (const [k, i] of at.entries()) total += Buffer.byteLength(heads[k] as string) + (items[i] as WriteItem).source.size + 1;
+  const buf = Buffer.allocUnsafe(total);
+  const starts: number[] = [];
+  const offsets: number[] = [];
+  let o = 0;
+  for (const [k, i] of at.entries()) {
+    starts.push(o);
+    o += buf.write(heads[k] as string, o, 'utf8');
+    offsets.push(o);
+    o += (items[i] as WriteItem).source.size;
+    buf[o++] = 0x4b;
+  }
+  starts.push(o);
+  return { at, buf, starts, offsets, ok: [] };
+}
+
+/** The folder's batchable items in groups of batches. */
+function groupsOf(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[], fast: readonly number[]): Batch[][] {
+  const groups: Batch[][] = [];
+  let group: Batch[] = [];
+  let groupBytes = 0;
+  let at: number[] = [];
+  let bytes = 0;
+  const close = (): void => {
+    if (at.length === 0) return;
+    const b = layOut(ctx, parent, items, at);
+    group.push(b);
+    groupBytes += b.buf.length;
+    at = [];
+    bytes = 0;
+    if (groupBytes >= GROUP_BYTES) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
+    }
+  };
+  for (const i of fast) {
+    const size = (items[i] as WriteItem).source.size;
+    if (at.length > 0 && (bytes + size > BATCH_BYTES || at.length >= BATCH_FILES)) close();
+    at.push(i);
+    bytes += size + 200;
+  }
+  close();
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Sends a read batch's good records (contiguous runs of them); resolves with their answers in order. */
+function sendBatch(helper: Stamper, b: Batch): Promise<string[]> {
+  const segments: Buffer[] = [];
+  let from = -1;
+  let count = 0;
+  b.at.forEach((_, k) => {
+    if (b.ok[k]) {
+      if (from < 0) from = b.starts[k] as number;
+      count++;
+    } else if (from >= 0) {
+      segments.push(b.buf.subarray(from, b.starts[k]));
+      from = -1;
+    }
+  });
+  if (from >= 0) segments.push(b.buf.subarray(from, b.starts[b.at.length]));
+  return count > 0 ? helper.writeRecords(segments, count) : Promise.resolve([]);
+}
+
 /** Writes `items` (all taken by helperTakes) into `parent` through the helper. */
 export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, parent: RelPath, items: readonly WriteItem[], from: SourceTree): Promise<StepResult[]> {
-  const dirAbs = remotePath(ctx.root, parent);
-  // The folder's records go together (Stamper.inTurn); their answers are waited for after the turn.
-  const sent = await helper.inTurn(() => Promise.all(items.map((item) => ctx.files(() => stage(helperUpload(ctx, helper, parent, item), dirAbs, item, from)).catch((err: unknown) => failed(err)))));
-  return Promise.all(sent.map(async (s) => {
-    if (!('result' in s)) return s;
-    try {
-      // A small file's record was written without its answer: an A cannot come for it (it was read whole first).
-      return (await s.result) ?? failed(new Error('the server helper abandoned a whole file'));
-    } catch (err) {
-      return failed(err);
-    }
-  }));
+  const results: StepResult[] = new Array<StepResult>(items.length);
+  const fast = items.flatMap((item, i) => (batchable(parent, item, from) ? [i] : []));
+  const slow = new Set(items.keys());
+  for (const i of fast) slow.delete(i);
+  const read = from.readWhole?.bind(from);
+  const groups = read ? groupsOf(ctx, parent, items, fast) : [];
+  const turns: Promise<void>[] = [];
+  for (const group of groups) {
+    const letGo = await helper.room(group.reduce((n, b) => n + b.buf.length, 0), true);
+    turns.push((async () => {
+      try {
+        await Promise.all(group.map(async (b) => {
+          const files = b.at.map((i, k) => ({ name: (items[i] as WriteItem).name, source: (items[i] as WriteItem).source, offset: b.offsets[k] as number }));
+          b.ok = await (read as NonNullable<SourceTree['readWhole']>)(parent, files, b.buf, RECENT_MS).catch(() => b.at.map(() => false));
+          for (const good of b.ok) if (good) ctx.counts.batched++;
+        }));
+        const answered = await helper.inTurn(async () => group.map((b) => sendBatch(helper, b)));
+        await Promise.all(group.map(async (b, n) => {
+          const good = b.at.filter((_, k) => b.ok[k]);
+          const answers = await (answered[n] as Promise<string[]>).catch((err: unknown) => good.map(() => err));
+          good.forEach((i, k) => {
+            const a = answers[k];
+            results[i] = typeof a === 'string'
+              ? resultOf(ctx, parent, a, (items[i] as WriteItem).source.size) ?? failed(new Error('the server helper abandoned a whole file'))
+              : failed(a);
+          });
+          b.at.forEach((i, k) => {
+            if (!b.ok[k]) slow.add(i);
+          });
+        }));
+      } finally {
+        letGo();
+      }
+    })());
+  }
+  await Promise.all(turns);
+  if (slow.size > 0) {
+    const dirAbs = remotePath(ctx.root, parent);
+    const order = [...slow].sort((a, b) => a - b);
+    // The folder's records go together (Stamper.inTurn); their answers are waited for after the turn.
+    const sent = await helper.inTurn(() => Promise.all(order.map((i) => ctx.files(() => stage(helperUpload(ctx, helper, parent, items[i] as WriteItem), dirAbs, items[i] as WriteItem, from)).catch((err: unknown) => failed(err)))));
+    await Promise.all(sent.map(async (s, k) => {
+      const i = order[k] as number;
+      if (!('result' in s)) {
+        results[i] = s;
+        return;
+      }
+      try {
+        // A small file's record was written without its answer: an A cannot come for it (it was read whole first).
+        results[i] = (await s.result) ?? failed(new Error('the server helper abandoned a whole file'));
+      } catch (err) {
+        results[i] = failed(err);
+      }
+    }));
+  }
+  return results;
 }
 
 /** Whether a folder's or file's mode and mtime can be set through the helper (a link's own times go by touch). */

@@ -1,0 +1,172 @@
+/*
+ * Whole small source files of one folder read into one buffer, a batch per trip to a libuv pool thread: what a remote
+ * write needs of each file (its bytes, known to be one version of it) without a trip per open, read, fstat and close
+ * on the main thread. The folder is opened below the source root without following a symlink (absync_open_beneath);
+ * then for each file:
+ *
+ *   1. open it read-only with O_NOFOLLOW | O_NONBLOCK (a FIFO never blocks, a link is never followed), fstat: a
+ *      regular file, the scan's inode, size, mtime (to the microsecond) and mode, and not changed within the last
+ *      `recent` nanoseconds (it may still be being written);
+ *   2. read exactly its size into the buffer at its offset;
+ *   3. fstat again (inode, size, mtime, ctime as before: a rewrite in place that puts the mtime back still moves the
+ *      ctime), and the name must still be that file.
+ *
+ * Once all are read, the folder's path must still lead to the folder they were read from. A file that fails any of
+ * this is R_TORN (or R_GONE, R_ERROR) and is left to the caller's one-file path, which waits, retries and reports.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "common.h"
+
+typedef struct {
+  char *name;
+  double ino, size, mtime_us, mode, offset;
+} ReadItem;
+
+typedef struct {
+  int rootfd;
+  char *parent;
+  ReadItem *items;
+  ItemResult *res;
+  uint32_t n;
+  uint8_t *out;
+  size_t out_len;
+  napi_ref out_ref;
+  int64_t recent_ns;
+  napi_async_work work;
+  napi_deferred deferred;
+} ReadJob;
+
+static int same_state(const struct stat *a, const struct stat *b) {
+  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int changed_lately(const struct stat *st, int64_t recent_ns) {
+  struct timespec now;
+  if (recent_ns <= 0 || clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;
+  int64_t c = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+  int64_t n = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+  return c > n - recent_ns && c < n + recent_ns;
+}
+
+static int read_one(const ReadItem *it, ItemResult *r, int dfd, uint8_t *out, size_t out_len, int64_t recent_ns) {
+  if (it->offset < 0 || it->size < 0 || (size_t)it->offset + (size_t)it->size > out_len) return R_TORN;
+  int fd = openat(dfd, it->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? R_GONE : absync_fail(r, "open");
+  struct stat before, after, named;
+  int res = R_DONE;
+  if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode) || (it->ino >= 0 && (double)before.st_ino != it->ino)) res = R_GONE;
+  else if ((double)before.st_size != it->size || (double)absync_micros(&before.st_mtim) != it->mtime_us ||
+           (it->mode >= 0 && (double)(before.st_mode & 07777) != it->mode) || changed_lately(&before, recent_ns))
+    res = R_TORN;
+  uint8_t *p = out + (size_t)it->offset;
+  for (size_t got = 0, want = (size_t)it->size; res == R_DONE && got < want;) {
+    ssize_t k = pread(fd, p + got, want - got, (off_t)got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) res = absync_fail(r, "read");
+    else if (k == 0) res = R_TORN;
+    else got += (size_t)k;
+  }
+  if (res == R_DONE && (fstat(fd, &after) != 0 || !same_state(&before, &after) ||
+                        fstatat(dfd, it->name, &named, AT_SYMLINK_NOFOLLOW) != 0 || named.st_ino != before.st_ino || named.st_dev != before.st_dev))
+    res = R_TORN;
+  close(fd);
+  return res;
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  ReadJob *job = (ReadJob *)data;
+  int dfd = absync_batch_parent(job->rootfd, job->parent, job->res, job->n);
+  if (dfd < 0) return;
+  for (uint32_t i = 0; i < job->n; i++) job->res[i].result = read_one(&job->items[i], &job->res[i], dfd, job->out, job->out_len, job->recent_ns);
+  /* The folder's path still leads to the folder the files were read from (not one moved there since). */
+  struct stat was, now;
+  int again = absync_open_beneath(job->rootfd, job->parent);
+  int moved = again < 0 || fstat(dfd, &was) != 0 || fstat(again, &now) != 0 || was.st_ino != now.st_ino || was.st_dev != now.st_dev;
+  if (again >= 0) close(again);
+  close(dfd);
+  for (uint32_t i = 0; moved && i < job->n; i++)
+    if (job->res[i].result == R_DONE) job->res[i].result = R_TORN;
+}
+
+static void free_job(napi_env env, ReadJob *j) {
+  for (uint32_t i = 0; i < j->n; i++) free(j->items[i].name);
+  if (j->out_ref) napi_delete_reference(env, j->out_ref);
+  free(j->items);
+  free(j->res);
+  free(j->parent);
+  free(j);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  ReadJob *job = (ReadJob *)data;
+  absync_settle(env, job->deferred, status, job->res, NULL, job->n, "readFiles cancelled");
+  napi_delete_async_work(env, job->work);
+  free_job(env, job);
+}
+
+/*
+ * readFiles(rootfd, parent, names: string[], numbers: number[] (5 per file: the scan's inode (-1: any), size, mtime
+ *           in whole microseconds, mode bits (-1: any), offset in `out`), out: Buffer, recentNs):
+ * Promise<{ results: Int32Array, errors }>. Each file's bytes land in `out` at its offset; only an R_DONE file's are
+ * one whole version of it.
+ */
+napi_value absync_read_files(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t n64 = argc == 6 ? absync_arg_length(env, argv[2]) : -1;
+  int32_t rootfd = -1;
+  double recent = 0;
+  void *out = NULL;
+  size_t out_len = 0;
+  if (n64 < 0 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_buffer_info(env, argv[4], &out, &out_len) != napi_ok ||
+      napi_get_value_double(env, argv[5], &recent) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readFiles(rootfd, parent, names[], numbers[], out, recentNs)");
+    return NULL;
+  }
+  uint32_t n = (uint32_t)n64;
+  ReadJob *job = calloc(1, sizeof(ReadJob));
+  if (!job) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  job->n = n;
+  job->rootfd = rootfd;
+  job->out = out;
+  job->out_len = out_len;
+  job->recent_ns = (int64_t)recent;
+  job->items = calloc(n ? n : 1, sizeof(ReadItem));
+  job->res = calloc(n ? n : 1, sizeof(ItemResult));
+  double *nums = malloc((n ? n : 1) * 5 * sizeof(double));
+  char **names = calloc(n ? n : 1, sizeof(char *));
+  int ok = job->items && job->res && nums && names && (job->parent = absync_arg_string(env, argv[1])) && absync_arg_strings(env, argv[2], n, names) &&
+           absync_arg_numbers(env, argv[3], 5 * n, nums) && napi_create_reference(env, argv[4], 1, &job->out_ref) == napi_ok;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    ReadItem *it = &job->items[i];
+    it->name = names[i];
+    names[i] = NULL;
+    it->ino = nums[5 * i];
+    it->size = nums[5 * i + 1];
+    it->mtime_us = nums[5 * i + 2];
+    it->mode = nums[5 * i + 3];
+    it->offset = nums[5 * i + 4];
+  }
+  for (uint32_t i = 0; names && i < n; i++) free(names[i]);
+  free(names);
+  free(nums);
+  if (!ok) {
+    if (job->items && job->res) free_job(env, job);
+    else free(job);
+    napi_throw_type_error(env, NULL, "readFiles: bad arguments");
+    return NULL;
+  }
+  return absync_queue(env, "absync.readFiles", execute, complete, job, &job->work, &job->deferred);
+}
