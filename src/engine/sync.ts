@@ -194,6 +194,8 @@ function remoteOptions(options: ResolvedOptions): import('./backends/sftp/open-t
     filesInFlight: options.filesInFlight,
     mkpath: options.mkpath,
     deferProbe: true,
+    // A run that will lock takes it on the shell as the tree opens (no round trip of its own); a dry run never locks.
+    lockAtOpen: !options.dryRun,
     ...(options.backupDir !== '' ? { backupDir: options.backupDir } : {}),
   };
 }

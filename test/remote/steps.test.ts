@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isTempName, LOCK_NAME } from '../../src/engine/index.js';
 import type { FileEntry } from '../../src/engine/types.js';
-import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withHelper, withTree } from '../helpers/remote.js';
+import { fileEntry, localTree, MTIME, openTree, skipReason, usOf, useServer, withHelper, withTree } from '../helpers/remote.js';
+import { until } from '../helpers/wait.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 
 describe('remote steps', { skip: skipReason }, () => {
@@ -182,6 +183,52 @@ describe('remote lock', { skip: skipReason }, () => {
       assert.ok(!existsSync(join(dst, LOCK_NAME)));
       await (await b.lock(0, true)).release();
     }));
+  });
+
+  it('taken on the shell as the tree opens (lockAtOpen): held before lock() is called, claimed by it, removed by release; a tree closed unclaimed removes it', { timeout: 20_000 }, async () => {
+    const dst = tmp();
+    const lockFile = join(dst, LOCK_NAME);
+    const mine = (): boolean => {
+      try {
+        return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid === process.pid;
+      } catch {
+        return false;
+      }
+    };
+    const tree = await openTree(server(), dst, { lockAtOpen: true });
+    try {
+      await until(mine, 'the lock taken by the shell, before any lock()');
+      const lock = await tree.lock(0, true);
+      assert.ok(mine(), 'lock() claimed the same lock');
+      await lock.release();
+      assert.ok(!existsSync(lockFile), 'released');
+    } finally {
+      await tree.close();
+    }
+    // Opened, never locked (a run that stopped before its lock): close() removes what the shell took.
+    const unclaimed = await openTree(server(), dst, { lockAtOpen: true });
+    await until(mine, 'the lock taken by the shell');
+    await unclaimed.close();
+    assert.ok(!existsSync(lockFile), 'removed by close()');
+    // Without lockAtOpen (a dry run) nothing is made before lock().
+    await withTree(server(), dst, async (plain) => {
+      // The root's entry comes through the shell after what open would have queued there.
+      assert.equal((await plain.rootEntry())?.kind, 'dir');
+      assert.deepEqual(readdirSync(dst), []);
+    });
+  });
+
+  it('lockAtOpen where another run holds the lock: that lock is left as it is, and lock() waits, then is refused', { timeout: 20_000 }, async () => {
+    const dst = tmp();
+    const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
+    writeFileSync(join(dst, LOCK_NAME), other);
+    const tree = await openTree(server(), dst, { lockAtOpen: true });
+    try {
+      await assert.rejects(tree.lock(200, true), (err: Error & { code: string }) => err.code === 'E_LOCKED' && err.message.includes('another-machine'));
+    } finally {
+      await tree.close();
+    }
+    assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other);
   });
 
   it('released through the perl helper: only a lock that still holds this run\'s text is removed, and no link is followed', async () => {

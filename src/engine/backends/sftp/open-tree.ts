@@ -18,6 +18,7 @@ import { SftpError } from './sftp-errors.js';
 import type { RemoteOptions } from './ssh-options.js';
 import { SftpTree } from './sftp-tree.js';
 import { Stamper } from './stamper.js';
+import { lockScript, newLockText } from './remote-lock.js';
 import { traceLine, tracing } from '../../trace.js';
 
 /** Options of a remote destination tree. */
@@ -31,6 +32,11 @@ export interface SftpTreeOptions extends RemoteOptions {
    * lock, scan and first uploads do not wait for the account's login shell. Default false: the tree is probed.
    */
   readonly deferProbe?: boolean;
+  /**
+   * Take the run's lock on the shell right behind the root's record, where the account may run commands (runSync,
+   * for a run that will lock): the tree's first lock() then waits for no round trip of its own. Default false.
+   */
+  readonly lockAtOpen?: boolean;
 }
 
 /** Resolves links in a remote path that may not exist yet, through its nearest existing ancestor. */
@@ -131,7 +137,15 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
       const why = backup === root ? 'is the destination' : `holds the destination ${label}`;
       throw new AbsyncError('E_NESTED', `backup folder ${options.backupDir} (${formatRemote(who, backup)}) ${why}; choose another`, options.backupDir);
     }
-    return new SftpTree({ session, root, label, exec, tuning: options, ...(backup !== undefined ? { backup } : {}), ...(stamper ? { stamper } : {}), ...(rootRecord ? { rootRecord } : {}) });
+    // Behind the root's record on the same shell, so that the record is of the root before the lock was made in it.
+    const text = newLockText();
+    const earlyLock = options.lockAtOpen && rootRecord
+      ? shellStarted.then(async (shell) => (shell ? { text, taken: (await shell.run(lockScript(root, text))).code === 0 } : undefined)).catch(() => undefined)
+      : undefined;
+    return new SftpTree({
+      session, root, label, exec, tuning: options, ...(backup !== undefined ? { backup } : {}), ...(stamper ? { stamper } : {}), ...(rootRecord ? { rootRecord } : {}),
+      ...(earlyLock ? { earlyLock } : {}),
+    });
   } catch (err) {
     session.close();
     throw err;

@@ -13,6 +13,7 @@ import type { TreeLock } from '../tree.js';
 import { kindOfMode, remotePath } from './entries.js';
 import { closeHandle, hardlink, lstatOrGone, openNew, openRead, read, unlink, write } from './remote-fs.js';
 import type { SftpSession } from './session.js';
+import { shQuote } from './shell.js';
 import { SftpError } from './sftp-errors.js';
 
 interface LockInfo {
@@ -51,6 +52,27 @@ function alive(info: LockInfo, text: string): boolean {
   return info.start === undefined || start === undefined || start === info.start;
 }
 
+/** The JSON a lock of this process holds (made afresh for each lock: `since` is now). */
+export function newLockText(): string {
+  const start = startOf(process.pid);
+  const info: LockInfo = { pid: process.pid, host: hostname(), ...(start ? { start } : {}), since: new Date().toISOString() };
+  return JSON.stringify(info);
+}
+
+/**
+ * The shell script that creates the lock in `root` (a real folder, not a link) with `text`, exclusively, without
+ * following a link at its name: exit 0 when it did, 1 when something is there, another status when it could not
+ * say (no perl: the lock is then taken over SFTP). A lock whose text could not be written is removed again.
+ */
+export function lockScript(root: string, text: string): string {
+  const perl = [
+    'use Fcntl; my ($d, $t) = @ARGV; my @l = lstat($d); exit 2 unless @l && ($l[2] & 61440) == 16384;',
+    `my $p = "$d/${LOCK_NAME}"; sysopen(my $f, $p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) or exit($!{EEXIST} ? 1 : 3);`,
+    '(print $f $t) && close($f) or do { unlink($p); exit 3 }; exit 0',
+  ].join(' ');
+  return `perl -e ${shQuote(perl)} ${shQuote(root)} ${shQuote(text)}`;
+}
+
 /** Creates the lock exclusively; its text, or undefined when something is already there. */
 async function tryCreate(s: SftpSession, path: string): Promise<string | undefined> {
   const ch = s.channel();
@@ -62,9 +84,7 @@ async function tryCreate(s: SftpSession, path: string): Promise<string | undefin
     if (err instanceof SftpError && (await lstatOrGone(s, path)) !== undefined) return undefined;
     throw err;
   }
-  const start = startOf(process.pid);
-  const info: LockInfo = { pid: process.pid, host: hostname(), ...(start ? { start } : {}), since: new Date().toISOString() };
-  const text = JSON.stringify(info);
+  const text = newLockText();
   const data = Buffer.from(text);
   // WRITE and CLOSE go together: one round trip.
   const [wrote, closed] = await Promise.allSettled([write(s, path, handle, data, data.length, 0, ch), closeHandle(s, path, handle, ch)]);
@@ -152,6 +172,17 @@ const TAKEOVER_PATIENCE_MS = 2000;
  */
 export type QuickUnlock = (text: string) => Promise<boolean>;
 
+/** The release of a lock this process holds in `root` with `text` (taken here, or by lockScript on the shell). */
+export function heldRemoteLock(s: SftpSession, root: string, text: string, quickUnlock?: QuickUnlock): () => Promise<void> {
+  const path = remotePath(root, LOCK_NAME);
+  heldHere.add(text);
+  return async () => {
+    if (!heldHere.delete(text)) return;
+    if (quickUnlock && (await quickUnlock(text).catch(() => false))) return;
+    await unlinkIf(s, path, text).catch(() => undefined);
+  };
+}
+
 /** Takes the lock in `root` (which exists); `label` names the destination in messages. Returns its release. */
 export async function acquireRemoteLock(s: SftpSession, root: string, label: string, timeoutMs: number, quickUnlock?: QuickUnlock): Promise<() => Promise<void>> {
   const path = remotePath(root, LOCK_NAME);
@@ -160,14 +191,7 @@ export async function acquireRemoteLock(s: SftpSession, root: string, label: str
   const seen = new Map<string, number>();
   for (let unreadable = 0; ; ) {
     const mine = await tryCreate(s, path);
-    if (mine !== undefined) {
-      heldHere.add(mine);
-      return async () => {
-        if (!heldHere.delete(mine)) return;
-        if (quickUnlock && (await quickUnlock(mine).catch(() => false))) return;
-        await unlinkIf(s, path, mine).catch(() => undefined);
-      };
-    }
+    if (mine !== undefined) return heldRemoteLock(s, root, mine, quickUnlock);
     const found = await readLock(s, path);
     if (found === 'not-a-lock') {
       throw new AbsyncError('E_LOCKED', `destination ${label} holds a ${LOCK_NAME} that is not a lock file; remove it if no absync run is using it`, label);

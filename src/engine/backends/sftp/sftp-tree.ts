@@ -23,7 +23,7 @@ import type { ShellResult } from './remote-shell.js';
 import { Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, type RemoteStats, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
-import { acquireRemoteLock, treeLock } from './remote-lock.js';
+import { acquireRemoteLock, heldRemoteLock, treeLock } from './remote-lock.js';
 import { remove } from './remove-steps.js';
 import { findRecords, findRootCommand, parseFindOutput, scanExec } from './scan-exec.js';
 import { scanSftp } from './scan-sftp.js';
@@ -48,7 +48,12 @@ export interface SftpTreeInit {
   readonly stamper?: Stamper;
   /** find's record of the root, asked for on the shell behind the probe's script (the first lock reads it). */
   readonly rootRecord?: Promise<ShellResult | undefined>;
+  /** The run's lock, asked for on the shell behind the root's record (open-tree's lockAtOpen): taken, or not. */
+  readonly earlyLock?: Promise<{ readonly text: string; readonly taken: boolean } | undefined>;
 }
+
+/** rootFrom's `looked` when only the early record may say (an LSTAT now would see the lock's own change). */
+const NO_LOOK = Symbol('no look');
 
 /** Bytes of file writes through the helper after which a second one starts (writer()). */
 const WRITER_BYTES = 16 << 20;
@@ -94,12 +99,14 @@ export class SftpTree implements DestinationTree {
   private moreKnown = false;
   /** find's record of the root from when the tree opened, until the first lock takes it. */
   private firstRoot: Promise<ShellResult | undefined> | undefined;
+  private firstLock: SftpTreeInit['earlyLock'];
 
   constructor(private readonly init: SftpTreeInit) {
     this.root = init.label;
     this.remoteRoot = init.root;
     this.backup = init.backup;
     this.firstRoot = init.rootRecord;
+    this.firstLock = init.earlyLock;
     // Until a deferred probe answers, the tree is SFTP only; everything that needs exec awaits `probed` first.
     this.exec = init.exec instanceof Promise ? { caps: NO_EXEC } : init.exec;
     this.probing = init.exec instanceof Promise;
@@ -232,7 +239,7 @@ export class SftpTree implements DestinationTree {
   }
 
   /** The root's entry from find's record `early` (asked for before), or afresh. */
-  private async rootFrom(early: Promise<ShellResult | undefined> | undefined, looked?: RemoteStats): Promise<DirEntry | undefined> {
+  private async rootFrom(early: Promise<ShellResult | undefined> | undefined, looked?: RemoteStats | typeof NO_LOOK): Promise<DirEntry | undefined> {
     await this.probed;
     if (this.exec.shell && this.exec.caps.find && this.exec.caps.fineTimes) {
       const r = await (early ?? this.exec.shell.run(findRootCommand(this.remoteRoot))).catch(() => undefined);
@@ -240,6 +247,7 @@ export class SftpTree implements DestinationTree {
       const parsed = records && parseFindOutput(records, this.root, { side: 'destination', rules: { exclude: [], include: [] } });
       if (parsed?.ok) return parsed.snapshot.rootEntry;
     }
+    if (looked === NO_LOOK) return undefined;
     // An LSTAT just made (the lock's) serves: one round trip less over SFTP alone.
     const st = looked ?? await lstatOrGone(this.init.session, this.remoteRoot);
     return st ? dirEntryOf(st) : undefined;
@@ -267,6 +275,10 @@ export class SftpTree implements DestinationTree {
   }
 
   async close(): Promise<void> {
+    // A lock taken at open that no lock() claimed (the run stopped before it): removed while the session is up.
+    const unclaimed = await this.firstLock;
+    this.firstLock = undefined;
+    if (unclaimed?.taken) await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => helperUnlock(this.ctx, this.exec.stamper, text))();
     if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches), ${this.sftpWrites} over SFTP`);
     this.closed = true;
     this.exec.shell?.close();
@@ -283,6 +295,25 @@ export class SftpTree implements DestinationTree {
       if (err instanceof AbsyncError) throw err;
       throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${this.root}: ${describeError(err).message}`, this.root);
     };
+    const quickUnlock = (text: string): Promise<boolean> => helperUnlock(this.ctx, this.exec.stamper, text);
+    // A run that may write starts perl (which takes the writes once it runs) at its lock, so that its login shell
+    // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
+    // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
+    this.warmStamper();
+    const earlyLock = await this.firstLock;
+    this.firstLock = undefined;
+    // Taken on the shell already (in the root, which perl found to be a real folder): no round trip of our own.
+    if (earlyLock?.taken) {
+      this.madeRoot = false;
+      const early = this.firstRoot;
+      this.firstRoot = undefined;
+      // The record was made before the lock (the same shell ran it first); without it nothing is put back.
+      const found = early ? await this.rootFrom(early, NO_LOOK) : undefined;
+      const restore = async (): Promise<void> => {
+        if (found) await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]);
+      };
+      return treeLock(heldRemoteLock(s, this.remoteRoot, earlyLock.text, quickUnlock), restore);
+    }
     const before = await lstatOrGone(s, this.remoteRoot).catch(unwritable);
     const created = !before;
     if (created) {
@@ -290,10 +321,6 @@ export class SftpTree implements DestinationTree {
       await makeRemoteDirs(this.ctx, this.remoteRoot).catch(unwritable);
     }
     this.madeRoot = created;
-    // A run that may write starts perl (which takes the writes once it runs) at its lock, so that its login shell
-    // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
-    // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
-    this.warmStamper();
     // The record asked for when the tree opened serves the first lock (a later run of a watch asks afresh).
     const early = this.firstRoot;
     this.firstRoot = undefined;
@@ -306,7 +333,7 @@ export class SftpTree implements DestinationTree {
       }
     };
     try {
-      return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs, (text) => helperUnlock(this.ctx, this.exec.stamper, text)), restore);
+      return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs, quickUnlock), restore);
     } catch (err) {
       await restore().catch(() => undefined);
       return unwritable(err);
