@@ -22,7 +22,7 @@ export interface SshOptions {
 export interface SftpTuning {
   /** Files written (or hashed over SFTP) at once. Default 64; ~1,000 pays off at 20 ms round trips. */
   readonly filesInFlight?: number;
-  /** Folders listed at once by the SFTP scan. Default 64. */
+  /** Folders listed at once by the SFTP scan. Default twice filesInFlight, at least 64, below the handles the server allows. */
   readonly foldersInFlight?: number;
   /** SFTP channels on the one connection; requests are spread over them (each is a server process). Default 2. */
   readonly channels?: number;
