@@ -355,14 +355,17 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     const late: Failure[] = [];
     const held = lock;
     lock = undefined;
-    await held?.release().catch((err: unknown) => {
+    const releasing = held?.release().catch((err: unknown) => {
       late.push({ path: '', op: 'unlock', ...describeError(err) });
     });
     // A root whose attributes this run could not set (not its owner) has failed once already: not reported twice.
     const rootFailed = outcomes.some((o) => o.action.path === '' && o.action.op === 'setAttrs' && o.status === 'failed');
-    const rootFailure = rootFailed
-      ? undefined
-      : await fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
+    const fixRoot = (): Promise<Failure | undefined> => fixRootTimes(trees.destination, source).catch((err: unknown): Failure => ({ path: '', op: 'setAttrs', ...describeError(err) }));
+    // The lock file's removal moves the root's mtime, so its times go after it: at once where they follow it on the
+    // same ordered channel (a remote run's two round trips become one), else once it is done.
+    const fixing = !rootFailed && held?.inOrderAfterRelease?.() === true ? fixRoot() : undefined;
+    await releasing;
+    const rootFailure = rootFailed ? undefined : await (fixing ?? fixRoot());
     if (rootFailure && late.length === 0) late.push(rootFailure);
     trace('done');
     await trees.destination.ready?.();

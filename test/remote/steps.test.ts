@@ -165,6 +165,7 @@ describe('remote steps', { skip: skipReason }, () => {
 
 describe('remote lock', { skip: skipReason }, () => {
   const server = useServer();
+  const slowServer = useServer({ slowShell: 0.5 });
 
   it('one run at a time: a second lock waits up to its timeout, then is refused naming the holder', async () => {
     const dst = tmp();
@@ -253,6 +254,29 @@ describe('remote lock', { skip: skipReason }, () => {
       assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
       assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
       assert.deepEqual(tree.written, { helper: 0, sftp: 0 });
+    });
+  });
+
+  it('released through the connection\'s shell while perl is still starting (a slow login): only this run\'s lock, never through a link', { timeout: 60_000 }, async () => {
+    const dst = tmp();
+    const outside = writeTree(tmp(), { 'lock-like': 'x' });
+    await withTree(slowServer(), dst, async (tree) => {
+      // lock() starts perl, whose login takes 0.5 s or more here: each release below comes before it runs.
+      await (await tree.lock(0, true)).release();
+      assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
+      let lock = await tree.lock(0, true);
+      const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
+      writeFileSync(join(dst, LOCK_NAME), other);
+      await lock.release();
+      assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other, 'another run\'s lock stays');
+      spawnSync('rm', [join(dst, LOCK_NAME)]);
+      lock = await tree.lock(0, true);
+      writeFileSync(join(outside, 'lock-like'), readFileSync(join(dst, LOCK_NAME)));
+      spawnSync('rm', [join(dst, LOCK_NAME)]);
+      spawnSync('ln', ['-s', join(outside, 'lock-like'), join(dst, LOCK_NAME)]);
+      await lock.release();
+      assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
+      assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
     });
   });
 

@@ -188,6 +188,11 @@ export interface TreeLock {
    * and the root removed again if this run created it and it is still empty.
    */
   release(options?: { readonly refused?: boolean }): Promise<void>;
+  /**
+   * Asked right after release() begins: true when what is asked of the tree from now on reaches it after the
+   * release, on one ordered channel (a remote helper), so the root's times need not wait for the release's answer.
+   */
+  inOrderAfterRelease?(): boolean;
 }
 
 /** The side a run writes to. With a backup folder, whatever a step replaces or deletes is moved there instead. */
