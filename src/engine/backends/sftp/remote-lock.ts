@@ -1,5 +1,6 @@
 /**
- * One run at a time per remote destination: `.absync.lock` in the remote root, created with O_EXCL over SFTP and
+ * One run at a time per remote destination: `.absync.lock` in the remote root, created with O_EXCL (by perl on the
+ * connection's shell as the tree opens, lockScript, where the account may run commands; else over SFTP) and
  * holding the same JSON as a local lock (pid, host, process start, since). A lock written by this machine whose
  * process is gone (or whose pid was reused by a later process) is stale and taken over, one taker at a time; a lock
  * from another machine is always respected, as locally (its process cannot be checked from here).
