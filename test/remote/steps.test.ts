@@ -206,11 +206,14 @@ describe('remote lock', { skip: skipReason }, () => {
     } finally {
       await tree.close();
     }
-    // Opened, never locked (a run that stopped before its lock): close() removes what the shell took.
+    // Opened, never locked (a run refused before its lock): close() removes what the shell took, and puts the root's
+    // mtime back to the microsecond (the lock file's making and removal moved it).
+    utimesSync(dst, 1_600_000_000, MTIME / 1000);
     const unclaimed = await openTree(server(), dst, { lockAtOpen: true });
     await until(mine, 'the lock taken by the shell');
     await unclaimed.close();
     assert.ok(!existsSync(lockFile), 'removed by close()');
+    assert.equal(usOf(dst), 1_650_000_000_123_456n, 'the root\'s mtime as it was');
     // Without lockAtOpen (a dry run) nothing is made before lock().
     await withTree(server(), dst, async (plain) => {
       // The root's entry comes through the shell after what open would have queued there.

@@ -289,10 +289,17 @@ export class SftpTree implements DestinationTree {
   }
 
   async close(): Promise<void> {
-    // A lock taken at open that no lock() claimed (the run stopped before it): removed while the session is up.
+    // A lock taken at open that no lock() claimed (the run stopped, refused, before it): removed while the session is
+    // up, and the root's mtime, which the lock file moved, put back from the record made before it.
     const unclaimed = await this.firstLock;
     this.firstLock = undefined;
-    if (unclaimed?.taken) await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => helperUnlock(this.ctx, this.exec.stamper, text))();
+    if (unclaimed?.taken) {
+      await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => helperUnlock(this.ctx, this.exec.stamper, text))();
+      const early = this.firstRoot;
+      this.firstRoot = undefined;
+      const found = early ? await this.rootFrom(early, NO_LOOK).catch(() => undefined) : undefined;
+      if (found) await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]).catch(() => undefined);
+    }
     if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches), ${this.sftpWrites} over SFTP`);
     this.closed = true;
     this.exec.shell?.close();
