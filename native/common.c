@@ -151,6 +151,11 @@ int absync_kind_of(mode_t mode) {
 
 int64_t absync_micros(const struct timespec *t) { return ((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1000; }
 
+int absync_same_state(const struct stat *a, const struct stat *b) {
+  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 int absync_matches(const struct stat *st, const Expect *e) {
   if (absync_kind_of(st->st_mode) != e->kind) return 0;
   if (e->ino >= 0 && (double)st->st_ino != e->ino) return 0;

@@ -45,6 +45,10 @@ typedef struct {
 
 int absync_kind_of(mode_t mode);
 
+/* The same file in the same state: inode, size, mtime and ctime (a rewrite in place that puts the mtime back still
+ * moves the ctime). */
+int absync_same_state(const struct stat *a, const struct stat *b);
+
 /* Whether `st` is what `e` describes. */
 int absync_matches(const struct stat *st, const Expect *e);
 

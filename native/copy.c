@@ -73,11 +73,6 @@ static int recent(const struct stat *st, long *tick_ns) {
   return c >= n - 2 * (int64_t)*tick_ns && c <= n + (int64_t)*tick_ns;
 }
 
-static int same_state(const struct stat *a, const struct stat *b) {
-  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static int open_source(const Item *it, int srcdir) {
   if (it->kind == SRC_PATH) return open(it->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   return openat(srcdir, it->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -126,7 +121,7 @@ static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct 
       return R_RECENT;
     }
     if (it->kind == SRC_TREE) {
-      int settled = prev ? same_state(prev, &before)
+      int settled = prev ? absync_same_state(prev, &before)
                          : (it->src_size < 0 || (double)before.st_size == it->src_size) && (double)absync_micros(&before.st_mtim) == it->mtime_us;
       *seen = before;
       if (!settled) {
@@ -156,7 +151,7 @@ static int copy_once(Item *it, ItemResult *r, int dfd, int srcdir, const struct 
   }
   int e = errno;
   int torn = 0;
-  if (!step && in >= 0) torn = fstat(in, &after) != 0 || !same_state(&before, &after) || !still_named(it, srcdir, &before);
+  if (!step && in >= 0) torn = fstat(in, &after) != 0 || !absync_same_state(&before, &after) || !still_named(it, srcdir, &before);
   if (torn && in >= 0) *seen = after;
   if (in >= 0) close(in);
   if (close(out) != 0 && !step) {

@@ -42,11 +42,6 @@ typedef struct {
   napi_deferred deferred;
 } ReadJob;
 
-static int same_state(const struct stat *a, const struct stat *b) {
-  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static int changed_lately(const struct stat *st, int64_t recent_ns) {
   struct timespec now;
   if (recent_ns <= 0 || clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;
@@ -73,7 +68,7 @@ static int read_one(const ReadItem *it, ItemResult *r, int dfd, uint8_t *out, si
     else if (k == 0) res = R_TORN;
     else got += (size_t)k;
   }
-  if (res == R_DONE && (fstat(fd, &after) != 0 || !same_state(&before, &after) ||
+  if (res == R_DONE && (fstat(fd, &after) != 0 || !absync_same_state(&before, &after) ||
                         fstatat(dfd, it->name, &named, AT_SYMLINK_NOFOLLOW) != 0 || named.st_ino != before.st_ino || named.st_dev != before.st_dev))
     res = R_TORN;
   close(fd);

@@ -10,6 +10,7 @@ import type { FileEntry } from '../../src/engine/types.js';
 import { fileEntry, localTree, MTIME, openTree, skipReason, usOf, useServer, withHelper, withTree } from '../helpers/remote.js';
 import { until } from '../helpers/wait.js';
 import { tmp, writeTree } from '../helpers/tree.js';
+import type { SftpTree } from '../../src/engine/backends/sftp/index.js';
 
 describe('remote steps', { skip: skipReason }, () => {
   const server = useServer();
@@ -235,52 +236,41 @@ describe('remote lock', { skip: skipReason }, () => {
     assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other);
   });
 
+  /**
+   * Releases of `tree`'s lock in `dst`: its own lock goes; one another run took over meanwhile stays; one swapped for a
+   * link to a file outside that holds this run's text keeps the link and its target.
+   */
+  async function assertReleasesOnlyItsOwn(tree: SftpTree, dst: string): Promise<void> {
+    const outside = writeTree(tmp(), { 'lock-like': 'x' });
+    await (await tree.lock(0, true)).release();
+    assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
+    let lock = await tree.lock(0, true);
+    const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
+    writeFileSync(join(dst, LOCK_NAME), other);
+    await lock.release();
+    assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other, 'another run\'s lock stays');
+    spawnSync('rm', [join(dst, LOCK_NAME)]);
+    lock = await tree.lock(0, true);
+    writeFileSync(join(outside, 'lock-like'), readFileSync(join(dst, LOCK_NAME)));
+    spawnSync('rm', [join(dst, LOCK_NAME)]);
+    spawnSync('ln', ['-s', join(outside, 'lock-like'), join(dst, LOCK_NAME)]);
+    await lock.release();
+    assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
+    assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
+  }
+
   it('released through the perl helper: only a lock that still holds this run\'s text is removed, and no link is followed', async () => {
     const dst = tmp();
-    const outside = writeTree(tmp(), { 'lock-like': 'x' });
     await withHelper(server(), dst, async (tree) => {
-      await (await tree.lock(0, true)).release();
-      assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
-      // Taken over meanwhile by another run: its lock stays.
-      let lock = await tree.lock(0, true);
-      const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
-      writeFileSync(join(dst, LOCK_NAME), other);
-      await lock.release();
-      assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other);
-      spawnSync('rm', [join(dst, LOCK_NAME)]);
-      // Swapped for a link to a file outside that holds this run's text: neither the link nor its target goes.
-      lock = await tree.lock(0, true);
-      writeFileSync(join(outside, 'lock-like'), readFileSync(join(dst, LOCK_NAME)));
-      spawnSync('rm', [join(dst, LOCK_NAME)]);
-      spawnSync('ln', ['-s', join(outside, 'lock-like'), join(dst, LOCK_NAME)]);
-      await lock.release();
-      assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
-      assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
+      await assertReleasesOnlyItsOwn(tree, dst);
       assert.deepEqual(tree.written, { helper: 0, sftp: 0 });
     });
   });
 
   it('released through the connection\'s shell while perl is still starting (a slow login): only this run\'s lock, never through a link', { timeout: 60_000 }, async () => {
     const dst = tmp();
-    const outside = writeTree(tmp(), { 'lock-like': 'x' });
-    await withTree(slowServer(), dst, async (tree) => {
-      // lock() starts perl, whose login takes 0.5 s or more here: each release below comes before it runs.
-      await (await tree.lock(0, true)).release();
-      assert.ok(!existsSync(join(dst, LOCK_NAME)), 'the lock is gone');
-      let lock = await tree.lock(0, true);
-      const other = JSON.stringify({ pid: 1, host: 'another-machine', since: '2020-01-01T00:00:00Z' });
-      writeFileSync(join(dst, LOCK_NAME), other);
-      await lock.release();
-      assert.equal(readFileSync(join(dst, LOCK_NAME), 'utf8'), other, 'another run\'s lock stays');
-      spawnSync('rm', [join(dst, LOCK_NAME)]);
-      lock = await tree.lock(0, true);
-      writeFileSync(join(outside, 'lock-like'), readFileSync(join(dst, LOCK_NAME)));
-      spawnSync('rm', [join(dst, LOCK_NAME)]);
-      spawnSync('ln', ['-s', join(outside, 'lock-like'), join(dst, LOCK_NAME)]);
-      await lock.release();
-      assert.ok(lstatSync(join(dst, LOCK_NAME)).isSymbolicLink(), 'the link stays');
-      assert.ok(existsSync(join(outside, 'lock-like')), 'its target stays');
-    });
+    // lock() starts perl, whose login takes 0.5 s or more here: each release comes before it runs.
+    await withTree(slowServer(), dst, (tree) => assertReleasesOnlyItsOwn(tree, dst));
   });
 
   it('a stale lock of a dead process on this machine is taken over; one from another machine is respected', async () => {

@@ -74,23 +74,6 @@ export function lockScript(root: string, text: string): string {
   return `perl -e ${shQuote(perl)} ${shQuote(root)} ${shQuote(text)}`;
 }
 
-/**
- * The shell script that removes the lock in `root` if it still holds `text` (the helper's U record, for when the
- * helper is not running yet): the root entered only if it is a real folder, the lock read on a handle that follows
- * no link and never blocks. Exit 0 when it is gone (or was not there), 1 when it holds another run's text or is not
- * a file, another status when it could not say (the lock is then removed over SFTP).
- */
-export function unlockScript(root: string, text: string): string {
-  const perl = [
-    'use Fcntl; my ($d, $t) = @ARGV; my @l = lstat($d); exit 3 unless @l && ($l[2] & 61440) == 16384;',
-    'chdir($d) or exit 3; my @s = stat("."); exit 3 unless @s && $s[0] == $l[0] && $s[1] == $l[1];',
-    `sysopen(my $f, "${LOCK_NAME}", O_RDONLY | O_NOFOLLOW | O_NONBLOCK) or exit($!{ENOENT} ? 0 : ($!{ELOOP} || $!{ENXIO}) ? 1 : 3);`,
-    'my @x = stat($f); my $b = ""; sysread($f, $b, 4097) if @x && ($x[2] & 61440) == 32768 && $x[7] <= 4096; close($f);',
-    `exit 1 if $b ne $t; unlink("${LOCK_NAME}") or exit($!{ENOENT} ? 0 : 3); exit 0`,
-  ].join(' ');
-  return `perl -e ${shQuote(perl)} ${shQuote(root)} ${shQuote(text)}`;
-}
-
 /** Creates the lock exclusively; its text, or undefined when something is already there. */
 async function tryCreate(s: SftpSession, path: string): Promise<string | undefined> {
   const ch = s.channel();

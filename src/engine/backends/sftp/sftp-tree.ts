@@ -23,14 +23,14 @@ import type { ShellResult } from './remote-shell.js';
 import { Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, type RemoteStats, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
-import { acquireRemoteLock, heldRemoteLock, treeLock, unlockScript } from './remote-lock.js';
+import { acquireRemoteLock, heldRemoteLock, treeLock } from './remote-lock.js';
 import { remove } from './remove-steps.js';
 import { findRecords, findRootCommand, parseFindOutput, scanExec } from './scan-exec.js';
 import { scanSftp } from './scan-sftp.js';
 import type { SftpSession } from './session.js';
 import { DEFAULTS, type SftpTuning } from './ssh-options.js';
 import { writeFiles } from './write-files.js';
-import { helperMakeDirs, helperSetAttrs, helperTakes, helperTakesAttrs, helperUnlock, writeThroughHelper } from './write-helper.js';
+import { helperMakeDirs, helperSetAttrs, helperTakes, helperTakesAttrs, helperUnlock, shellUnlock, writeThroughHelper } from './write-helper.js';
 
 /** How the tree was set up by openSftpTree. */
 export interface SftpTreeInit {
@@ -94,8 +94,9 @@ export class SftpTree implements DestinationTree {
   /** Bytes of files handed to the helper so far, and the second writer started once they are many (writer()). */
   private helperBytes = 0;
   private second: Stamper | undefined;
-  /** A lock release on its way through the helper (see setAttrs). */
+  /** A lock release on its way (see setAttrs), and whether it went to perl (quickUnlock). */
   private unlocking: Promise<void> | undefined;
+  private unlockOnHelper = false;
   /** fullyProbed's promise, once asked, and whether it has answered. */
   private moreProbed: Promise<void> | undefined;
   private moreKnown = false;
@@ -294,11 +295,8 @@ export class SftpTree implements DestinationTree {
     const unclaimed = await this.firstLock;
     this.firstLock = undefined;
     if (unclaimed?.taken) {
-      await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => helperUnlock(this.ctx, this.exec.stamper, text))();
-      const early = this.firstRoot;
-      this.firstRoot = undefined;
-      const found = early ? await this.rootFrom(early, NO_LOOK).catch(() => undefined) : undefined;
-      if (found) await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]).catch(() => undefined);
+      await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => this.quickUnlock(text))();
+      await this.putRootBack(await this.recordBeforeLock().catch(() => undefined)).catch(() => undefined);
     }
     if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches), ${this.sftpWrites} over SFTP`);
     this.closed = true;
@@ -316,19 +314,8 @@ export class SftpTree implements DestinationTree {
       if (err instanceof AbsyncError) throw err;
       throw new AbsyncError('E_DEST_UNWRITABLE', `cannot write to destination ${this.root}: ${describeError(err).message}`, this.root);
     };
-    // Whether the release's U record went to the helper: the root's times, sent after it, then follow it there.
-    let onHelper = false;
-    const quickUnlock = (text: string): Promise<boolean> => {
-      onHelper = this.exec.stamper?.writing === true;
-      // Where perl is not running yet, the connection's shell removes it: one round trip, not SFTP's four.
-      const shell = this.exec.shell;
-      const unlocking = onHelper || !shell
-        ? helperUnlock(this.ctx, this.exec.stamper, text)
-        : shell.run(unlockScript(this.remoteRoot, text)).then((r) => r.code === 0 || r.code === 1, () => false);
-      this.unlocking = unlocking.then(() => undefined, () => undefined);
-      return unlocking;
-    };
-    const inOrder = (): boolean => onHelper && this.exec.stamper?.writing === true;
+    const quickUnlock = (text: string): Promise<boolean> => this.quickUnlock(text);
+    const inOrder = (): boolean => this.unlockOnHelper && this.exec.stamper?.writing === true;
     // A run that may write starts perl (which takes the writes once it runs) at its lock, so that its login shell
     // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
     // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
@@ -338,14 +325,8 @@ export class SftpTree implements DestinationTree {
     // Taken on the shell already (in the root, which perl found to be a real folder): no round trip of our own.
     if (earlyLock?.taken) {
       this.madeRoot = false;
-      const early = this.firstRoot;
-      this.firstRoot = undefined;
-      // The record was made before the lock (the same shell ran it first); without it nothing is put back.
-      const found = early ? await this.rootFrom(early, NO_LOOK) : undefined;
-      const restore = async (): Promise<void> => {
-        if (found) await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]);
-      };
-      return treeLock(heldRemoteLock(s, this.remoteRoot, earlyLock.text, quickUnlock), restore, inOrder);
+      const found = await this.recordBeforeLock();
+      return treeLock(heldRemoteLock(s, this.remoteRoot, earlyLock.text, quickUnlock), () => this.putRootBack(found), inOrder);
     }
     const before = await lstatOrGone(s, this.remoteRoot).catch(unwritable);
     const created = !before;
@@ -361,9 +342,7 @@ export class SftpTree implements DestinationTree {
     const restore = async (): Promise<void> => {
       if (created) {
         if (await this.isEmpty()) await rmdir(s, this.remoteRoot);
-      } else if (found) {
-        await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]);
-      }
+      } else await this.putRootBack(found);
     };
     try {
       return treeLock(await acquireRemoteLock(s, this.remoteRoot, this.root, timeoutMs, quickUnlock), restore, inOrder);
@@ -371,6 +350,32 @@ export class SftpTree implements DestinationTree {
       await restore().catch(() => undefined);
       return unwritable(err);
     }
+  }
+
+  /**
+   * Removes this run's lock (`text`) in one round trip where it can: through perl, or while perl is still starting,
+   * the same U record through the connection's shell; false leaves it to SFTP. Says whether it went to perl (the
+   * root's times may then follow it there: inOrderAfterRelease), and is waited for by what goes another way (setAttrs).
+   */
+  private quickUnlock(text: string): Promise<boolean> {
+    const helper = this.exec.stamper;
+    const shell = this.exec.shell;
+    this.unlockOnHelper = helper?.writing === true;
+    const unlocking = this.unlockOnHelper || !shell ? helperUnlock(this.ctx, helper, text) : shellUnlock(this.ctx, shell, text);
+    this.unlocking = unlocking.then(() => undefined, () => undefined);
+    return unlocking;
+  }
+
+  /** The root's entry from the record the shell made before the lock taken at open (none without it). */
+  private recordBeforeLock(): Promise<DirEntry | undefined> {
+    const early = this.firstRoot;
+    this.firstRoot = undefined;
+    return early ? this.rootFrom(early, NO_LOOK) : Promise.resolve(undefined);
+  }
+
+  /** A refused run's root gets back the mtime it was found with (the lock file's making and removal moved it). */
+  private async putRootBack(found: DirEntry | undefined): Promise<void> {
+    if (found) await this.setAttrs('', [{ name: '', kind: 'dir', mtimeMs: found.mtimeMs }]);
   }
 
   private async isEmpty(): Promise<boolean> {

@@ -23,7 +23,9 @@ import type { AttrItem, SourceTree, StepResult, WriteItem } from '../tree.js';
 import { remoteTempName } from './context.js';
 import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
-import { type Stamper, stampTime } from './stamper.js';
+import type { RemoteShell } from './remote-shell.js';
+import { shQuote } from './shell.js';
+import { type Stamper, STAMPER_COMMAND, stampTime } from './stamper.js';
 import { CHANGED, DONE, failed, HelperEndedError, RECENT_MS, UnsafeParentError, VANISHED } from './steps.js';
 import { readFully, stage, type Upload } from './write-files.js';
 
@@ -70,6 +72,16 @@ function resultOf(ctx: RemoteContext, parent: RelPath, answer: string, size: num
     return failed(Object.assign(new Error(`${code} on the server`), { code }));
   }
   return failed(ctx.session.failed ?? new HelperEndedError('the server helper ended'));
+}
+
+/** A record sent whole (its file read first) cannot be abandoned: an A for one is the helper's failure. */
+function abandonedWhole(): StepResult {
+  return failed(new Error('the server helper abandoned a whole file'));
+}
+
+/** The result of a whole record's answer. */
+function wholeResult(ctx: RemoteContext, parent: RelPath, answer: string, size: number): StepResult {
+  return resultOf(ctx, parent, answer, size) ?? abandonedWhole();
 }
 
 /** An answer on its way: kept in an object so that stage() does not wait for it (the slot goes to the next file). */
@@ -248,9 +260,7 @@ export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, pa
           const answers = await (answered[n] as Promise<string[]>).catch((err: unknown) => good.map(() => err));
           good.forEach((i, k) => {
             const a = answers[k];
-            results[i] = typeof a === 'string'
-              ? resultOf(ctx, parent, a, (items[i] as WriteItem).source.size) ?? failed(new Error('the server helper abandoned a whole file'))
-              : failed(a);
+            results[i] = typeof a === 'string' ? wholeResult(ctx, parent, a, (items[i] as WriteItem).source.size) : failed(a);
           });
           b.at.forEach((i, k) => {
             if (!b.ok[k]) slow.add(i);
@@ -274,8 +284,7 @@ export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, pa
         return;
       }
       try {
-        // A small file's record was written without its answer: an A cannot come for it (it was read whole first).
-        results[i] = (await s.result) ?? failed(new Error('the server helper abandoned a whole file'));
+        results[i] = (await s.result) ?? abandonedWhole();
       } catch (err) {
         results[i] = failed(err);
       }
@@ -323,12 +332,27 @@ export async function helperSetAttrs(ctx: RemoteContext, helper: Stamper, parent
   return answers.map((a) => stepOf(ctx, parent, a));
 }
 
+/** Whether perl's answer to U means the lock is gone or holds another run's text (nothing more to do). */
+const unlocked = (answer: string | undefined): boolean => answer === '1' || answer === 'C' || answer === 'EENOENT';
+
 /**
  * Removes the run's lock file from the root through the helper, where it runs: true once it is gone or holds another
  * run's text, false when the helper cannot say (the lock is then removed over SFTP).
  */
 export async function helperUnlock(ctx: RemoteContext, helper: Stamper | undefined, text: string): Promise<boolean> {
   if (!helper?.writing) return false;
-  const answer = await helper.writeWhole(Buffer.from(`U\0${ctx.root}\0${LOCK_NAME}\0${text}\0`));
-  return answer === '1' || answer === 'C' || answer === 'EENOENT';
+  return unlocked(await helper.writeWhole(Buffer.from(`U\0${ctx.root}\0${LOCK_NAME}\0${text}\0`)));
+}
+
+/**
+ * The same U record, for when the helper is not running yet: piped to a perl of the helper's own script on the
+ * connection's shell (one round trip, not SFTP's four; the checks are the helper's). perl says R, then its answer.
+ */
+export async function shellUnlock(ctx: RemoteContext, shell: RemoteShell, text: string): Promise<boolean> {
+  const r = await shell.run(`printf '%s\\0' U ${[ctx.root, LOCK_NAME, text].map(shQuote).join(' ')} | ${STAMPER_COMMAND}`).catch(() => undefined);
+  const at = r?.stdout.indexOf(0x52) ?? -1;
+  if (!r || at < 0) return false;
+  const rest = r.stdout.subarray(at + 1);
+  const end = rest.indexOf(0);
+  return unlocked(rest.toString('latin1', 0, end < 0 ? rest.length : end));
 }
