@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
 import type { FileEntry } from '../../src/engine/types.js';
 import { nativeAddon } from '../../src/engine/backends/local-native/addon.js';
-import { isTempName } from '../../src/engine/index.js';
+import { isTempName, LOCK_NAME } from '../../src/engine/index.js';
+import { lockScript } from '../../src/engine/backends/sftp/remote-lock.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
 import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withHelper } from '../helpers/remote.js';
@@ -214,8 +215,31 @@ describe('remote folders and attributes through perl', { skip: skipReason }, () 
   });
 });
 
+/** perl: removes the file $ARGV[0] from each following folder that is a real folder, entered without following a link. */
+const REMOVE_IN_REAL_FOLDER = 'my $n = shift; for my $d (@ARGV) { my @l = lstat $d; next unless @l && ($l[2] & 61440) == 16384; chdir $d or next; '
+  + 'my @s = stat "."; unlink $n if @s && $s[0] == $l[0] && $s[1] == $l[1]; chdir "/" }';
+
 describe('remote writes through perl: a folder <-> link swap loop', { skip: skipReason ?? racerBinary().why }, () => {
   const server = useServer();
+
+  it('the lock made at open (lockScript) with the root exchanged with a link to an outside canary in a tight loop: never made outside', { timeout: 120_000 }, async () => {
+    const root = tmp();
+    const canary = makeCanary(root, canarySpec([]));
+    const dst = writeTree(join(root, 'dst'), { '.keep': '' });
+    symlinkSync(canary.dir, join(root, 'lnk'));
+    let made = 0;
+    await whileRacing(['swap', dst, join(root, 'lnk')], async () => {
+      for (let i = 0; i < 1500; i++) {
+        // Run as the shell on the server runs it; the real folder is at dst or at lnk, whichever the loop left.
+        if (spawnSync('sh', ['-c', lockScript(dst, `run ${i}`)]).status === 0) made++;
+        // Removed from the real folder only (entered as perl enters it), never through the link.
+        spawnSync('perl', ['-e', REMOVE_IN_REAL_FOLDER, LOCK_NAME, dst, join(root, 'lnk')]);
+        canary.assertUntouched(`lock ${i}`);
+      }
+    });
+    canary.assertUntouched('the lock script during the swap loop');
+    assert.ok(made > 0, 'some locks were made in the real folder');
+  });
 
   it('dst/a exchanged with a link to an outside canary in a tight loop while 600 files are written into it: the canary is untouched', { timeout: 120_000 }, async () => {
     const root = tmp();

@@ -66,10 +66,13 @@ export function newLockText(): string {
  * say (no perl: the lock is then taken over SFTP). A lock whose text could not be written is removed again.
  */
 export function lockScript(root: string, text: string): string {
+  // The root is entered as the helper enters folders (lstat, chdir, then stat(".") must be what lstat saw), and the
+  // lock made by name inside it: a root swapped for a link between the look and the make is never followed.
   const perl = [
     'use Fcntl; my ($d, $t) = @ARGV; my @l = lstat($d); exit 2 unless @l && ($l[2] & 61440) == 16384;',
-    `my $p = "$d/${LOCK_NAME}"; sysopen(my $f, $p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) or exit($!{EEXIST} ? 1 : 3);`,
-    '(print $f $t) && close($f) or do { unlink($p); exit 3 }; exit 0',
+    'chdir($d) or exit 2; my @s = stat("."); exit 2 unless @s && $s[0] == $l[0] && $s[1] == $l[1];',
+    `sysopen(my $f, "${LOCK_NAME}", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) or exit($!{EEXIST} ? 1 : 3);`,
+    `(print $f $t) && close($f) or do { unlink("${LOCK_NAME}"); exit 3 }; exit 0`,
   ].join(' ');
   return `perl -e ${shQuote(perl)} ${shQuote(root)} ${shQuote(text)}`;
 }
