@@ -7,7 +7,7 @@
 
 /* Bumped whenever a function's arguments or results change: the JavaScript side ignores an addon built from other
  * sources (a checkout updated without `npm install`) instead of calling it wrongly. */
-#define ABSYNC_NATIVE_VERSION 6
+#define ABSYNC_NATIVE_VERSION 7
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;

@@ -1,8 +1,9 @@
 /*
- * Whole small source files of one folder read into one buffer, a batch per trip to a libuv pool thread: what a remote
- * write needs of each file (its bytes, known to be one version of it) without a trip per open, read, fstat and close
- * on the main thread. The folder is opened below the source root without following a symlink (absync_open_beneath);
- * then for each file:
+ * Whole small source files read into buffers, the batches of several folders per trip to a libuv pool thread: what a
+ * remote write needs of each file (its bytes, known to be one version of it) without a trip per open, read, fstat and
+ * close on the main thread (nor a trip per folder: each wakes a pool thread, which on two cores takes the main
+ * thread's). Each folder is opened below the source root without following a symlink (absync_open_beneath); then for
+ * each of its files:
  *
  *   1. open it read-only with O_NOFOLLOW | O_NONBLOCK (a FIFO never blocks, a link is never followed), fstat: a
  *      regular file, the scan's inode, size, mtime (to the microsecond) and mode, and not changed within the last
@@ -11,7 +12,7 @@
  *   3. fstat again (inode, size, mtime, ctime as before: a rewrite in place that puts the mtime back still moves the
  *      ctime), and the name must still be that file.
  *
- * Once all are read, the folder's path must still lead to the folder they were read from. A file that fails any of
+ * Once all of a folder's are read, its path must still lead to the folder they were read from. A file that fails any of
  * this is R_TORN (or R_GONE, R_ERROR) and is left to the caller's one-file path, which waits, retries and reports.
  */
 #define _GNU_SOURCE
@@ -26,17 +27,20 @@
 typedef struct {
   char *name;
   double ino, size, mtime_us, mode, offset;
+  uint32_t parent, out;
 } ReadItem;
 
 typedef struct {
   int rootfd;
-  char *parent;
+  char **parents;
+  uint32_t nparents;
   ReadItem *items;
   ItemResult *res;
   uint32_t n;
-  uint8_t *out;
-  size_t out_len;
-  napi_ref out_ref;
+  uint8_t **outs;
+  size_t *out_lens;
+  uint32_t nouts;
+  napi_ref outs_ref;
   int64_t recent_ns;
   napi_async_work work;
   napi_deferred deferred;
@@ -75,28 +79,43 @@ static int read_one(const ReadItem *it, ItemResult *r, int dfd, uint8_t *out, si
   return res;
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  ReadJob *job = (ReadJob *)data;
-  int dfd = absync_batch_parent(job->rootfd, job->parent, job->res, job->n);
+/* The files [from, to) of one folder. */
+static void read_folder(ReadJob *job, uint32_t from, uint32_t to) {
+  const char *parent = job->parents[job->items[from].parent];
+  int dfd = absync_batch_parent(job->rootfd, parent, job->res + from, to - from);
   if (dfd < 0) return;
-  for (uint32_t i = 0; i < job->n; i++) job->res[i].result = read_one(&job->items[i], &job->res[i], dfd, job->out, job->out_len, job->recent_ns);
+  for (uint32_t i = from; i < to; i++) {
+    const ReadItem *it = &job->items[i];
+    job->res[i].result = read_one(it, &job->res[i], dfd, job->outs[it->out], job->out_lens[it->out], job->recent_ns);
+  }
   /* The folder's path still leads to the folder the files were read from (not one moved there since). */
   struct stat was, now;
-  int again = absync_open_beneath(job->rootfd, job->parent);
+  int again = absync_open_beneath(job->rootfd, parent);
   int moved = again < 0 || fstat(dfd, &was) != 0 || fstat(again, &now) != 0 || was.st_ino != now.st_ino || was.st_dev != now.st_dev;
   if (again >= 0) close(again);
   close(dfd);
-  for (uint32_t i = 0; moved && i < job->n; i++)
+  for (uint32_t i = from; moved && i < to; i++)
     if (job->res[i].result == R_DONE) job->res[i].result = R_TORN;
 }
 
+static void execute(napi_env env, void *data) {
+  (void)env;
+  ReadJob *job = (ReadJob *)data;
+  for (uint32_t i = 0, j; i < job->n; i = j) {
+    for (j = i + 1; j < job->n && job->items[j].parent == job->items[i].parent;) j++;
+    read_folder(job, i, j);
+  }
+}
+
 static void free_job(napi_env env, ReadJob *j) {
-  for (uint32_t i = 0; i < j->n; i++) free(j->items[i].name);
-  if (j->out_ref) napi_delete_reference(env, j->out_ref);
+  for (uint32_t i = 0; j->items && i < j->n; i++) free(j->items[i].name);
+  for (uint32_t i = 0; j->parents && i < j->nparents; i++) free(j->parents[i]);
+  if (j->outs_ref) napi_delete_reference(env, j->outs_ref);
   free(j->items);
   free(j->res);
-  free(j->parent);
+  free(j->parents);
+  free(j->outs);
+  free(j->out_lens);
   free(j);
 }
 
@@ -108,58 +127,71 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 /*
- * readFiles(rootfd, parent, names: string[], numbers: number[] (5 per file: the scan's inode (-1: any), size, mtime
- *           in whole microseconds, mode bits (-1: any), offset in `out`), out: Buffer, recentNs):
- * Promise<{ results: Int32Array, errors }>. Each file's bytes land in `out` at its offset; only an R_DONE file's are
- * one whole version of it.
+ * readFiles(rootfd, parents: string[], names: string[], numbers: number[] (7 per file: the scan's inode (-1: any),
+ *           size, mtime in whole microseconds, mode bits (-1: any), offset in its buffer, index in parents, index in
+ *           outs), outs: Buffer[], recentNs): Promise<{ results: Int32Array, errors }>. A folder's files come one
+ * after another (several folders' batches in one trip). Each file's bytes land in its buffer at its offset; only an
+ * R_DONE file's are one whole version of it.
  */
 napi_value absync_read_files(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int64_t n64 = argc == 6 ? absync_arg_length(env, argv[2]) : -1;
+  int64_t np64 = argc == 6 ? absync_arg_length(env, argv[1]) : -1;
+  int64_t no64 = argc == 6 ? absync_arg_length(env, argv[4]) : -1;
   int32_t rootfd = -1;
   double recent = 0;
-  void *out = NULL;
-  size_t out_len = 0;
-  if (n64 < 0 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_buffer_info(env, argv[4], &out, &out_len) != napi_ok ||
-      napi_get_value_double(env, argv[5], &recent) != napi_ok) {
-    napi_throw_type_error(env, NULL, "readFiles(rootfd, parent, names[], numbers[], out, recentNs)");
+  if (n64 < 0 || np64 < 0 || no64 < 0 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_value_double(env, argv[5], &recent) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readFiles(rootfd, parents[], names[], numbers[], outs[], recentNs)");
     return NULL;
   }
-  uint32_t n = (uint32_t)n64;
+  uint32_t n = (uint32_t)n64, np = (uint32_t)np64, no = (uint32_t)no64;
   ReadJob *job = calloc(1, sizeof(ReadJob));
   if (!job) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
   job->n = n;
+  job->nparents = np;
+  job->nouts = no;
   job->rootfd = rootfd;
-  job->out = out;
-  job->out_len = out_len;
   job->recent_ns = (int64_t)recent;
   job->items = calloc(n ? n : 1, sizeof(ReadItem));
   job->res = calloc(n ? n : 1, sizeof(ItemResult));
-  double *nums = malloc((n ? n : 1) * 5 * sizeof(double));
+  job->parents = calloc(np ? np : 1, sizeof(char *));
+  job->outs = calloc(no ? no : 1, sizeof(uint8_t *));
+  job->out_lens = calloc(no ? no : 1, sizeof(size_t));
+  double *nums = malloc((n ? n : 1) * 7 * sizeof(double));
   char **names = calloc(n ? n : 1, sizeof(char *));
-  int ok = job->items && job->res && nums && names && (job->parent = absync_arg_string(env, argv[1])) && absync_arg_strings(env, argv[2], n, names) &&
-           absync_arg_numbers(env, argv[3], 5 * n, nums) && napi_create_reference(env, argv[4], 1, &job->out_ref) == napi_ok;
+  int ok = job->items && job->res && job->parents && job->outs && job->out_lens && nums && names && absync_arg_strings(env, argv[1], np, job->parents) &&
+           absync_arg_strings(env, argv[2], n, names) && absync_arg_numbers(env, argv[3], 7 * n, nums) &&
+           napi_create_reference(env, argv[4], 1, &job->outs_ref) == napi_ok;
+  for (uint32_t i = 0; ok && i < no; i++) {
+    napi_value b;
+    void *data = NULL;
+    ok = napi_get_element(env, argv[4], i, &b) == napi_ok && napi_get_buffer_info(env, b, &data, &job->out_lens[i]) == napi_ok;
+    job->outs[i] = data;
+  }
   for (uint32_t i = 0; ok && i < n; i++) {
     ReadItem *it = &job->items[i];
+    const double *x = nums + 7 * i;
     it->name = names[i];
     names[i] = NULL;
-    it->ino = nums[5 * i];
-    it->size = nums[5 * i + 1];
-    it->mtime_us = nums[5 * i + 2];
-    it->mode = nums[5 * i + 3];
-    it->offset = nums[5 * i + 4];
+    it->ino = x[0];
+    it->size = x[1];
+    it->mtime_us = x[2];
+    it->mode = x[3];
+    it->offset = x[4];
+    ok = x[5] >= 0 && x[5] < np && x[6] >= 0 && x[6] < no;
+    it->parent = ok ? (uint32_t)x[5] : 0;
+    it->out = ok ? (uint32_t)x[6] : 0;
   }
   for (uint32_t i = 0; names && i < n; i++) free(names[i]);
   free(names);
   free(nums);
   if (!ok) {
-    if (job->items && job->res) free_job(env, job);
-    else free(job);
+    free_job(env, job);
     napi_throw_type_error(env, NULL, "readFiles: bad arguments");
     return NULL;
   }

@@ -336,6 +336,7 @@ export async function runSync(options: ResolvedOptions, hooks: RunHooks = {}): P
     await trees.destination.removeLeftovers(destination.leftovers ?? []);
     let outcomes: Outcome[] = [];
     if (plan.actions.length > 0) {
+      trees.destination.willWrite?.(plan.bytesToCopy);
       const { applyPlan } = await (applying as Promise<typeof import('./apply/apply-plan.js')>);
       const onOutcome = outcomeListener(hooks.onOutcome, options.onAction, meter?.outcome);
       // A remote tree's calls wait on round trips, not on this machine: many folders in flight (a 1% rewrite has one

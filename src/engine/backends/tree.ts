@@ -207,6 +207,11 @@ export interface DestinationTree extends Tree {
   lock(timeoutMs: number, create: boolean, signal?: AbortSignal): Promise<TreeLock>;
   /** A fresh temporary name: unpredictable, made only by the engine (reserved.ts recognises it). */
   tempName(): string;
+  /**
+   * Told once, before the apply, how many bytes of file content the plan writes: a remote tree starts what a big
+   * transfer wants (a second writer on the server) while the folders are made, not once the writes are under way.
+   */
+  willWrite?(bytes: number): void;
   /** Removes leftover temporaries of a killed run (only regular files and links with engine-made names). */
   removeLeftovers(paths: readonly RelPath[]): Promise<void>;
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]>;

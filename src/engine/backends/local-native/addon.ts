@@ -60,11 +60,11 @@ export interface Addon {
   ): Promise<BatchResults>;
   rename(rootfd: number, froms: readonly string[], tos: readonly string[], numbers: readonly number[], backupfd: number): Promise<BatchResults>;
   hash(rootfd: number, paths: readonly string[], algorithm: string): Promise<(string | undefined)[]>;
-  readFiles(rootfd: number, parent: string, names: readonly string[], numbers: readonly number[], out: Uint8Array, recentNs: number): Promise<BatchResults>;
+  readFiles(rootfd: number, parents: readonly string[], names: readonly string[], numbers: readonly number[], outs: readonly Uint8Array[], recentNs: number): Promise<BatchResults>;
 }
 
 /** native/addon.c's ABSYNC_NATIVE_VERSION: an addon built from other sources is not used. */
-const VERSION = 6;
+const VERSION = 7;
 
 /** Set to true by the CLI's bundle (esbuild --define): its modules live in dist/cli, not dist/src/engine/backends/local-native. */
 declare const ABSYNC_BUNDLE: boolean | undefined;

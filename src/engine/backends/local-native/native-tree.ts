@@ -29,6 +29,7 @@ import type {
 import type { Addon } from './addon.js';
 import { decodeResults, expectNumbers, KIND } from './results.js';
 import { scanPairNative, scanTreeNative } from './scan.js';
+import { WholeReads } from './whole-reads.js';
 
 const readAsync = promisify(readFd);
 /**
@@ -92,6 +93,7 @@ export class NativeTree implements SourceTree, DestinationTree {
   caps: TreeCaps = localCaps();
   private rootFd: number | undefined;
   private backupFd: number | undefined;
+  private wholeReads: WholeReads | undefined;
 
   constructor(private readonly addon: Addon, readonly root: string, private readonly options: NativeTreeOptions = {}) {}
 
@@ -170,10 +172,9 @@ export class NativeTree implements SourceTree, DestinationTree {
     return new NativeOpenedFile(fd, toEntry(st, () => '') as FileEntry, st, reopen);
   }
 
-  async readWhole(parent: RelPath, files: readonly WholeRead[], into: Uint8Array, recentMs: number): Promise<boolean[]> {
-    const numbers = files.flatMap((f) => [f.source.ino !== 0 ? f.source.ino : -1, f.source.size, Math.round(f.source.mtimeMs * 1000), f.source.mode & 0o7777, f.offset]);
-    const r = await this.addon.readFiles(this.fd(), parent, files.map((f) => f.name), numbers, into, recentMs * 1e6);
-    return Array.from(r.results, (code) => code === this.addon.results.done);
+  readWhole(parent: RelPath, files: readonly WholeRead[], into: Uint8Array, recentMs: number): Promise<boolean[]> {
+    this.wholeReads ??= new WholeReads(this.addon, () => this.fd());
+    return this.wholeReads.read(parent, files, into, recentMs);
   }
 
   async close(): Promise<void> {

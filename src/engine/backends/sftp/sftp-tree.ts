@@ -422,7 +422,7 @@ export class SftpTree implements DestinationTree {
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
     const helper = this.exec.stamper;
     const sftp = (these: readonly { readonly name: string }[]): Promise<StepResult[]> => makeDirs(this.ctx, parent, these);
-    if (helper?.writing) return helperMakeDirs(this.ctx, helper, parent, items).then((r) => this.orOverSftp(items, r, sftp));
+    if (helper?.writing) return helperMakeDirs(this.ctx, this.lessBusy(helper), parent, items).then((r) => this.orOverSftp(items, r, sftp));
     return sftp(items);
   }
 
@@ -446,16 +446,33 @@ export class SftpTree implements DestinationTree {
   /**
    * Which helper writes a folder's files. Past WRITER_BYTES a second perl starts on its own channel: each channel
    * carries at most the server's window (2 MiB on OpenSSH) per round trip, and one perl does every file's system
-   * calls one after another; two share both. A folder goes to the one with fewer bytes unanswered.
+   * calls one after another; two share both. A folder goes to the one with less to do.
    */
   private writer(helper: Stamper, items: readonly WriteItem[]): Stamper {
     for (const item of items) this.helperBytes += item.source.size;
-    if (this.second === undefined && this.helperBytes > WRITER_BYTES && !this.closed) {
-      this.second = new Stamper(this.init.session);
-      this.second.warm();
-    }
+    if (this.helperBytes > WRITER_BYTES) this.startSecondWriter();
+    return this.lessBusy(helper);
+  }
+
+  /**
+   * The helper with less to do (Stamper.load). Folders and attributes go to either too (apply waits for a depth's
+   * answers before the next depth, and for the writes before any folder's times); the root's own times go behind
+   * the release, on the first helper (setAttrs).
+   */
+  private lessBusy(helper: Stamper): Stamper {
     const other = this.second;
-    return other?.writing && other.unanswered < helper.unanswered ? other : helper;
+    return other?.writing && other.load < helper.load ? other : helper;
+  }
+
+  private startSecondWriter(): void {
+    if (this.second !== undefined || this.closed || !this.exec.stamper) return;
+    this.second = new Stamper(this.init.session);
+    this.second.warm();
+  }
+
+  /** A plan that writes many bytes gets its second writer now: its login and perl start while the folders are made. */
+  willWrite(bytes: number): void {
+    if (bytes > WRITER_BYTES) this.startSecondWriter();
   }
 
   setAttrs(parent: RelPath, items: readonly AttrItem[]): Promise<StepResult[]> {
@@ -466,7 +483,8 @@ export class SftpTree implements DestinationTree {
       return setAttrs(this.ctx, parent, rest);
     };
     if (!helper?.writing) return sftp(items);
-    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, helper, parent, mine).then((r) => this.orOverSftp(mine, r, sftp)), sftp);
+    const to = parent === '' && items.some((it) => it.name === '') ? helper : this.lessBusy(helper);
+    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, to, parent, mine).then((r) => this.orOverSftp(mine, r, sftp)), sftp);
   }
 
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {

@@ -30,14 +30,18 @@ export interface StampItem {
 /** Bytes of write records read but not yet answered, at most: four times the 2 MiB channel window OpenSSH gives (many mid-size files read at once would hold them all). */
 const HOLD_MAX = 8 << 20;
 
+/** A record's weight in Stamper.load, in bytes. */
+const RECORD_COST = 8 << 10;
+
 /** Times one shell batch carries at most (its script holds each path). */
 const BATCH = 1000;
 /** Past this many times asked through the shell, the stamper's own channel starts (a big run pays its login once). */
 const WARM_AFTER = 2000;
 
 const SCRIPT = [
-  'use Time::HiRes qw(utime time lstat stat); use Fcntl;',
-  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; print "R";',
+  // Handles without PerlIO's buffer layer: no isatty ioctl and lseek per file opened (two of a write's nine calls).
+  'use Time::HiRes qw(utime time lstat stat); use Fcntl; use open qw(IO :unix);',
+  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; my $um = umask; print "R";',
   'my ($rid, $cur, $cst); my $in = "";',
   // Input is read in big chunks; what perl has to say goes out whenever it has read all it was sent (before it waits).
   'sub more { if ($out ne "") { print $out; $out = "" } my $n = sysread(STDIN, $in, 262144, length $in); defined $n && $n > 0 }',
@@ -86,11 +90,13 @@ const SCRIPT = [
   '        $st = $d eq $text ? (unlink($name) ? "" : en()) : "C" } else { $st = ($!{ELOOP} || $!{ENXIO}) ? "C" : en() } }',
   '    $out .= $st eq "" ? "1" : $st; next; }',
   '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
-  '    my $st = at($root, $rel); my $fh; if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or do { $st = en(); undef $fh } }',
+  '    my $st = at($root, $rel); my $fh; my $m = oct($mode); my $made = $m & 0755 & ~$um;',
+  // Made with its mode where the umask lets it (never set-id, nor writable by others while written): no chmod after.
+  '    if ($st eq "") { sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, $made) or do { $st = en(); undef $fh } }',
   '    for (my $left = $size; $left > 0;) { my $d = bytes($left); my $n = length $d; $left -= $n;',
   '      for (my $o = 0; $fh && $st eq "" && $o < $n;) { my $w = syswrite($fh, $d, $n - $o, $o); if (defined $w) { $o += $w } else { $st = en() } } }',
   '    my $k = bytes(1);',
-  '    if ($fh) { if ($st eq "" && $k eq "K") { ($mt >= 0 && chmod(oct($mode), $fh) && utime(time(), $mt, $fh)) or $st = en(); }',
+  '    if ($fh) { if ($st eq "" && $k eq "K") { ($mt >= 0 && ($made == $m || chmod($m, $fh)) && utime(time(), $mt, $fh)) or $st = en(); }',
   '      close($fh) or $st eq "" and $st = en(); $st = commit($tmp, $name, $exp) if $st eq "" && $k eq "K";',
   '      unlink($tmp) if $st ne "" || $k ne "K"; }',
   '    $out .= $st ne "" ? $st : $k eq "K" ? "1" : "A"; next; }',
@@ -261,6 +267,14 @@ export class Stamper {
     return (this.held[0] as number) + (this.held[1] as number);
   }
 
+  /**
+   * What this helper still has to do: bytes unanswered, and each answer awaited at about what perl's system calls
+   * for a record cost (a folder made or given its times costs it as much as a small file's bytes).
+   */
+  get load(): number {
+    return this.unanswered + this.waiting.length * RECORD_COST;
+  }
+
   /** perl runs: file writes can go to it (write-helper.ts) instead of SFTP's round trips. */
   get writing(): boolean {
     return this.ready && !this.dead && !this.closed && this.channel !== undefined && !this.session.failed;
@@ -412,18 +426,33 @@ export class Stamper {
   }
 
   /**
-   * Queues bytes for the channel: small records go together, up to a packet's worth, at the end of this tick or
-   * when the next would not fit (each SSH packet costs a padding, a MAC and a write of its own). False when the
-   * channel wants a drain.
+   * Queues bytes for the channel, sent in whole packets: what was queued is topped up from `b` to one packet, `b`'s
+   * whole packets follow, and its tail waits for the next bytes or the end of this tick. Each SSH packet costs a
+   * padding, a MAC and a write of its own on both sides; a 20k-file first copy sent 8,200 packets for 164 MB where
+   * 5,000 carry it. False when the channel wants a drain.
    */
   private put(b: Buffer): boolean {
     const packet = (this.channel as unknown as { outgoing?: { packetSize?: number } } | undefined)?.outgoing?.packetSize ?? 32 << 10;
     let ok = true;
-    if (this.outBytes > 0 && this.outBytes + b.length > packet) ok = this.push();
-    this.out.push(b);
-    this.outBytes += b.length;
-    if (this.outBytes >= packet) return this.push() && ok;
-    if (!this.pushing) {
+    if (this.outBytes + b.length < packet) {
+      this.out.push(b);
+      this.outBytes += b.length;
+    } else {
+      let at = 0;
+      if (this.outBytes > 0) {
+        at = packet - this.outBytes;
+        this.out.push(b.subarray(0, at));
+        this.outBytes = packet;
+        ok = this.push();
+      }
+      const whole = at + Math.floor((b.length - at) / packet) * packet;
+      if (whole > at) ok = this.emit(b.subarray(at, whole)) && ok;
+      if (whole < b.length) {
+        this.out.push(b.subarray(whole));
+        this.outBytes = b.length - whole;
+      }
+    }
+    if (this.outBytes > 0 && !this.pushing) {
       this.pushing = true;
       process.nextTick(() => {
         this.pushing = false;
@@ -434,14 +463,14 @@ export class Stamper {
   }
 
   private push(): boolean {
-    if (this.outBytes === 0 || !this.channel || this.dead) {
-      this.out = [];
-      this.outBytes = 0;
-      return true;
-    }
     const data = this.out.length === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
+    return data.length === 0 || this.emit(data);
+  }
+
+  private emit(data: Buffer): boolean {
+    if (!this.channel || this.dead) return true;
     return this.channel.write(data);
   }
 
