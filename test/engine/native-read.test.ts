@@ -79,6 +79,37 @@ describe('native batched reads (readWhole)', { skip: native ? false : 'the nativ
     }
   });
 
+  it('batches of several folders asked at once go in one trip, each folder checked on its own: one gone, one a link, one not a folder', { timeout: 20_000 }, async () => {
+    const root = tmp();
+    const canary = makeCanary(tmp(), { f0: 'OUTSIDE 0\n', f1: 'OUTSIDE 1\n' });
+    const outside = canary.dir;
+    const folders = ['a', 'b/c', 'gone', 'lnk', 'file', 'e'];
+    for (const f of ['a', 'b/c', 'gone', 'e']) {
+      mkdirSync(join(root, f), { recursive: true });
+      for (let i = 0; i < 2; i++) writeFileSync(join(root, f, `f${i}`), `${f} ${i}\n`);
+    }
+    const entries = new Map(['a', 'b/c', 'gone', 'e'].map((f) => [f, new Map([0, 1].map((i) => [`f${i}`, entryOf(join(root, f, `f${i}`))]))]));
+    // What the scan saw of a folder now gone, a link to outside and a file where folders were.
+    entries.set('lnk', new Map([0, 1].map((i) => [`f${i}`, entryOf(join(outside, `f${i}`))])));
+    entries.set('file', new Map([0, 1].map((i) => [`f${i}`, entryOf(join(root, 'a', `f${i}`))])));
+    rmSync(join(root, 'gone'), { recursive: true });
+    symlinkSync(outside, join(root, 'lnk'));
+    writeFileSync(join(root, 'file'), 'not a folder');
+    const tree = new NativeTree(native!, root);
+    try {
+      const got = await Promise.all(folders.map((f) => readAll(tree, f, entries.get(f) as Map<string, FileEntry>)));
+      const okOf = (f: string): boolean[] => [...(got[folders.indexOf(f)] as { ok: Map<string, boolean> }).ok.values()];
+      for (const f of ['a', 'b/c', 'e']) {
+        assert.deepEqual(okOf(f), [true, true], f);
+        assert.deepEqual([...(got[folders.indexOf(f)] as { bytes: Map<string, string> }).bytes.values()], [`${f} 0\n`, `${f} 1\n`], f);
+      }
+      for (const f of ['gone', 'lnk', 'file']) assert.deepEqual(okOf(f), [false, false], f);
+    } finally {
+      await tree.close();
+    }
+    canary.assertUntouched('batched reads of several folders');
+  });
+
   it('never read through a source folder swapped for a link to outside (renameat2 exchange in a tight loop)', { timeout: 60_000 }, async () => {
     const root = tmp();
     const src = join(root, 'src');

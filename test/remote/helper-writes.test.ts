@@ -111,6 +111,81 @@ describe('remote writes through perl', { skip: skipReason }, () => {
     assert.deepEqual(tempsUnder(dst), []);
   });
 
+  it('every mode bit lands, batched or one file at a time: group- and world-writable, set-id, sticky, none at all', { timeout: 30_000 }, async () => {
+    const modes = [0o644, 0o755, 0o664, 0o775, 0o666, 0o777, 0o4755, 0o2750, 0o1777, 0o600, 0o400, 0o200, 0o000];
+    const src = tmp();
+    mkdirSync(join(src, 'd'));
+    const names = modes.map((m) => `m${m.toString(8).padStart(4, '0')}`);
+    for (const n of names) {
+      writeFileSync(join(src, 'd', n), `mode ${n}`);
+      utimesSync(join(src, 'd', n), 1, MTIME / 1000);
+    }
+    const dst = tmp();
+    mkdirSync(join(dst, 'd'));
+    const from = localTree(src);
+    await withHelper(server(), dst, async (tree) => {
+      // The same files from the tree (batched reads where the addon is) and as bytes (one record each).
+      const items = names.flatMap((n, i): WriteItem[] => [
+        { name: n, content: { type: 'tree', path: `d/${n}` }, source: { ...fileEntry(n.length + 5, MTIME, modes[i] as number), ino: lstatSync(join(src, 'd', n)).ino, mode: lstatSync(join(src, 'd', n)).mode }, mode: modes[i] as number },
+        { name: `${n}.b`, content: { type: 'bytes', data: Buffer.from(`mode ${n}`) }, source: fileEntry(n.length + 5, MTIME, modes[i] as number) },
+      ]);
+      const results = await tree.writeFiles('d', items, from);
+      assert.deepEqual(results.map((r) => r.status), items.map(() => 'done'));
+      assert.deepEqual(tree.written, { helper: items.length, sftp: 0 });
+    }).finally(() => from.close());
+    for (const [i, n] of names.entries()) {
+      for (const f of [n, `${n}.b`]) {
+        assert.equal((statSync(join(dst, 'd', f)).mode & 0o7777).toString(8), (modes[i] as number).toString(8), f);
+        assert.equal(readFileSync(join(dst, 'd', f), 'utf8'), `mode ${n}`, f);
+        assert.equal(usOf(join(dst, 'd', f)), 1_650_000_000_123_456n, f);
+      }
+    }
+    assert.deepEqual(tempsUnder(dst), []);
+  });
+
+  it('a plan of many bytes writes through two helpers from the start: folders, files and attributes shared, every answer right', { timeout: 60_000 }, async () => {
+    const src = tmp();
+    const tops = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    for (const t of tops) {
+      for (const sub of ['x', 'y']) {
+        mkdirSync(join(src, t, sub), { recursive: true });
+        for (let k = 0; k < 4; k++) writeFileSync(join(src, t, sub, `f${k}`), `${t}/${sub}/f${k} `.repeat(50 + k));
+      }
+    }
+    const dst = tmp();
+    const from = localTree(src);
+    const entry = (rel: string): FileEntry => {
+      const st = lstatSync(join(src, rel));
+      return { kind: 'file', size: st.size, mtimeMs: MTIME, mode: st.mode, ino: st.ino };
+    };
+    await withHelper(server(), dst, async (tree) => {
+      tree.willWrite(64 << 20);
+      await until(() => tree.helperAnswers.length === 2, 'the second helper running', 20_000);
+      const before = tree.helperAnswers;
+      const all = <T>(calls: Promise<T[]>[]): Promise<T[]> => Promise.all(calls).then((r) => r.flat());
+      const made = await all(tops.map((t) => tree.makeDirs('', [{ name: t }])));
+      const madeSubs = await all(tops.map((t) => tree.makeDirs(t, [{ name: 'x' }, { name: 'y' }])));
+      const afterDirs = tree.helperAnswers;
+      const wrote = await all(tops.flatMap((t) => ['x', 'y'].map((sub) => tree.writeFiles(`${t}/${sub}`, [0, 1, 2, 3].map((k) => ({
+        name: `f${k}`, content: { type: 'tree' as const, path: `${t}/${sub}/f${k}` }, source: entry(`${t}/${sub}/f${k}`),
+      })), from))));
+      const attrs = await all(tops.map((t) => tree.setAttrs(t, [{ name: 'x', kind: 'dir', mode: 0o750, mtimeMs: MTIME }, { name: 'y', kind: 'dir', mode: 0o705, mtimeMs: MTIME }])));
+      for (const r of [...made, ...madeSubs, ...wrote, ...attrs]) assert.equal(r.status, 'done', JSON.stringify(r));
+      assert.deepEqual(tree.written, { helper: wrote.length, sftp: 0 });
+      // Both made folders (calls of one depth start in one tick), and both answered more since.
+      assert.ok(afterDirs.every((n, i) => n > (before[i] as number)), `folders made by both helpers: ${before} -> ${afterDirs}`);
+      assert.ok(tree.helperAnswers.every((n, i) => n > (afterDirs[i] as number)), `files and attributes through both: ${afterDirs} -> ${tree.helperAnswers}`);
+    }).finally(() => from.close());
+    for (const t of tops) {
+      for (const [sub, mode] of [['x', 0o750], ['y', 0o705]] as const) {
+        assert.equal(statSync(join(dst, t, sub)).mode & 0o7777, mode, `${t}/${sub}`);
+        assert.equal(usOf(join(dst, t, sub)), 1_650_000_000_123_456n, `${t}/${sub}`);
+        for (let k = 0; k < 4; k++) assert.ok(readFileSync(join(dst, t, sub, `f${k}`)).equals(readFileSync(join(src, t, sub, `f${k}`))), `${t}/${sub}/f${k}`);
+      }
+    }
+    assert.deepEqual(tempsUnder(dst), []);
+  });
+
   it('an update replaces only the file the scan saw; a new name that appeared meanwhile is kept; a missing folder fails naming ENOENT', async () => {
     const src = writeTree(tmp(), { 'n.txt': 'new' });
     const dst = writeTree(tmp(), { 'sub/same.txt': { data: 'old', mtime: 1_600_000_000 }, 'sub/moved.txt': { data: 'old', mtime: 1_600_000_000 }, 'sub/appeared.txt': 'someone else' });

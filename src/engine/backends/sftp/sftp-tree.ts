@@ -20,7 +20,7 @@ import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
 import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
 import type { ShellResult } from './remote-shell.js';
-import { Stamper } from './stamper.js';
+import { RECORD_COST, Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, type RemoteStats, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
 import { acquireRemoteLock, heldRemoteLock, treeLock } from './remote-lock.js';
@@ -94,6 +94,8 @@ export class SftpTree implements DestinationTree {
   /** Bytes of files handed to the helper so far, and the second writer started once they are many (writer()). */
   private helperBytes = 0;
   private second: Stamper | undefined;
+  /** Per helper: the weight of calls given to it that have not finished (onLessBusy). */
+  private readonly assigned = new Map<Stamper, number>();
   /** A lock release on its way (see setAttrs), and whether it went to perl (quickUnlock). */
   private unlocking: Promise<void> | undefined;
   private unlockOnHelper = false;
@@ -184,6 +186,11 @@ export class SftpTree implements DestinationTree {
   /** How many of the files written through the helper had their bytes read in batches (for traces and tests). */
   get batchedReads(): number {
     return this.ctx.counts.batched;
+  }
+
+  /** Records each running perl helper has answered, the first one's first (for traces and tests). */
+  get helperAnswers(): number[] {
+    return [this.exec.stamper, this.second].flatMap((h) => (h?.writing ? [h.answers] : []));
   }
 
   /** How many files this tree wrote through the perl helper and over SFTP (for traces and tests). */
@@ -298,7 +305,7 @@ export class SftpTree implements DestinationTree {
       await heldRemoteLock(this.init.session, this.remoteRoot, unclaimed.text, (text) => this.quickUnlock(text))();
       await this.putRootBack(await this.recordBeforeLock().catch(() => undefined)).catch(() => undefined);
     }
-    if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches), ${this.sftpWrites} over SFTP`);
+    if (tracing() && this.helperWrites + this.sftpWrites > 0) traceLine(`remote files written: ${this.helperWrites} through perl (${this.ctx.counts.batched} read in batches; records answered per helper: ${this.helperAnswers.join(', ')}), ${this.sftpWrites} over SFTP`);
     this.closed = true;
     this.exec.shell?.close();
     this.exec.stamper?.close();
@@ -422,7 +429,7 @@ export class SftpTree implements DestinationTree {
   makeDirs(parent: RelPath, items: readonly { readonly name: string }[]): Promise<StepResult[]> {
     const helper = this.exec.stamper;
     const sftp = (these: readonly { readonly name: string }[]): Promise<StepResult[]> => makeDirs(this.ctx, parent, these);
-    if (helper?.writing) return helperMakeDirs(this.ctx, this.lessBusy(helper), parent, items).then((r) => this.orOverSftp(items, r, sftp));
+    if (helper?.writing) return this.onLessBusy(helper, items.length * RECORD_COST, (to) => helperMakeDirs(this.ctx, to, parent, items)).then((r) => this.orOverSftp(items, r, sftp));
     return sftp(items);
   }
 
@@ -439,29 +446,27 @@ export class SftpTree implements DestinationTree {
     };
     return split(items, (item) => helperTakes(this.ctx, item), (mine) => {
       this.helperWrites += mine.length;
-      return writeThroughHelper(this.ctx, this.writer(helper, mine), parent, mine, from).then((r) => this.orOverSftp(mine, r, sftp));
+      const bytes = mine.reduce((n, item) => n + item.source.size, 0);
+      this.helperBytes += bytes;
+      if (this.helperBytes > WRITER_BYTES) this.startSecondWriter();
+      return this.onLessBusy(helper, bytes + mine.length * RECORD_COST, (to) => writeThroughHelper(this.ctx, to, parent, mine, from)).then((r) => this.orOverSftp(mine, r, sftp));
     }, sftp);
   }
 
   /**
-   * Which helper writes a folder's files. Past WRITER_BYTES a second perl starts on its own channel: each channel
-   * carries at most the server's window (2 MiB on OpenSSH) per round trip, and one perl does every file's system
-   * calls one after another; two share both. A folder goes to the one with less to do.
+   * Runs `use` on the helper with less to do: its load (Stamper.load) and what calls given to it have not finished
+   * (`weight` each: the calls of one depth start in one tick, before any has queued a record). Past WRITER_BYTES a
+   * second perl starts on its own channel: each channel carries at most the server's window (2 MiB on OpenSSH) per
+   * round trip, and one perl does every file's system calls one after another; two share both. Folders and
+   * attributes go to either too (apply waits for a depth's answers before the next depth, and for the writes before
+   * any folder's times); the root's own times go behind the release, on the first helper (setAttrs).
    */
-  private writer(helper: Stamper, items: readonly WriteItem[]): Stamper {
-    for (const item of items) this.helperBytes += item.source.size;
-    if (this.helperBytes > WRITER_BYTES) this.startSecondWriter();
-    return this.lessBusy(helper);
-  }
-
-  /**
-   * The helper with less to do (Stamper.load). Folders and attributes go to either too (apply waits for a depth's
-   * answers before the next depth, and for the writes before any folder's times); the root's own times go behind
-   * the release, on the first helper (setAttrs).
-   */
-  private lessBusy(helper: Stamper): Stamper {
+  private onLessBusy<T>(helper: Stamper, weight: number, use: (to: Stamper) => Promise<T>): Promise<T> {
     const other = this.second;
-    return other?.writing && other.load < helper.load ? other : helper;
+    const busy = (h: Stamper): number => h.load + (this.assigned.get(h) ?? 0);
+    const to = other?.writing && busy(other) < busy(helper) ? other : helper;
+    this.assigned.set(to, (this.assigned.get(to) ?? 0) + weight);
+    return use(to).finally(() => this.assigned.set(to, (this.assigned.get(to) ?? 0) - weight));
   }
 
   private startSecondWriter(): void {
@@ -483,8 +488,8 @@ export class SftpTree implements DestinationTree {
       return setAttrs(this.ctx, parent, rest);
     };
     if (!helper?.writing) return sftp(items);
-    const to = parent === '' && items.some((it) => it.name === '') ? helper : this.lessBusy(helper);
-    return split(items, helperTakesAttrs, (mine) => helperSetAttrs(this.ctx, to, parent, mine).then((r) => this.orOverSftp(mine, r, sftp)), sftp);
+    const root = parent === '' && items.some((it) => it.name === '');
+    return split(items, helperTakesAttrs, (mine) => (root ? helperSetAttrs(this.ctx, helper, parent, mine) : this.onLessBusy(helper, mine.length * RECORD_COST, (to) => helperSetAttrs(this.ctx, to, parent, mine))).then((r) => this.orOverSftp(mine, r, sftp)), sftp);
   }
 
   remove(parent: RelPath, items: readonly RemoveItem[]): Promise<StepResult[]> {

@@ -31,7 +31,7 @@ export interface StampItem {
 const HOLD_MAX = 8 << 20;
 
 /** A record's weight in Stamper.load, in bytes. */
-const RECORD_COST = 8 << 10;
+export const RECORD_COST = 8 << 10;
 
 /** Times one shell batch carries at most (its script holds each path). */
 const BATCH = 1000;
@@ -124,6 +124,8 @@ export function stampTime(ms: number): string {
 export class Stamper {
   /** Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`. */
   private readonly waiting: ((answer: string) => void)[] = [];
+  /** Answers taken so far. */
+  private answered = 0;
   /** An answer with text (`P`, `E`) whose closing NUL has not come yet. */
   private partial: string | undefined;
   /** A write record is being streamed: nothing else may be written into the middle of it. */
@@ -207,13 +209,17 @@ export class Stamper {
         const answer = this.partial;
         this.partial = undefined;
         i = end + 1;
+        this.answered++;
         this.waiting.shift()?.(answer);
         continue;
       }
       const c = d[i++] as number;
       // P (a folder on the way is not one) and E (an errno name) carry ASCII text up to a NUL.
       if (c === 0x50 || c === 0x45) this.partial = String.fromCharCode(c);
-      else this.waiting.shift()?.(String.fromCharCode(c));
+      else {
+        this.answered++;
+        this.waiting.shift()?.(String.fromCharCode(c));
+      }
     }
   }
 
@@ -273,6 +279,11 @@ export class Stamper {
    */
   get load(): number {
     return this.unanswered + this.waiting.length * RECORD_COST;
+  }
+
+  /** Answers taken so far (traces and tests). */
+  get answers(): number {
+    return this.answered;
   }
 
   /** perl runs: file writes can go to it (write-helper.ts) instead of SFTP's round trips. */
