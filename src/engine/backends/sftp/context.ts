@@ -4,6 +4,7 @@ import { newTempName } from '../../reserved.js';
 import type { Fingerprint } from '../../types.js';
 import { kindOfMode } from './entries.js';
 import type { RemoteExec } from './probe.js';
+import type { RecordSlabs } from './record-slabs.js';
 import type { RemoteStats } from './remote-fs.js';
 import type { RemoteParentGuard } from './remote-guard.js';
 import type { SftpSession } from './session.js';
@@ -23,6 +24,8 @@ export interface RemoteContext {
   readonly files: LimitFunction;
   /** Where replaced and deleted entries go (absolute remote path), if anywhere. */
   readonly backup?: string;
+  /** Buffers for batches of write records (write-helper.ts), used again once answered. */
+  readonly slabs: RecordSlabs;
   /** Files whose bytes were read in batches (write-helper.ts), for traces and tests. */
   readonly counts: { batched: number };
 }

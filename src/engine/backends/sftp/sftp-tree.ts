@@ -20,6 +20,7 @@ import { hashRemote } from './hash-remote.js';
 import { rename, symlinks } from './link-steps.js';
 import { type ExecCaps, NO_EXEC, type RemoteExec } from './probe.js';
 import type { ShellResult } from './remote-shell.js';
+import { RecordSlabs } from './record-slabs.js';
 import { RECORD_COST, Stamper } from './stamper.js';
 import { closeHandle, lstat, lstatOrGone, opendir, readdirBatch, type RemoteStats, rmdir, unlink } from './remote-fs.js';
 import { RemoteParentGuard } from './remote-guard.js';
@@ -141,6 +142,7 @@ export class SftpTree implements DestinationTree {
       probed: this.probed,
       fullyProbed: () => this.fullyProbed(),
       counts: { batched: 0 },
+      slabs: new RecordSlabs(),
       ...(init.backup !== undefined ? { backup: init.backup } : {}),
     };
   }

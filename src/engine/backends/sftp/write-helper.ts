@@ -150,7 +150,9 @@ interface Batch {
   /** Indices in the folder's items. */
   readonly at: number[];
   /** The records, one after another: head, bytes, K. */
-  buf: Buffer;
+  readonly buf: Buffer;
+  /** Lets buf go (once its records are answered, or were not sent). */
+  readonly release: () => void;
   /** Where each record starts in buf, and where the last ends. */
   readonly starts: number[];
   /** Where each file's bytes go (after its head). */
@@ -172,7 +174,7 @@ function layOut(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[]
   });
   let total = 0;
   for (const [k, i] of at.entries()) total += Buffer.byteLength(heads[k] as string) + (items[i] as WriteItem).source.size + 1;
-  const buf = Buffer.allocUnsafe(total);
+  const { buf, release } = ctx.slabs.take(total);
   const starts: number[] = [];
   const offsets: number[] = [];
   let o = 0;
@@ -184,7 +186,7 @@ function layOut(ctx: RemoteContext, parent: RelPath, items: readonly WriteItem[]
     buf[o++] = 0x4b;
   }
   starts.push(o);
-  return { at, buf, starts, offsets, ok: [] };
+  return { at, buf, release, starts, offsets, ok: [] };
 }
 
 /** The folder's batchable items in groups of batches. */
@@ -267,6 +269,7 @@ export async function writeThroughHelper(ctx: RemoteContext, helper: Stamper, pa
           });
         }));
       } finally {
+        for (const b of group) b.release();
         letGo();
       }
     })());
