@@ -223,13 +223,14 @@ export class SftpTree implements DestinationTree {
       if (!(await there)) return { root: this.root, entries: new Map() };
       if (!this.madeRoot) await this.probed;
     }
-    if (this.scanMode === 'exec' && this.exec.shell && !request.scope) {
+    // A root this run's lock has just made holds only the lock: one SFTP listing, not a find's process start.
+    if (this.scanMode === 'exec' && this.exec.shell && !request.scope && !this.madeRoot) {
       // find is sent with the root's LSTAT, not after it: one round trip less.
       const scanning = scanExec(this.exec.shell, this.remoteRoot, this.root, request);
-      // The probe's second script goes behind find: answered while the listing is parsed and the plan made. Not
-      // into a root this run's lock has just made: with nothing there, no move is confirmed by a sum, and the links'
-      // times ask for it when the first link is made (its dozen processes would compete with the plan).
-      if (!this.madeRoot) void this.fullyProbed();
+      // The probe's second script goes behind find: answered while the listing is parsed and the plan made. (Not
+      // for a root the lock has just made: with nothing there no move is confirmed by a sum, and the first link
+      // made asks for it; its dozen processes would compete with the plan.)
+      void this.fullyProbed();
       const [r, root] = await Promise.all([scanning, there]);
       if (!root) return { root: this.root, entries: new Map() };
       if (r.ok) return r.snapshot;
