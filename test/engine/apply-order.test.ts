@@ -4,7 +4,7 @@
  * wrapper that records when each destination call starts and ends.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyPlan } from '../../src/engine/apply/apply-plan.js';
@@ -24,13 +24,13 @@ interface CallLog {
   end: number;
 }
 
-/** `tree` with each makeDirs and writeFiles call logged (a counter, not a clock: starts and ends in order). */
+/** `tree` with each makeDirs, writeFiles and setAttrs call logged (a counter, not a clock: starts and ends in order). */
 function logged(tree: DestinationTree, log: CallLog[]): DestinationTree {
   let tick = 0;
   return new Proxy(tree, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if ((key !== 'makeDirs' && key !== 'writeFiles') || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if ((key !== 'makeDirs' && key !== 'writeFiles' && key !== 'setAttrs') || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
       return async (parent: string, items: { name: string }[], ...rest: unknown[]) => {
         const entry: CallLog = { op: key, parent, names: items.map((i) => i.name), start: tick++, end: -1 };
         log.push(entry);
@@ -84,6 +84,36 @@ describe('apply: folders, then the writes into them', () => {
     const lastMkdirEnd = Math.max(...log.filter((c) => c.op === 'makeDirs').map((c) => c.end));
     const firstWrite = Math.min(...log.filter((c) => c.op === 'writeFiles').map((c) => c.start));
     assert.ok(firstWrite < lastMkdirEnd, `the first write (${firstWrite}) waited for the last folder (${lastMkdirEnd})`);
+  });
+
+  it('a folder\'s own mode and mtime are set once everything inside it is done, deepest first, while other folders are still written', async () => {
+    const src = deepTree();
+    // Read-only folders at each depth: their children must be in before their mode is set.
+    for (let t = 0; t < 10; t += 3) for (const p of [`t${t}/m/d`, `t${t}/m`, `t${t}`]) chmodSync(join(src, p), t === 0 ? 0o500 : 0o555);
+    for (let t = 0; t < 10; t++) for (const p of [`t${t}/m/d`, `t${t}/m`, `t${t}`]) utimesSync(join(src, p), 1_600_000_000.25, 1_600_000_000.25 + t);
+    const dst = join(tmp(), 'dst');
+    mkdirSync(dst);
+    const { log, outcomes } = await firstCopy(src, dst);
+    assert.deepEqual(outcomes.filter((o) => o.status !== 'done').map((o) => `${o.action.op} ${o.action.path} ${o.status}`), []);
+    assert.deepEqual(readTree(dst), readTree(src));
+    for (let t = 0; t < 10; t++) {
+      for (const p of [`t${t}/m/d`, `t${t}/m`, `t${t}`]) {
+        assert.equal(statSync(join(dst, p)).mode & 0o7777, statSync(join(src, p)).mode & 0o7777, p);
+        assert.equal(statSync(join(dst, p)).mtimeMs, statSync(join(src, p)).mtimeMs, p);
+      }
+    }
+    const pathsOf = (c: CallLog): string[] => c.names.map((n) => (c.parent === '' ? n : `${c.parent}/${n}`));
+    for (const c of log.filter((x) => x.op === 'setAttrs')) {
+      for (const folder of pathsOf(c)) {
+        for (const other of log) {
+          const inside = other !== c && (other.parent === folder || (other.op === 'makeDirs' && pathsOf(other).includes(folder)));
+          if (inside) assert.ok(other.end < c.start, `attributes of ${folder} (start ${c.start}) before ${other.op} in ${other.parent} ended (${other.end})`);
+        }
+      }
+    }
+    const firstAttrs = Math.min(...log.filter((c) => c.op === 'setAttrs').map((c) => c.start));
+    const lastWrite = Math.max(...log.filter((c) => c.op === 'writeFiles').map((c) => c.end));
+    assert.ok(firstAttrs < lastWrite, `the first folder's attributes (${firstAttrs}) waited for the last write (${lastWrite})`);
   });
 
   it('a folder that cannot be made (a file is there since the scan) fails its own writes and its subfolders; everything else is written', async () => {

@@ -154,22 +154,41 @@ function spreadByFolder(calls: Call[]): Call[] {
   return out;
 }
 
+/** Where a stage may go next: new folders (shallowest first), then the writes, then the folders' own attributes. */
+function stageStep(batch: string): number {
+  if (batch.startsWith('mkdir:')) return 0;
+  if (batch === 'write') return 1;
+  if (batch.startsWith('dir-attrs:')) return 2;
+  return -1;
+}
+
 /**
- * New folders and then the files and links that go into them, each call started once the folder it works in is made
- * (when this stage makes it), not once every folder of every depth is: a first copy's writes begin behind the first
- * depth's folders (2,000 folders made one round after another kept a remote first copy's writes waiting 100 ms). A
- * call waits before it takes a slot, so waiting calls never hold the slots their folders' calls need. A folder that
- * could not be made lets its calls go too: they fail as they did behind a whole depth.
+ * New folders, the files and links that go into them, and then the folders' own modes and mtimes, as one stage in
+ * which each call waits only for what it needs, not for every call of the batch before it: a call into a folder
+ * starts once that folder is made (when this stage makes it); a folder's attributes once it is made and every call
+ * working inside it is done (its writes, its subfolders made and their attributes: deepest first, as before). A first
+ * copy's writes begin behind the first depth of folders (2,000 folders made one round after another kept a remote
+ * first copy's writes waiting 100 ms), and the folders' times go as each folder is finished, not after the last file.
+ * A call waits before it takes a slot, so waiting calls never hold the slots the calls they wait for need; a call
+ * that failed lets its waiters go too (they fail as they did behind a whole batch). The root's attributes wait for
+ * every call.
  */
-async function madeThenWritten(calls: readonly Call[], run: (call: Call) => Promise<void>): Promise<void> {
+async function inDependencyOrder(calls: readonly Call[], run: (call: Call) => Promise<void>): Promise<void> {
   const made = new Map<RelPath, Promise<void>>();
+  const inside = new Map<RelPath, Promise<void>[]>();
+  const settledAll: Promise<void>[] = [];
   const started = calls.map((call) => {
-    const ready = made.get(call.parent);
-    const done = ready ? ready.then(() => run(call)) : run(call);
-    if (call.kind === 'mkdir') {
-      const settled = done.then(() => undefined, () => undefined);
-      for (const a of call.actions) made.set(a.path, settled);
-    }
+    let waits: Promise<void>[] = [];
+    if (call.kind === 'setAttrs') {
+      waits = call.actions.some((a) => a.path === '')
+        ? [...settledAll]
+        : call.actions.flatMap((a) => [...(made.has(a.path) ? [made.get(a.path) as Promise<void>] : []), ...(inside.get(a.path) ?? [])]);
+    } else if (made.has(call.parent)) waits = [made.get(call.parent) as Promise<void>];
+    const done = waits.length > 0 ? Promise.all(waits).then(() => run(call)) : run(call);
+    const settled = done.then(() => undefined, () => undefined);
+    settledAll.push(settled);
+    inside.set(call.parent, [...(inside.get(call.parent) ?? []), settled]);
+    if (call.kind === 'mkdir') for (const a of call.actions) made.set(a.path, settled);
     return done;
   });
   await Promise.all(started);
@@ -211,19 +230,22 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     const t0 = performance.now();
     let j = i + 1;
     if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
-    if (batch.startsWith('mkdir:')) {
-      // New folders, depth by depth, then the writes: as one stage where each call waits only for its own folder.
+    if (stageStep(batch) >= 0 && stageStep(batch) < 2) {
       const batches: Action[][] = [actions.slice(i, j)];
-      while (j < actions.length) {
+      const kinds = new Set([batch.replace(/:\d+$/, '')]);
+      for (let step = stageStep(batch); j < actions.length;) {
         const next = batchOf(actions[j] as Action);
-        if (!next.startsWith('mkdir:') && next !== 'write') break;
+        const nextStep = stageStep(next);
+        // Onwards only (mkdir, write, dir-attrs), and one write batch.
+        if (nextStep < step || nextStep < 0 || (nextStep === 1 && step === 1)) break;
+        step = nextStep;
         const from = j;
         while (j < actions.length && batchOf(actions[j] as Action) === next) j++;
         batches.push(actions.slice(from, j));
-        if (next === 'write') break;
+        kinds.add(next.replace(/:\d+$/, ''));
       }
-      await madeThenWritten(batches.flatMap((b) => callsOf(b)), run);
-      steps?.add('mkdir+write', performance.now() - t0, j - i);
+      await inDependencyOrder(batches.flatMap((b) => callsOf(b)), run);
+      steps?.add([...kinds].join('+'), performance.now() - t0, j - i);
     } else {
       await Promise.all(callsOf(actions.slice(i, j)).map(run));
       steps?.add(batch, performance.now() - t0, j - i);
