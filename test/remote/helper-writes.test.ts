@@ -15,7 +15,8 @@ import { isTempName, LOCK_NAME } from '../../src/engine/index.js';
 import { lockScript } from '../../src/engine/backends/sftp/remote-lock.js';
 import { canarySpec, makeCanary } from '../hostile/helpers/canary.js';
 import { racerBinary, whileRacing } from '../hostile/helpers/racer.js';
-import { fileEntry, localTree, MTIME, skipReason, usOf, useServer, withHelper } from '../helpers/remote.js';
+import { startDelayProxy } from '../../bench/delay-proxy.js';
+import { fileEntry, localTree, MTIME, openTree, skipReason, usOf, useServer, withHelper } from '../helpers/remote.js';
 import { sessionProcesses, type SshServer } from '../helpers/sshd.js';
 import { tmp, writeTree } from '../helpers/tree.js';
 import { until } from '../helpers/wait.js';
@@ -143,7 +144,7 @@ describe('remote writes through perl', { skip: skipReason }, () => {
     assert.deepEqual(tempsUnder(dst), []);
   });
 
-  it('a plan of many bytes writes through two helpers from the start: folders, files and attributes shared, every answer right', { timeout: 60_000 }, async () => {
+  it('a plan of many bytes to a far server (10 ms RTT) writes through two helpers from the start: folders, files and attributes shared, every answer right', { timeout: 60_000 }, async () => {
     const src = tmp();
     const tops = Array.from({ length: 12 }, (_, i) => `t${i}`);
     for (const t of tops) {
@@ -158,7 +159,14 @@ describe('remote writes through perl', { skip: skipReason }, () => {
       const st = lstatSync(join(src, rel));
       return { kind: 'file', size: st.size, mtimeMs: MTIME, mode: st.mode, ino: st.ino };
     };
-    await withHelper(server(), dst, async (tree) => {
+    const srv = server();
+    const proxy = await startDelayProxy(srv.port, 5);
+    const knownHosts = join(tmp(), 'known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${srv.hostKey}\n`);
+    const tree = await openTree(srv, dst, { sshPort: proxy.port, knownHosts });
+    await tree.startHelper();
+    await (async () => {
+      assert.ok((tree.roundTrip ?? 0) >= 4, `a far server: ${tree.roundTrip} ms`);
       tree.willWrite(64 << 20);
       await until(() => tree.helperAnswers.length === 2, 'the second helper running', 20_000);
       const before = tree.helperAnswers;
@@ -175,7 +183,11 @@ describe('remote writes through perl', { skip: skipReason }, () => {
       // Both made folders (calls of one depth start in one tick), and both answered more since.
       assert.ok(afterDirs.every((n, i) => n > (before[i] as number)), `folders made by both helpers: ${before} -> ${afterDirs}`);
       assert.ok(tree.helperAnswers.every((n, i) => n > (afterDirs[i] as number)), `files and attributes through both: ${afterDirs} -> ${tree.helperAnswers}`);
-    }).finally(() => from.close());
+    })().finally(async () => {
+      await from.close();
+      await tree.close();
+      await proxy.close();
+    });
     for (const t of tops) {
       for (const [sub, mode] of [['x', 0o750], ['y', 0o705]] as const) {
         assert.equal(statSync(join(dst, t, sub)).mode & 0o7777, mode, `${t}/${sub}`);
@@ -184,6 +196,22 @@ describe('remote writes through perl', { skip: skipReason }, () => {
       }
     }
     assert.deepEqual(tempsUnder(dst), []);
+  });
+
+  it('a plan of many bytes to a near server (loopback) writes through one helper: a second would cost a login and a process for nothing', { timeout: 30_000 }, async () => {
+    const src = writeTree(tmp(), { 'a/f': 'a file' });
+    const dst = tmp();
+    const from = localTree(src);
+    await withHelper(server(), dst, async (tree) => {
+      assert.ok((tree.roundTrip ?? 99) < 4, `a near server: ${tree.roundTrip} ms`);
+      tree.willWrite(64 << 20);
+      assert.deepEqual((await tree.makeDirs('', [{ name: 'a' }])).map((r) => r.status), ['done']);
+      const st = lstatSync(join(src, 'a/f'));
+      const wrote = await tree.writeFiles('a', [{ name: 'f', content: { type: 'tree', path: 'a/f' }, source: { kind: 'file', size: st.size, mtimeMs: MTIME, mode: st.mode, ino: st.ino } }], from);
+      assert.deepEqual(wrote.map((r) => r.status), ['done']);
+      assert.equal(tree.helperAnswers.length, 1);
+    }).finally(() => from.close());
+    assert.equal(readFileSync(join(dst, 'a/f'), 'utf8'), 'a file');
   });
 
   it('an update replaces only the file the scan saw; a new name that appeared meanwhile is kept; a missing folder fails naming ENOENT', async () => {

@@ -42,7 +42,10 @@ export interface SftpTreeOptions extends RemoteOptions {
 /** Resolves links in a remote path that may not exist yet, through its nearest existing ancestor. */
 async function realpathLoose(s: SftpSession, path: string): Promise<{ path: string; exists: boolean }> {
   try {
-    const real = await realpath(s, path);
+    const t0 = performance.now();
+    const real = await realpath(s, path).finally(() => {
+      s.roundTripMs ??= performance.now() - t0;
+    });
     // Some servers resolve a missing last component without complaint: look.
     return { path: real, exists: (await lstatOrGone(s, real)) !== undefined };
   } catch (err) {
@@ -118,6 +121,7 @@ export async function openSftpTree(destination: string | RemoteSpec, options: Sf
   trace('SFTP channels open');
   try {
     const root = await findRoot(session, spec, formatRemote(who, spec.path), options.mkpath ?? true);
+    trace(`root found (a round trip ${session.roundTripMs?.toFixed(1) ?? '?'} ms)`);
     const label = formatRemote(who, root);
     // The root's own record (its sub-second mtime, which a refused run puts back) is asked for on the shell as soon
     // as it runs, behind the probe's script: the lock then waits for no round trip of its own (20 ms RTT: 1 of 4).

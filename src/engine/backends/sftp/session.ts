@@ -44,6 +44,8 @@ export class SftpSession {
   /** What the server announced on its first SFTP channel (set when the channels are open). */
   extensions: Extensions = { posixRename: false, lsetstat: false, fsync: false, hardlink: false };
   limits: Limits = { write: 32 * 1024, read: 32 * 1024, handles: undefined };
+  /** One request's round trip, as the root's lookup timed it (undefined until then): how far the server is. */
+  roundTripMs: number | undefined;
 
   private constructor(
     readonly client: ssh2.Client,

@@ -56,6 +56,8 @@ export interface SftpTreeInit {
 /** rootFrom's `looked` when only the early record may say (an LSTAT now would see the lock's own change). */
 const NO_LOOK = Symbol('no look');
 
+/** A round trip shorter than this: a near server, written through one helper (startSecondWriter). */
+const NEAR_MS = 4;
 /** Bytes of file writes through the helper after which a second one starts (writer()). */
 const WRITER_BYTES = 16 << 20;
 
@@ -188,6 +190,11 @@ export class SftpTree implements DestinationTree {
   /** How many of the files written through the helper had their bytes read in batches (for traces and tests). */
   get batchedReads(): number {
     return this.ctx.counts.batched;
+  }
+
+  /** One request's round trip to the server in ms, as the root's lookup timed it (traces and tests). */
+  get roundTrip(): number | undefined {
+    return this.init.session.roundTripMs;
   }
 
   /** Records each running perl helper has answered, the first one's first (for traces and tests). */
@@ -476,6 +483,10 @@ export class SftpTree implements DestinationTree {
 
   private startSecondWriter(): void {
     if (this.second !== undefined || this.closed || !this.exec.stamper) return;
+    // A near server: one channel's window per round trip is never the limit, and one perl keeps up with what one
+    // client core sends; a second costs the account's login shell again (0.13 s of CPU for root's pyenv here) and,
+    // on loopback, a process on the client's own cores (a 20k-file first copy: 2.16 s with one, 2.37 s with two).
+    if ((this.init.session.roundTripMs ?? Infinity) < NEAR_MS) return;
     this.second = new Stamper(this.init.session);
     this.second.warm();
   }
