@@ -219,6 +219,8 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     hooks.onOutcome?.(o);
   };
   const actions = plan.actions;
+  // Each action's batch, once (a mkdir's or a folder attribute's names its depth).
+  const batchAt = actions.map(batchOf);
   const run = (call: Call) => limit(async () => {
     if (hooks.signal?.aborted) return;
     for (const o of await runCall(ctx, call, slots)) record(o);
@@ -226,21 +228,21 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
   let i = 0;
   while (i < actions.length) {
     if (hooks.signal?.aborted) break;
-    const batch = batchOf(actions[i] as Action);
+    const batch = batchAt[i] as string;
     const t0 = performance.now();
     let j = i + 1;
-    if (batch !== 'serial') while (j < actions.length && batchOf(actions[j] as Action) === batch) j++;
+    if (batch !== 'serial') while (j < actions.length && batchAt[j] === batch) j++;
     if (stageStep(batch) >= 0 && stageStep(batch) < 2) {
       const batches: Action[][] = [actions.slice(i, j)];
       const kinds = new Set([batch.replace(/:\d+$/, '')]);
       for (let step = stageStep(batch); j < actions.length;) {
-        const next = batchOf(actions[j] as Action);
+        const next = batchAt[j] as string;
         const nextStep = stageStep(next);
         // Onwards only (mkdir, write, dir-attrs), and one write batch.
         if (nextStep < step || nextStep < 0 || (nextStep === 1 && step === 1)) break;
         step = nextStep;
         const from = j;
-        while (j < actions.length && batchOf(actions[j] as Action) === next) j++;
+        while (j < actions.length && batchAt[j] === next) j++;
         batches.push(actions.slice(from, j));
         kinds.add(next.replace(/:\d+$/, ''));
       }

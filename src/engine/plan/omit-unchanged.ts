@@ -23,6 +23,9 @@ export function unchangedPair(s: Entry, d: Entry, sameTime: SameTime, perms = tr
 
 /** Both snapshots without their identical file and symlink pairs, with `omitted` counting them. */
 export function omitUnchanged(source: Snapshot, destination: Snapshot, rules: OmitRules = {}): { source: Snapshot; destination: Snapshot } {
+  const total0 = source.omitted ?? 0;
+  // Nothing to pair with (a first copy): the same entries, not a copy of them.
+  if (destination.entries.size === 0) return { source: { ...source, omitted: total0 }, destination: { ...destination, omitted: total0 } };
   const sameTime = sameTimeFor(rules);
   const perms = rules.perms !== false;
   const src = new Map<RelPath, Entry>();
@@ -37,7 +40,7 @@ export function omitUnchanged(source: Snapshot, destination: Snapshot, rules: Om
       src.set(path, s);
     }
   }
-  const total = (source.omitted ?? 0) + omitted;
+  const total = total0 + omitted;
   return { source: { ...source, entries: src, omitted: total }, destination: { ...destination, entries: dst, omitted: total } };
 }
 

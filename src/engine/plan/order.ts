@@ -14,8 +14,12 @@ export interface PlanParts {
   readonly dirAttrs: readonly SetAttrsAction[];
 }
 
-const deepestFirst = (a: Action, b: Action): number => depthOf(b.path) - depthOf(a.path);
-const shallowestFirst = (a: Action, b: Action): number => depthOf(a.path) - depthOf(b.path);
+/** `actions` by depth (stable), each path's depth counted once rather than in every comparison. */
+function byDepth<T extends Action>(actions: readonly T[], order: 'deepest' | 'shallowest'): T[] {
+  const keyed = actions.map((a) => ({ a, d: depthOf(a.path) }));
+  keyed.sort(order === 'deepest' ? (x, y) => y.d - x.d : (x, y) => x.d - y.d);
+  return keyed.map((k) => k.a);
+}
 
 /**
  * 1. folder renames (each one rename, before anything else touches those paths);
@@ -32,17 +36,17 @@ const shallowestFirst = (a: Action, b: Action): number => depthOf(a.path) - dept
  */
 export function orderActions(p: PlanParts): Action[] {
   const fileRemovals = p.removals.filter((r) => r.expect.kind !== 'dir');
-  const dirRemovals = p.removals.filter((r) => r.expect.kind === 'dir').sort(deepestFirst);
+  const dirRemovals = byDepth(p.removals.filter((r) => r.expect.kind === 'dir'), 'deepest');
   return [
     ...p.renames,
     ...p.stage,
     ...fileRemovals,
     ...dirRemovals,
-    ...[...p.mkdirs].sort(shallowestFirst),
+    ...byDepth(p.mkdirs, 'shallowest'),
     ...p.unstage,
     ...p.contents,
     ...p.links,
     ...p.attrs,
-    ...[...p.dirAttrs].sort(deepestFirst),
+    ...byDepth(p.dirAttrs, 'deepest'),
   ];
 }
