@@ -187,7 +187,9 @@ async function inDependencyOrder(calls: readonly Call[], run: (call: Call) => Pr
     const done = waits.length > 0 ? Promise.all(waits).then(() => run(call)) : run(call);
     const settled = done.then(() => undefined, () => undefined);
     settledAll.push(settled);
-    inside.set(call.parent, [...(inside.get(call.parent) ?? []), settled]);
+    const here = inside.get(call.parent);
+    if (here) here.push(settled);
+    else inside.set(call.parent, [settled]);
     if (call.kind === 'mkdir') for (const a of call.actions) made.set(a.path, settled);
     return done;
   });
