@@ -470,8 +470,9 @@ export class SftpTree implements DestinationTree {
    * (`weight` each: the calls of one depth start in one tick, before any has queued a record). Past WRITER_BYTES a
    * second perl starts on its own channel: each channel carries at most the server's window (2 MiB on OpenSSH) per
    * round trip, and one perl does every file's system calls one after another; two share both. Folders and
-   * attributes go to either too (apply waits for a depth's answers before the next depth, and for the writes before
-   * any folder's times); the root's own times go behind the release, on the first helper (setAttrs).
+   * attributes go to either too (apply waits for a folder's own answer before anything inside it, and for the
+   * answers of everything inside it before its times); the root's own times go behind the release, on the first
+   * helper (setAttrs).
    */
   private onLessBusy<T>(helper: Stamper, weight: number, use: (to: Stamper) => Promise<T>): Promise<T> {
     const other = this.second;
