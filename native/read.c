@@ -27,20 +27,21 @@
 typedef struct {
   char *name;
   double ino, size, mtime_us, mode, offset;
-  uint32_t parent, out;
+  /* Its folder's index in parents, and of that folder's buffer in outs. */
+  uint32_t batch;
 } ReadItem;
 
 typedef struct {
   int rootfd;
+  /* One folder and one buffer per batch. */
   char **parents;
-  uint32_t nparents;
+  uint8_t **outs;
+  size_t *out_lens;
+  uint32_t nbatches;
+  napi_ref outs_ref;
   ReadItem *items;
   ItemResult *res;
   uint32_t n;
-  uint8_t **outs;
-  size_t *out_lens;
-  uint32_t nouts;
-  napi_ref outs_ref;
   int64_t recent_ns;
   napi_async_work work;
   napi_deferred deferred;
@@ -81,12 +82,12 @@ static int read_one(const ReadItem *it, ItemResult *r, int dfd, uint8_t *out, si
 
 /* The files [from, to) of one folder. */
 static void read_folder(ReadJob *job, uint32_t from, uint32_t to) {
-  const char *parent = job->parents[job->items[from].parent];
+  const char *parent = job->parents[job->items[from].batch];
   int dfd = absync_batch_parent(job->rootfd, parent, job->res + from, to - from);
   if (dfd < 0) return;
   for (uint32_t i = from; i < to; i++) {
     const ReadItem *it = &job->items[i];
-    job->res[i].result = read_one(it, &job->res[i], dfd, job->outs[it->out], job->out_lens[it->out], job->recent_ns);
+    job->res[i].result = read_one(it, &job->res[i], dfd, job->outs[it->batch], job->out_lens[it->batch], job->recent_ns);
   }
   /* The folder's path still leads to the folder the files were read from (not one moved there since). */
   struct stat was, now;
@@ -102,14 +103,14 @@ static void execute(napi_env env, void *data) {
   (void)env;
   ReadJob *job = (ReadJob *)data;
   for (uint32_t i = 0, j; i < job->n; i = j) {
-    for (j = i + 1; j < job->n && job->items[j].parent == job->items[i].parent;) j++;
+    for (j = i + 1; j < job->n && job->items[j].batch == job->items[i].batch;) j++;
     read_folder(job, i, j);
   }
 }
 
 static void free_job(napi_env env, ReadJob *j) {
   for (uint32_t i = 0; j->items && i < j->n; i++) free(j->items[i].name);
-  for (uint32_t i = 0; j->parents && i < j->nparents; i++) free(j->parents[i]);
+  for (uint32_t i = 0; j->parents && i < j->nbatches; i++) free(j->parents[i]);
   if (j->outs_ref) napi_delete_reference(env, j->outs_ref);
   free(j->items);
   free(j->res);
@@ -127,47 +128,46 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 /*
- * readFiles(rootfd, parents: string[], names: string[], numbers: number[] (7 per file: the scan's inode (-1: any),
- *           size, mtime in whole microseconds, mode bits (-1: any), offset in its buffer, index in parents, index in
- *           outs), outs: Buffer[], recentNs): Promise<{ results: Int32Array, errors }>. A folder's files come one
- * after another (several folders' batches in one trip). Each file's bytes land in its buffer at its offset; only an
- * R_DONE file's are one whole version of it.
+ * readFiles(rootfd, parents: string[], names: string[], numbers: number[] (6 per file: the scan's inode (-1: any),
+ *           size, mtime in whole microseconds, mode bits (-1: any), offset in its batch's buffer, its batch), outs:
+ *           Buffer[] (one per batch, as parents), recentNs): Promise<{ results: Int32Array, errors }>. A batch is
+ * one folder's files, one after another (several folders' batches in one trip). Each file's bytes land in its
+ * batch's buffer at its offset; only an R_DONE file's are one whole version of it.
  */
 napi_value absync_read_files(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int64_t n64 = argc == 6 ? absync_arg_length(env, argv[2]) : -1;
-  int64_t np64 = argc == 6 ? absync_arg_length(env, argv[1]) : -1;
-  int64_t no64 = argc == 6 ? absync_arg_length(env, argv[4]) : -1;
+  int64_t nb64 = argc == 6 ? absync_arg_length(env, argv[1]) : -1;
   int32_t rootfd = -1;
   double recent = 0;
-  if (n64 < 0 || np64 < 0 || no64 < 0 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok || napi_get_value_double(env, argv[5], &recent) != napi_ok) {
-    napi_throw_type_error(env, NULL, "readFiles(rootfd, parents[], names[], numbers[], outs[], recentNs)");
+  if (n64 < 0 || nb64 < 0 || absync_arg_length(env, argv[4]) != nb64 || napi_get_value_int32(env, argv[0], &rootfd) != napi_ok ||
+      napi_get_value_double(env, argv[5], &recent) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readFiles(rootfd, parents[], names[], numbers[], outs[] (one per parent), recentNs)");
     return NULL;
   }
-  uint32_t n = (uint32_t)n64, np = (uint32_t)np64, no = (uint32_t)no64;
+  uint32_t n = (uint32_t)n64, nb = (uint32_t)nb64;
   ReadJob *job = calloc(1, sizeof(ReadJob));
   if (!job) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
   job->n = n;
-  job->nparents = np;
-  job->nouts = no;
+  job->nbatches = nb;
   job->rootfd = rootfd;
   job->recent_ns = (int64_t)recent;
   job->items = calloc(n ? n : 1, sizeof(ReadItem));
   job->res = calloc(n ? n : 1, sizeof(ItemResult));
-  job->parents = calloc(np ? np : 1, sizeof(char *));
-  job->outs = calloc(no ? no : 1, sizeof(uint8_t *));
-  job->out_lens = calloc(no ? no : 1, sizeof(size_t));
-  double *nums = malloc((n ? n : 1) * 7 * sizeof(double));
+  job->parents = calloc(nb ? nb : 1, sizeof(char *));
+  job->outs = calloc(nb ? nb : 1, sizeof(uint8_t *));
+  job->out_lens = calloc(nb ? nb : 1, sizeof(size_t));
+  double *nums = malloc((n ? n : 1) * 6 * sizeof(double));
   char **names = calloc(n ? n : 1, sizeof(char *));
-  int ok = job->items && job->res && job->parents && job->outs && job->out_lens && nums && names && absync_arg_strings(env, argv[1], np, job->parents) &&
-           absync_arg_strings(env, argv[2], n, names) && absync_arg_numbers(env, argv[3], 7 * n, nums) &&
+  int ok = job->items && job->res && job->parents && job->outs && job->out_lens && nums && names && absync_arg_strings(env, argv[1], nb, job->parents) &&
+           absync_arg_strings(env, argv[2], n, names) && absync_arg_numbers(env, argv[3], 6 * n, nums) &&
            napi_create_reference(env, argv[4], 1, &job->outs_ref) == napi_ok;
-  for (uint32_t i = 0; ok && i < no; i++) {
+  for (uint32_t i = 0; ok && i < nb; i++) {
     napi_value b;
     void *data = NULL;
     ok = napi_get_element(env, argv[4], i, &b) == napi_ok && napi_get_buffer_info(env, b, &data, &job->out_lens[i]) == napi_ok;
@@ -175,7 +175,7 @@ napi_value absync_read_files(napi_env env, napi_callback_info info) {
   }
   for (uint32_t i = 0; ok && i < n; i++) {
     ReadItem *it = &job->items[i];
-    const double *x = nums + 7 * i;
+    const double *x = nums + 6 * i;
     it->name = names[i];
     names[i] = NULL;
     it->ino = x[0];
@@ -183,9 +183,8 @@ napi_value absync_read_files(napi_env env, napi_callback_info info) {
     it->mtime_us = x[2];
     it->mode = x[3];
     it->offset = x[4];
-    ok = x[5] >= 0 && x[5] < np && x[6] >= 0 && x[6] < no;
-    it->parent = ok ? (uint32_t)x[5] : 0;
-    it->out = ok ? (uint32_t)x[6] : 0;
+    ok = x[5] >= 0 && x[5] < nb;
+    it->batch = ok ? (uint32_t)x[5] : 0;
   }
   for (uint32_t i = 0; names && i < n; i++) free(names[i]);
   free(names);

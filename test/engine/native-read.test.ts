@@ -110,6 +110,25 @@ describe('native batched reads (readWhole)', { skip: native ? false : 'the nativ
     canary.assertUntouched('batched reads of several folders');
   });
 
+  it('a trip whose buffers are not one per folder, or a file naming no batch, is refused before anything is read', async () => {
+    const root = tmp();
+    mkdirSync(join(root, 'd'));
+    writeFileSync(join(root, 'd', 'f'), 'x');
+    const e = entryOf(join(root, 'd', 'f'));
+    const nums = (batch: number): number[] => [e.ino, e.size, Math.round(e.mtimeMs * 1000), e.mode & 0o7777, 0, batch];
+    const tree = new NativeTree(native!, root);
+    try {
+      const fd = tree.fd();
+      assert.throws(() => native!.readFiles(fd, ['d'], ['f'], nums(0), [], 0), /readFiles\(rootfd, parents\[\]/);
+      assert.throws(() => native!.readFiles(fd, ['d'], ['f'], nums(1), [Buffer.alloc(1)], 0), /readFiles: bad arguments/);
+      const out = Buffer.alloc(1);
+      const r = await native!.readFiles(fd, ['d'], ['f'], nums(0), [out], 0);
+      assert.deepEqual([r.results[0] === native!.results.done, out.toString()], [true, 'x']);
+    } finally {
+      await tree.close();
+    }
+  });
+
   it('never read through a source folder swapped for a link to outside (renameat2 exchange in a tight loop)', { timeout: 60_000 }, async () => {
     const root = tmp();
     const src = join(root, 'src');

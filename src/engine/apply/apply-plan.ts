@@ -174,23 +174,22 @@ function stageStep(batch: string): number {
  * every call.
  */
 async function inDependencyOrder(calls: readonly Call[], run: (call: Call) => Promise<void>): Promise<void> {
-  const made = new Map<RelPath, Promise<void>>();
+  const made = new Map<RelPath, [Promise<void>]>();
   const inside = new Map<RelPath, Promise<void>[]>();
   const settledAll: Promise<void>[] = [];
+  // A folder's own making, if this stage makes it, and every call so far that works inside it.
+  const finished = (folder: RelPath): Promise<void>[] => [...(made.get(folder) ?? []), ...(inside.get(folder) ?? [])];
   const started = calls.map((call) => {
-    let waits: Promise<void>[] = [];
-    if (call.kind === 'setAttrs') {
-      waits = call.actions.some((a) => a.path === '')
-        ? [...settledAll]
-        : call.actions.flatMap((a) => [...(made.has(a.path) ? [made.get(a.path) as Promise<void>] : []), ...(inside.get(a.path) ?? [])]);
-    } else if (made.has(call.parent)) waits = [made.get(call.parent) as Promise<void>];
+    const waits = call.kind !== 'setAttrs'
+      ? made.get(call.parent) ?? []
+      : call.actions.some((a) => a.path === '') ? [...settledAll] : call.actions.flatMap((a) => finished(a.path));
     const done = waits.length > 0 ? Promise.all(waits).then(() => run(call)) : run(call);
     const settled = done.then(() => undefined, () => undefined);
     settledAll.push(settled);
     const here = inside.get(call.parent);
     if (here) here.push(settled);
     else inside.set(call.parent, [settled]);
-    if (call.kind === 'mkdir') for (const a of call.actions) made.set(a.path, settled);
+    if (call.kind === 'mkdir') for (const a of call.actions) made.set(a.path, [settled]);
     return done;
   });
   await Promise.all(started);
@@ -234,10 +233,11 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan, concurrency: numb
     const t0 = performance.now();
     let j = i + 1;
     if (batch !== 'serial') while (j < actions.length && batchAt[j] === batch) j++;
-    if (stageStep(batch) >= 0 && stageStep(batch) < 2) {
+    const first = stageStep(batch);
+    if (first === 0 || first === 1) {
       const batches: Action[][] = [actions.slice(i, j)];
       const kinds = new Set([batch.replace(/:\d+$/, '')]);
-      for (let step = stageStep(batch); j < actions.length;) {
+      for (let step = first; j < actions.length;) {
         const next = batchAt[j] as string;
         const nextStep = stageStep(next);
         // Onwards only (mkdir, write, dir-attrs), and one write batch.

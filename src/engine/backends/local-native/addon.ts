@@ -60,6 +60,7 @@ export interface Addon {
   ): Promise<BatchResults>;
   rename(rootfd: number, froms: readonly string[], tos: readonly string[], numbers: readonly number[], backupfd: number): Promise<BatchResults>;
   hash(rootfd: number, paths: readonly string[], algorithm: string): Promise<(string | undefined)[]>;
+  /** One folder (parents) and one buffer (outs) per batch; 6 numbers per file, the last its batch (native/read.c). */
   readFiles(rootfd: number, parents: readonly string[], names: readonly string[], numbers: readonly number[], outs: readonly Uint8Array[], recentNs: number): Promise<BatchResults>;
 }
 

@@ -54,7 +54,7 @@ export class WholeReads {
     asked.forEach((a, k) => {
       for (const f of a.files) {
         names.push(f.name);
-        numbers.push(f.source.ino !== 0 ? f.source.ino : -1, f.source.size, Math.round(f.source.mtimeMs * 1000), f.source.mode & 0o7777, f.offset, k, k);
+        numbers.push(f.source.ino !== 0 ? f.source.ino : -1, f.source.size, Math.round(f.source.mtimeMs * 1000), f.source.mode & 0o7777, f.offset, k);
       }
     });
     const done = this.addon.results.done;

@@ -58,7 +58,7 @@ const NO_LOOK = Symbol('no look');
 
 /** A round trip shorter than this: a near server, written through one helper (startSecondWriter). */
 const NEAR_MS = 4;
-/** Bytes of file writes through the helper after which a second one starts (writer()). */
+/** Bytes of file writes through the helper after which a second one starts, for a far server (startSecondWriter). */
 const WRITER_BYTES = 16 << 20;
 
 /** Paths per hash() call where the server runs `<algo>sum` (hash-remote.ts splits bigger calls the same way). */
@@ -94,7 +94,7 @@ export class SftpTree implements DestinationTree {
   /** Files written through perl and over SFTP (traced at close). */
   private helperWrites = 0;
   private sftpWrites = 0;
-  /** Bytes of files handed to the helper so far, and the second writer started once they are many (writer()). */
+  /** Bytes of files handed to the helper so far, and the second writer started once they are many (startSecondWriter). */
   private helperBytes = 0;
   private second: Stamper | undefined;
   /** Per helper: the weight of calls given to it that have not finished (onLessBusy). */

@@ -10,7 +10,8 @@
  * folders and files (S, on a handle opened O_NOFOLLOW) go the same way.
  *
  * Small files of the source are read in batches where the source tree can (readWhole, the native addon), straight
- * into their records; past 16 MiB of writes a second helper on its own channel takes folders too (sftp-tree.ts).
+ * into their records; past 16 MiB of writes to a far server a second helper on its own channel takes folders too
+ * (sftp-tree.ts).
  *
  * Not taken: a replace with a backup folder (backup-remote.ts moves the old file over SFTP), a replace of a folder,
  * and a time before 1970 (perl's Time::HiRes refuses those).
