@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StepResult, WriteItem } from '../../src/engine/backends/tree.js';
@@ -424,6 +424,43 @@ describe('remote writes through perl: the helper or the connection lost mid-file
     assert.ok(written.helper >= 11, 'all went to perl first');
     return { results, dst, src, oldBig };
   }
+
+  it('a file being written is never set-id nor writable by group or others before its bytes are all in (mode 6777, caught mid-file)', { timeout: 60_000 }, async () => {
+    const srv = server();
+    const src = tmp();
+    const dst = tmp();
+    writeFileSync(join(src, 'big.bin'), Buffer.alloc(BIG, 3));
+    chmodSync(join(src, 'big.bin'), 0o6777);
+    const st = statSync(join(src, 'big.bin'));
+    const from = localTree(src);
+    let midMode = -1;
+    let results: StepResult[] = [];
+    await withHelper(srv, dst, async (tree) => {
+      const writing = tree.writeFiles('', [{ name: 'big.bin', content: { type: 'tree', path: 'big.bin' }, source: { kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino } }], from);
+      await until(() => tempsUnder(dst).some((t) => statSync(join(dst, t)).size > 4 << 20), 'the big file streaming through perl', 30_000);
+      const perl = sessionProcesses(srv).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('perl\0') && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dst);
+        } catch {
+          return false;
+        }
+      });
+      assert.equal(perl.length, 1, 'one perl helper writing in dst');
+      // Held mid-file, so that the look is at the temporary before its bytes are all in, whatever the machine's speed.
+      process.kill(perl[0] as number, 'SIGSTOP');
+      try {
+        const [tmpName] = tempsUnder(dst);
+        midMode = statSync(join(dst, tmpName as string)).mode & 0o7777;
+      } finally {
+        process.kill(perl[0] as number, 'SIGCONT');
+      }
+      results = await writing;
+    }).finally(() => from.close());
+    assert.equal(midMode & 0o7022, 0, `the temporary's mode mid-file: ${midMode.toString(8)}`);
+    assert.deepEqual(results.map((r) => r.status), ['done']);
+    assert.equal((statSync(join(dst, 'big.bin')).mode & 0o7777).toString(8), '6777');
+    assert.deepEqual(tempsUnder(dst), []);
+  });
 
   it('perl killed on the server (the connection alive): what it had not answered is written again over SFTP, all done', { timeout: 60_000 }, async () => {
     const { results, dst, src } = await writeUntil(server(), (perl) => process.kill(perl, 'SIGKILL'));
