@@ -25,6 +25,8 @@ export interface SshdOptions {
    * that the account's startup files start may sleep too, so the delay is a multiple of this.
    */
   readonly slowShell?: number;
+  /** Variables set in the session's environment (sshd's SetEnv, which wins over its own PATH): a PATH without perl. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running server. */
@@ -118,7 +120,7 @@ function config(dir: string, port: number, user: string, opts: SshdOptions): str
     'LogLevel INFO',
     `Subsystem sftp ${subsystem}`,
     ...(opts.sftpOnly ? ['ForceCommand internal-sftp', 'DisableForwarding yes'] : []),
-    ...(opts.slowShell ? [`SetEnv BASH_ENV=${dir}/slow-shell.sh`] : []),
+    ...(opts.slowShell || opts.env ? [`SetEnv ${[...(opts.slowShell ? [`BASH_ENV=${dir}/slow-shell.sh`] : []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ')}`] : []),
     '',
   ].join('\n');
 }

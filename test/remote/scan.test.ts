@@ -1,10 +1,11 @@
 /** Both remote scans against a real OpenSSH server give the Snapshot a local scan of the same folder gives. */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/engine/backends/sftp/connect.js';
-import { RemoteShell } from '../../src/engine/backends/sftp/remote-shell.js';
+import { HelperShell, type RemoteShell, ShellChannel } from '../../src/engine/backends/sftp/remote-shell.js';
+import { Stamper } from '../../src/engine/backends/sftp/stamper.js';
 import { SftpSession } from '../../src/engine/backends/sftp/session.js';
 import { entryLines, localEntries, openTree, scanRemote, skipReason, trust, useServer } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
@@ -119,12 +120,19 @@ describe('remote scan: exec (find -printf) and SFTP alone', { skip: skipReason }
 describe('remote shell', { skip: skipReason }, () => {
   const server = useServer();
 
-  it('answers many scripts sent at once, each with exactly its own output and status, binary output included', async () => {
+  for (const kind of ['sh', 'perl helper'] as const) {
+  it(`answers many scripts sent at once, each with exactly its own output and status, binary output included (${kind})`, async () => {
     const srv = server();
     const client = await connect({ host: '127.0.0.1', port: srv.port, user: srv.user, alias: '127.0.0.1', identityFiles: [] }, trust(srv));
     const session = await SftpSession.open(client, 'test', {});
-    const shell = await RemoteShell.start(session);
+    const stamper = new Stamper(session);
+    const shell: RemoteShell = kind === 'sh' ? await ShellChannel.start(session) : new HelperShell(stamper, session);
+    const dir = tmp();
+    const stamped = Array.from({ length: 30 }, (_, i) => ({ path: join(dir, `f${i}`), mtimeMs: 1_500_000_000_000 + i * 1000.25 }));
+    for (const it of stamped) writeFileSync(it.path, 'x');
     try {
+      // The helper's scripts go in turn with its other records: times asked meanwhile get their own answers.
+      const stamps = kind === 'sh' ? undefined : stamper.stamp(stamped);
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => shell.run(`printf 'out %d\\0\\n' ${i}; head -c ${i * 3000} /dev/zero; exit ${i % 7}`)));
       results.forEach((r, i) => {
         assert.equal(r.code, i % 7);
@@ -140,11 +148,19 @@ describe('remote shell', { skip: skipReason }, () => {
       assert.ok(chunks.length > 1, 'the output came in several chunks');
       assert.equal(Buffer.concat(chunks).toString('latin1'), want);
       assert.equal((await shell.run('echo after')).stdout.toString(), 'after\n');
+      // Killed by a signal: 128 + its number, as sh says.
+      assert.equal((await shell.run("sh -c 'kill -9 $$'")).code, 137);
+      if (stamps) {
+        assert.deepEqual(await stamps, stamped.map(() => true));
+        for (const it of stamped) assert.equal(lstatSync(it.path, { bigint: true }).mtimeNs / 1000n, BigInt(Math.round(it.mtimeMs * 1000)), it.path);
+      }
     } finally {
       shell.close();
+      stamper.close();
       session.close();
     }
   });
+  }
 });
 
 describe('remote scan: an account that may not run commands', { skip: skipReason }, () => {

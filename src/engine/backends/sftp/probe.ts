@@ -1,5 +1,6 @@
 /**
- * What the account may run, asked once per connection on the connection's shell, in two scripts: first GNU find
+ * What the account may run, asked once per connection on the connection's shell (the perl helper where perl runs, a
+ * plain `sh` where commands run but perl does not), in two scripts: first GNU find
  * with -printf (the exec scan) and perl with Time::HiRes setting a sub-second mtime that find reads back (so mtimes
  * are set and compared to the microsecond instead of SFTP v3's whole seconds), which the lock and the scan wait for;
  * then, when first needed, touch -h for links' own sub-second times and md5sum/sha1sum/sha256sum with -z (remote
@@ -8,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { HashAlgorithm } from '../../options.js';
-import { RemoteShell } from './remote-shell.js';
+import { HelperShell, type RemoteShell, type ShellResult, ShellChannel } from './remote-shell.js';
 import type { SftpSession } from './session.js';
 import { type Stamper, STAMPER_COMMAND } from './stamper.js';
 
@@ -87,20 +88,38 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined | typeof TI
   return Promise.race([p.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The connection's shell, and its answer to SCRIPT. */
+interface Probed {
+  readonly shell?: RemoteShell;
+  readonly result: ShellResult | undefined | typeof TIMED_OUT;
+}
+
+/** A plain `sh` (perl does not start here) and its answer to SCRIPT. */
+async function probeSh(session: SftpSession, ms: number): Promise<Probed> {
+  const started = await within(ShellChannel.start(session), ms);
+  if (started === TIMED_OUT) return { result: TIMED_OUT };
+  if (!started) return { result: undefined };
+  return { shell: started, result: await within(Promise.race([started.run(SCRIPT), started.closed.then(() => undefined)]), ms) };
+}
+
 /**
- * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is handed back where perl
- * sets sub-second times, and closed where it cannot. `onShell` gets the shell as soon as it runs, before the probe's
- * script: what it sends goes out without waiting for the probe's answer (the caller checks the capabilities after).
+ * `stamper` (made by the caller, so that the tree can warm it before the probe answers) is the connection's shell
+ * where perl runs, and is handed back where perl sets sub-second times. `onShell` gets the shell at once: scripts
+ * sent on it go out behind the probe's without waiting for its answer (the caller checks the capabilities after);
+ * where perl does not start they fail, and the probe goes on on a plain `sh`.
  */
 export async function probeExec(session: SftpSession, stamper: Stamper, timeoutMs = PROBE_TIMEOUT_MS, onShell?: (shell: RemoteShell) => void): Promise<RemoteExec> {
   const ms = Math.min(timeoutMs, PROBE_TIMEOUT_MS);
-  const started = await within(RemoteShell.start(session), ms);
-  const shell = started === TIMED_OUT ? undefined : started;
-  if (shell) onShell?.(shell);
-  // A channel that closes unanswered (an SFTP-only account's exec runs internal-sftp) ends the probe at once: the lock
-  // waits for it (60 -> 10 ms here).
-  const result = shell ? await within(Promise.race([shell.run(SCRIPT), shell.closed.then(() => undefined)]), ms) : undefined;
-  if (started === TIMED_OUT || result === TIMED_OUT) {
+  const helper = new HelperShell(stamper, session);
+  onShell?.(helper);
+  // A channel that closes unanswered (an SFTP-only account's exec runs internal-sftp, which takes the script for a
+  // bad packet) ends the probe at once: the lock waits for it.
+  const answer = await within(helper.run(SCRIPT), ms);
+  const probed: Probed = answer !== undefined ? { shell: helper, result: answer } : stamper.perlMissing ? await probeSh(session, ms) : { result: undefined };
+  const { shell } = probed;
+  const onHelper = shell === helper;
+  const result = probed.result;
+  if (result === TIMED_OUT) {
     shell?.close();
     stamper.close();
     return { caps: NO_EXEC, why: `the account's shell did not answer within ${ms / 1000} s; SFTP only for this run` };
@@ -116,7 +135,7 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
   const more = (): Promise<Pick<ExecCaps, 'linkTimes' | 'sums'>> => (asked ??= moreCaps(shell));
   if (!find) {
     // No exec scan: the shell is kept only to hash, which MORE decides (nothing waits for a probe like this one).
-    stamper.close();
+    if (!onHelper) stamper.close();
     const m = await within(more(), ms);
     if (m === undefined || m === TIMED_OUT || m.sums.size === 0) {
       shell.close();
@@ -124,6 +143,6 @@ export async function probeExec(session: SftpSession, stamper: Stamper, timeoutM
     }
     return { caps: { ...NO_EXEC, sums: m.sums }, shell };
   }
-  if (!fine) stamper.close();
+  if (!fine && !onHelper) stamper.close();
   return { caps: { find, fineTimes: fine, linkTimes: false, sums: new Set() }, shell, ...(fine ? { stamper } : {}), more };
 }

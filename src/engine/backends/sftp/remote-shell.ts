@@ -1,13 +1,15 @@
 /**
- * One `sh` per connection on an exec channel, fed scripts on its stdin, each answered up to a marker with a random
- * token and the script's exit status. Starting a command over SSH runs the account's login shell with its startup
- * files (0.3-0.4 s for root here, whose ~/.bashrc runs pyenv): a shell kept open pays that once, not per command.
- * Scripts run one at a time, in a subshell with stdin from /dev/null (so no command can eat the ones after it) and
- * stderr discarded; a script that needs data gets it inside its own text.
+ * The connection's shell: scripts run one at a time, each with stdin from /dev/null (so no command can eat the ones
+ * after it) and stderr discarded; a script that needs data gets it inside its own text. Starting a command over SSH
+ * runs the account's login shell with its startup files (0.3-0.4 s for root here, whose ~/.bashrc runs pyenv): a
+ * shell kept open pays that once, not per command. Where perl runs, the connection's perl helper is that shell
+ * (HelperShell: its X records), so that a connection pays one login shell, not two; elsewhere a `sh` of its own
+ * (ShellChannel).
  */
 import { randomBytes } from 'node:crypto';
 import type ssh2 from 'ssh2';
 import type { SftpSession } from './session.js';
+import type { Stamper } from './stamper.js';
 
 /** A script's exit status and what it printed. */
 export interface ShellResult {
@@ -25,7 +27,59 @@ interface Job {
   ended: boolean;
 }
 
-export class RemoteShell {
+export abstract class RemoteShell {
+  /** Resolves as soon as the shell's channel closes. */
+  abstract readonly closed: Promise<void>;
+
+  /**
+   * Runs `script`; resolves with its status, its output handed to `onData` as it arrives (a long listing is parsed
+   * while the server still prints it). Fails when the shell or the session is gone.
+   */
+  abstract stream(script: string, onData: (chunk: Buffer) => void): Promise<number>;
+
+  abstract close(): void;
+
+  /** Runs `script`; resolves with its status and all it printed. */
+  async run(script: string): Promise<ShellResult> {
+    const chunks: Buffer[] = [];
+    const code = await this.stream(script, (chunk) => chunks.push(chunk));
+    return { code, stdout: Buffer.concat(chunks) };
+  }
+}
+
+/**
+ * Scripts as the perl helper's X records (see stamper.ts): the helper's own channel, no login shell of its own. Where
+ * perl ends while the connection lives on (killed on the server), later scripts go to a plain `sh` started then, so
+ * that what the helper carried (times, through a perl per batch) still has a shell.
+ */
+export class HelperShell extends RemoteShell {
+  readonly closed: Promise<void>;
+  private fallback: Promise<ShellChannel> | undefined;
+  private shut = false;
+
+  constructor(readonly helper: Stamper, private readonly session: SftpSession) {
+    super();
+    this.closed = helper.gone;
+  }
+
+  stream(script: string, onData: (chunk: Buffer) => void): Promise<number> {
+    if (!this.helper.ended || this.session.failed || this.shut) return this.helper.exec(script, onData);
+    this.fallback ??= ShellChannel.start(this.session);
+    return this.fallback.then((sh) => sh.stream(script, onData));
+  }
+
+  close(): void {
+    this.shut = true;
+    this.helper.close();
+    void this.fallback?.then((sh) => sh.close(), () => undefined);
+  }
+}
+
+/**
+ * One `sh` on an exec channel, fed scripts on its stdin, each answered up to a marker with a random token and the
+ * script's exit status; each runs in a subshell.
+ */
+export class ShellChannel extends RemoteShell {
   /**
    * Output not yet handed on: the current job's last bytes that may be the start of its marker, a status without its
    * NUL yet, or what the channel printed before any script was sent (a login shell's startup files), which becomes
@@ -41,16 +95,17 @@ export class RemoteShell {
   readonly closed: Promise<void>;
 
   private constructor(private readonly session: SftpSession, private readonly channel: ssh2.ClientChannel) {
+    super();
     this.closed = new Promise((resolve) => channel.once('close', () => resolve()));
     channel.on('data', (d: Buffer) => this.take(d));
     channel.stderr.on('data', () => undefined);
     // A dropped connection closes its channels before the client says it closed: fail the scripts a moment later,
     // so that they fail with the session's failure (its cause) when that is what happened.
-    channel.on('close', () => setTimeout(() => this.die(session.failed ?? new Error('the remote shell ended')), 50));
+    channel.on('close', () => setTimeout(() => this.die(session.failed ?? new Error('the remote shell ended')), 50).unref());
   }
 
-  static async start(session: SftpSession): Promise<RemoteShell> {
-    return new RemoteShell(session, await session.openExec('sh'));
+  static async start(session: SftpSession): Promise<ShellChannel> {
+    return new ShellChannel(session, await session.openExec('sh'));
   }
 
   private die(err: Error): void {
@@ -95,10 +150,6 @@ export class RemoteShell {
     this.held = data;
   }
 
-  /**
-   * Runs `script`; resolves with its status, its output handed to `onData` as it arrives (a long listing is parsed
-   * while the server still prints it). Fails when the shell or the session is gone.
-   */
   stream(script: string, onData: (chunk: Buffer) => void): Promise<number> {
     if (this.dead) return Promise.reject(this.dead);
     const token = randomBytes(12).toString('hex');
@@ -106,13 +157,6 @@ export class RemoteShell {
       this.jobs.push({ marker: Buffer.from(`\0ABSYNC-END-${token} `), data: onData, settle, progress, ended: false });
       this.channel.write(`(\n${script}\n) </dev/null 2>/dev/null; printf '\\0ABSYNC-END-${token} %d\\0' "$?"\n`);
     });
-  }
-
-  /** Runs `script`; resolves with its status and all it printed. */
-  async run(script: string): Promise<ShellResult> {
-    const chunks: Buffer[] = [];
-    const code = await this.stream(script, (chunk) => chunks.push(chunk));
-    return { code, stdout: Buffer.concat(chunks) };
   }
 
   close(): void {

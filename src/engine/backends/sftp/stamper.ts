@@ -41,7 +41,7 @@ const WARM_AFTER = 2000;
 const SCRIPT = [
   // Handles without PerlIO's buffer layer: no isatty ioctl and lseek per file opened (two of a write's nine calls).
   'use Time::HiRes qw(utime time lstat stat); use Fcntl; use open qw(IO :unix);',
-  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; my $um = umask; print "R";',
+  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; my $um = umask; print "\\0absync-perl\\0";',
   'my ($rid, $cur, $cst); my $in = "";',
   // Input is read in big chunks; what perl has to say goes out whenever it has read all it was sent (before it waits).
   'sub more { if ($out ne "") { print $out; $out = "" } my $n = sysread(STDIN, $in, 262144, length $in); defined $n && $n > 0 }',
@@ -89,6 +89,12 @@ const SCRIPT = [
   '        sysread($fh, $d, 4097) if @x && ($x[2] & 61440) == 32768 && $x[7] <= 4096; close($fh);',
   '        $st = $d eq $text ? (unlink($name) ? "" : en()) : "C" } else { $st = ($!{ELOOP} || $!{ENXIO}) ? "C" : en() } }',
   '    $out .= $st eq "" ? "1" : $st; next; }',
+  // X: a shell script (sh -c, stdin /dev/null, stderr dropped, in the login folder), its output relayed as it comes
+  // in frames O<n>\\0<n bytes>, then Z<status>\\0: the connection's shell without a login shell of its own.
+  '  if ($t eq "X") { my $s = f(); if ($out ne "") { print $out; $out = "" } my $kid; my $pid = open($kid, "-|");',
+  '    if (defined $pid && $pid == 0) { open(STDIN, "<", "/dev/null"); open(STDERR, ">", "/dev/null"); chdir($ENV{HOME} || "/"); exec("sh", "-c", $s); exit 127; }',
+  '    if (!defined $pid) { $out .= "Z126\\0"; next; } my $o; while (my $n = sysread($kid, $o, 65536)) { print "O$n\\0$o" }',
+  '    close($kid); my $c = $?; $out .= "Z" . (($c & 127) ? 128 + ($c & 127) : $c >> 8) . "\\0"; next; }',
   '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
   '    my $st = at($root, $rel); my $fh; my $m = oct($mode); my $made = $m & 0755 & ~$um;',
   // Made with its mode where the umask lets it (never set-id, nor writable by others while written): no chmod after.
@@ -108,6 +114,23 @@ const SCRIPT = [
 /** The perl command the stamper runs (also what the probe tries). */
 export const STAMPER_COMMAND = `perl -e '${SCRIPT}'`;
 
+/** What perl prints first: it runs. What came before it (a login shell's startup files may print) is dropped. */
+const READY = Buffer.from('\0absync-perl\0');
+/** What the helper's command prints where perl could not start (not installed, or without a module it uses). */
+const NO_PERL = Buffer.from('\0absync-no-perl\0');
+
+/**
+ * The helper's channel: perl, or where it cannot start, a word saying so (commands run but perl does not: the
+ * caller starts a plain `sh`). An account that may not run commands prints neither.
+ */
+export const HELPER_COMMAND = `${STAMPER_COMMAND} || printf '\\0absync-no-perl\\0'`;
+
+/** What a perl run from a script printed after it said it runs (empty where it did not run). */
+export function afterReady(stdout: Buffer): Buffer {
+  const at = stdout.indexOf(READY);
+  return at < 0 ? Buffer.alloc(0) : stdout.subarray(at + READY.length);
+}
+
 /** `seconds.micros5`: the microsecond of `ms`, plus half a microsecond (see the header). */
 export function stampTime(ms: number): string {
   const us = Math.round(ms * 1000);
@@ -121,9 +144,32 @@ export function stampTime(ms: number): string {
  * perl runs on it, files go over SFTP and times in batches through the connection's shell, one perl per batch (a
  * few ms each), one batch at a time with whatever was asked meanwhile: no run waits for the helper's login shell.
  */
+/** A script's output (an X record), awaited in turn with the other records' answers. */
+interface Output {
+  readonly data: (chunk: Buffer) => void;
+  readonly settle: (err: Error | undefined, code?: number) => void;
+  readonly progress: () => void;
+}
+
 export class Stamper {
-  /** Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`. */
-  private readonly waiting: ((answer: string) => void)[] = [];
+  /**
+   * Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`, or a
+   * script's output frames.
+   */
+  private readonly waiting: (((answer: string) => void) | Output)[] = [];
+  /** What came before perl said it runs (the marker may straddle two chunks). */
+  private pre: Buffer = Buffer.alloc(0);
+  /** Bytes of a script's output frame still to come. */
+  private body = 0;
+  /** The helper's command said perl could not start (see HELPER_COMMAND). */
+  private noPerl = false;
+  /** The channel, once open (undefined when it could not open, or the stamper was closed first). */
+  private attached: Promise<ssh2.ClientChannel | undefined> | undefined;
+  private settleGone: () => void = () => undefined;
+  /** Resolves once the helper has ended (its channel closed, or it never opened). */
+  readonly gone: Promise<void> = new Promise((resolve) => {
+    this.settleGone = resolve;
+  });
   /** Answers taken so far. */
   private answered = 0;
   /** An answer with text (`P`, `E`) whose closing NUL has not come yet. */
@@ -176,32 +222,58 @@ export class Stamper {
   warm(): void {
     if (this.opening || this.closed) return;
     this.opening = true;
-    this.session.openExec(STAMPER_COMMAND).then((ch) => this.attach(ch), () => this.end());
+    this.attached = this.session.openExec(HELPER_COMMAND).then(
+      (ch) => this.attach(ch),
+      () => {
+        this.end();
+        return undefined;
+      },
+    );
   }
 
-  private attach(channel: ssh2.ClientChannel): void {
+  private attach(channel: ssh2.ClientChannel): ssh2.ClientChannel | undefined {
     if (this.closed) {
       channel.end();
-      return;
+      this.end();
+      return undefined;
     }
     this.channel = channel;
     channel.on('data', (d: Buffer) => this.take(d));
     channel.stderr.on('data', () => undefined);
     // A dropped connection closes its channels before the client says it closed: answer a moment later, so that
     // callers see the session's failure (its cause) rather than a stamp that merely did not happen.
-    channel.on('close', () => setTimeout(() => this.end(), 50));
+    channel.on('close', () => setTimeout(() => this.end(), 50).unref());
     this.flush();
+    return channel;
   }
 
-  private take(d: Buffer): void {
-    let i = 0;
-    // perl's first byte says it runs (the login shell has started it): from now on stamps and writes go to it.
-    if (!this.ready && d.length > 0) {
+  private take(chunk: Buffer): void {
+    let d = chunk;
+    // perl's marker says it runs (the login shell has started it): from now on stamps and writes go to it.
+    if (!this.ready) {
+      const seen = this.pre.length > 0 ? Buffer.concat([this.pre, d]) : d;
+      const at = seen.indexOf(READY);
+      if (at < 0) {
+        if (seen.indexOf(NO_PERL) >= 0) this.noPerl = true;
+        this.pre = seen.subarray(Math.max(0, seen.length - NO_PERL.length));
+        return;
+      }
       this.ready = true;
-      i = 1;
+      this.pre = Buffer.alloc(0);
+      d = seen.subarray(at + READY.length);
       this.settleRuns(true);
     }
+    let i = 0;
     while (i < d.length) {
+      const head = this.waiting[0];
+      if (this.body > 0 && typeof head === 'object') {
+        const n = Math.min(this.body, d.length - i);
+        head.progress();
+        head.data(d.subarray(i, i + n));
+        this.body -= n;
+        i += n;
+        continue;
+      }
       if (this.partial !== undefined) {
         const end = d.indexOf(0, i);
         this.partial += d.toString('latin1', i, end < 0 ? d.length : end);
@@ -209,16 +281,29 @@ export class Stamper {
         const answer = this.partial;
         this.partial = undefined;
         i = end + 1;
+        if (typeof head === 'object') {
+          // A script's frame: O<n> (n bytes of output follow) or Z<status> (it ended).
+          if (answer.startsWith('O')) this.body = Number(answer.slice(1));
+          else {
+            this.waiting.shift();
+            head.settle(undefined, Number(answer.slice(1)));
+          }
+          continue;
+        }
         this.answered++;
-        this.waiting.shift()?.(answer);
+        this.waiting.shift();
+        head?.(answer);
         continue;
       }
       const c = d[i++] as number;
-      // P (a folder on the way is not one) and E (an errno name) carry ASCII text up to a NUL.
-      if (c === 0x50 || c === 0x45) this.partial = String.fromCharCode(c);
+      // A NUL where an answer starts: perl ended, and its command's NO_PERL follows.
+      if (c === 0) return this.end();
+      // P (a folder on the way is not one) and E (an errno name) carry ASCII text up to a NUL, as a frame's head does.
+      if (c === 0x50 || c === 0x45 || typeof head === 'object') this.partial = String.fromCharCode(c);
       else {
         this.answered++;
-        this.waiting.shift()?.(String.fromCharCode(c));
+        this.waiting.shift();
+        head?.(String.fromCharCode(c));
       }
     }
   }
@@ -227,8 +312,42 @@ export class Stamper {
     this.dead = true;
     for (const wake of [...this.drainWaiters]) wake();
     this.settleRuns(false);
+    this.settleGone();
     this.queued = [];
-    for (const w of this.waiting.splice(0)) w('X');
+    const cause = (): Error => this.session.failed ?? new Error('the server helper ended');
+    for (const w of this.waiting.splice(0)) {
+      if (typeof w === 'function') w('X');
+      else w.settle(cause());
+    }
+  }
+
+  /** The helper ran and has ended (its channel closed) while it was not closed by its owner. */
+  get ended(): boolean {
+    return this.ready && this.dead && !this.closed;
+  }
+
+  /** The helper's command said perl could not start, where commands run (a plain `sh` may do what it cannot). */
+  get perlMissing(): boolean {
+    return this.noPerl;
+  }
+
+  /**
+   * Runs a shell script (no NUL in it) in turn with the records: resolves with its status, its output handed to
+   * `onData` as it arrives. Sent as soon as the channel is open, before perl has said it runs: where perl does not
+   * start, nothing reads the channel (see HELPER_COMMAND), and the script fails when the channel closes.
+   */
+  exec(script: string, onData: (chunk: Buffer) => void): Promise<number> {
+    this.warm();
+    if (this.closed || this.dead) return Promise.reject(this.session.failed ?? new Error('the server helper ended'));
+    return this.session.track<number>((settle, progress) => {
+      void this.records(async () => {
+        const ch = await this.attached;
+        if (!ch || this.dead || this.closed) return settle(this.session.failed ?? new Error('the server helper ended'));
+        this.flush();
+        this.waiting.push({ data: onData, settle, progress });
+        this.put(Buffer.from(`X\0${script}\0`));
+      });
+    });
   }
 
   /**
@@ -516,9 +635,8 @@ export class Stamper {
     const words = jobs.map((j) => `${shQuote(stampTime(j.item.mtimeMs))} ${shQuote(j.item.path)}`).join(' \\\n');
     shell.run(`printf '%s\\0' ${words} | ${STAMPER_COMMAND}`).then(
       (r) => {
-        // "R", then one byte per time; no "R" (perl did not run): none was set.
-        const at = r.stdout.indexOf(0x52);
-        const bytes = at < 0 ? Buffer.alloc(0) : r.stdout.subarray(at + 1);
+        // perl's marker, then one byte per time; no marker (perl did not run): none was set.
+        const bytes = afterReady(r.stdout);
         jobs.forEach((j, i) => j.done(bytes[i] === 0x31));
       },
       () => {
@@ -530,6 +648,7 @@ export class Stamper {
   close(): void {
     this.closed = true;
     this.settleRuns(false);
-    this.channel?.end();
+    if (this.channel) this.channel.end();
+    else this.end();
   }
 }
