@@ -1,11 +1,14 @@
 /** Both remote scans against a real OpenSSH server give the Snapshot a local scan of the same folder gives. */
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect } from '../../src/engine/backends/sftp/connect.js';
 import { HelperShell, type RemoteShell, ShellChannel } from '../../src/engine/backends/sftp/remote-shell.js';
 import { Stamper } from '../../src/engine/backends/sftp/stamper.js';
+import type { RemoteContext } from '../../src/engine/backends/sftp/context.js';
+import { shellUnlock } from '../../src/engine/backends/sftp/write-helper.js';
+import { LOCK_NAME } from '../../src/engine/reserved.js';
 import { SftpSession } from '../../src/engine/backends/sftp/session.js';
 import { entryLines, localEntries, openTree, scanRemote, skipReason, trust, useServer } from '../helpers/remote.js';
 import { tmp, writeTree } from '../helpers/tree.js';
@@ -148,6 +151,15 @@ describe('remote shell', { skip: skipReason }, () => {
       assert.ok(chunks.length > 1, 'the output came in several chunks');
       assert.equal(Buffer.concat(chunks).toString('latin1'), want);
       assert.equal((await shell.run('echo after')).stdout.toString(), 'after\n');
+      // A lock removed through the shell's perl only while it holds the run's text; another run's is left, and
+      // either way nothing is left to do (false would send the unlock to SFTP: perl's answer was not read back).
+      const lock = join(dir, LOCK_NAME);
+      writeFileSync(lock, 'another run');
+      assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
+      assert.equal(readFileSync(lock, 'utf8'), 'another run');
+      writeFileSync(lock, 'this run');
+      assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
+      assert.ok(!existsSync(lock));
       // Killed by a signal: 128 + its number, as sh says.
       assert.equal((await shell.run("sh -c 'kill -9 $$'")).code, 137);
       if (stamps) {

@@ -26,7 +26,7 @@ import type { RemoteContext } from './context.js';
 import { remotePath } from './entries.js';
 import type { RemoteShell } from './remote-shell.js';
 import { shQuote } from './shell.js';
-import { type Stamper, STAMPER_COMMAND, stampTime } from './stamper.js';
+import { afterReady, type Stamper, STAMPER_COMMAND, stampTime } from './stamper.js';
 import { CHANGED, DONE, failed, HelperEndedError, RECENT_MS, UnsafeParentError, VANISHED } from './steps.js';
 import { readFully, stage, type Upload } from './write-files.js';
 
@@ -350,13 +350,12 @@ export async function helperUnlock(ctx: RemoteContext, helper: Stamper | undefin
 
 /**
  * The same U record, for when the helper is not running yet: piped to a perl of the helper's own script on the
- * connection's shell (one round trip, not SFTP's four; the checks are the helper's). perl says R, then its answer.
+ * connection's shell (one round trip, not SFTP's four; the checks are the helper's). perl says it runs, then answers.
  */
 export async function shellUnlock(ctx: RemoteContext, shell: RemoteShell, text: string): Promise<boolean> {
   const r = await shell.run(`printf '%s\\0' U ${[ctx.root, LOCK_NAME, text].map(shQuote).join(' ')} | ${STAMPER_COMMAND}`).catch(() => undefined);
-  const at = r?.stdout.indexOf(0x52) ?? -1;
-  if (!r || at < 0) return false;
-  const rest = r.stdout.subarray(at + 1);
+  const rest = r ? afterReady(r.stdout) : Buffer.alloc(0);
+  if (rest.length === 0) return false;
   const end = rest.indexOf(0);
   return unlocked(rest.toString('latin1', 0, end < 0 ? rest.length : end));
 }
