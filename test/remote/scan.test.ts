@@ -160,6 +160,10 @@ describe('remote shell', { skip: skipReason }, () => {
       writeFileSync(lock, 'this run');
       assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
       assert.ok(!existsSync(lock));
+      // A script longer than one argument may be (128 KiB), and commands that read stdin find it empty.
+      const long = 'x'.repeat(300_000);
+      const big = await shell.run(`v='${long}'\nprintf '%s' "$v" | wc -c; cat; echo end`);
+      assert.deepEqual([big.code, big.stdout.toString()], [0, '300000\nend\n']);
       // Killed by a signal: 128 + its number, as sh says.
       assert.equal((await shell.run("sh -c 'kill -9 $$'")).code, 137);
       if (stamps) {

@@ -41,7 +41,7 @@ const WARM_AFTER = 2000;
 const SCRIPT = [
   // Handles without PerlIO's buffer layer: no isatty ioctl and lseek per file opened (two of a write's nine calls).
   'use Time::HiRes qw(utime time lstat stat); use Fcntl; use open qw(IO :unix);',
-  '$| = 1; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; my $um = umask; print "\\0absync-perl\\0";',
+  '$| = 1; $SIG{PIPE} = "IGNORE"; binmode STDIN; binmode STDOUT; $/ = "\\0"; my $out = ""; my $um = umask; print "\\0absync-perl\\0";',
   'my ($rid, $cur, $cst); my $in = "";',
   // Input is read in big chunks; what perl has to say goes out whenever it has read all it was sent (before it waits).
   'sub more { if ($out ne "") { print $out; $out = "" } my $n = sysread(STDIN, $in, 262144, length $in); defined $n && $n > 0 }',
@@ -89,11 +89,16 @@ const SCRIPT = [
   '        sysread($fh, $d, 4097) if @x && ($x[2] & 61440) == 32768 && $x[7] <= 4096; close($fh);',
   '        $st = $d eq $text ? (unlink($name) ? "" : en()) : "C" } else { $st = ($!{ELOOP} || $!{ENXIO}) ? "C" : en() } }',
   '    $out .= $st eq "" ? "1" : $st; next; }',
-  // X: a shell script (sh -c, stdin /dev/null, stderr dropped, in the login folder), its output relayed as it comes
-  // in frames O<n>\\0<n bytes>, then Z<status>\\0: the connection's shell without a login shell of its own.
-  '  if ($t eq "X") { my $s = f(); if ($out ne "") { print $out; $out = "" } my $kid; my $pid = open($kid, "-|");',
-  '    if (defined $pid && $pid == 0) { open(STDIN, "<", "/dev/null"); open(STDERR, ">", "/dev/null"); chdir($ENV{HOME} || "/"); exec("sh", "-c", $s); exit 127; }',
-  '    if (!defined $pid) { $out .= "Z126\\0"; next; } my $o; while (my $n = sysread($kid, $o, 65536)) { print "O$n\\0$o" }',
+  // X: a shell script, its output relayed as it comes in frames O<n>\\0<n bytes>, then Z<status>\\0: the connection's
+  // shell without a login shell of its own. sh reads the script from a pipe perl fills (an argument holds 128 KiB at
+  // most), then runs it with stdin from /dev/null and stderr dropped, in the login folder.
+  '  if ($t eq "X") { my $s = f(); if ($out ne "") { print $out; $out = "" } my ($sr, $sw, $kid);',
+  '    pipe($sr, $sw) or do { $out .= "Z126\\0"; next }; my $pid = open($kid, "-|");',
+  '    if (defined $pid && $pid == 0) { close($sw); open(STDIN, "<&", $sr); close($sr); open(STDERR, ">", "/dev/null");',
+  '      chdir($ENV{HOME} || "/"); $SIG{PIPE} = "DEFAULT"; exec("sh", "-c", q{absync_script=$(cat) && exec </dev/null && eval "$absync_script"}); exit 127; }',
+  '    close($sr); if (!defined $pid) { close($sw); $out .= "Z126\\0"; next; }',
+  '    for (my $o = 0; $o < length $s;) { my $w = syswrite($sw, $s, 65536, $o); last unless $w; $o += $w } close($sw);',
+  '    my $ob; while (my $n = sysread($kid, $ob, 65536)) { print "O$n\\0$ob" }',
   '    close($kid); my $c = $?; $out .= "Z" . (($c & 127) ? 128 + ($c & 127) : $c >> 8) . "\\0"; next; }',
   '  if ($t eq "W") { my ($root, $rel, $tmp, $name, $mode, $mt, $size, $exp) = map { f() } 1 .. 8;',
   '    my $st = at($root, $rel); my $fh; my $m = oct($mode); my $made = $m & 0755 & ~$um;',
