@@ -45,7 +45,7 @@ export interface SftpTreeInit {
   readonly tuning: SftpTuning;
   /** Absolute remote backup folder, if any. */
   readonly backup?: string;
-  /** The probe's stamper, to warm before the probe answers (it is `exec.stamper` once perl is found to work). */
+  /** The probe's stamper, started with the probe (it is `exec.stamper` once perl is found to set times); closed with the tree. */
   readonly stamper?: Stamper;
   /** find's record of the root, asked for on the shell behind the probe's script (the first lock reads it). */
   readonly rootRecord?: Promise<ShellResult | undefined>;
@@ -216,10 +216,6 @@ export class SftpTree implements DestinationTree {
     return this.exec.stamper ? this.exec.stamper.started() : false;
   }
 
-  /** Starts the perl helper's channel (its login shell) now, beside the scan: the lock calls it. */
-  private warmStamper(): void {
-    (this.exec.stamper ?? (this.probing ? this.init.stamper : undefined))?.warm();
-  }
 
   async scan(request: ScanRequest): Promise<Snapshot> {
     const there = lstatOrGone(this.init.session, this.remoteRoot);
@@ -335,10 +331,6 @@ export class SftpTree implements DestinationTree {
     };
     const quickUnlock = (text: string): Promise<boolean> => this.quickUnlock(text);
     const inOrder = (): boolean => this.unlockOnHelper && this.exec.stamper?.writing === true;
-    // A run that may write starts perl (which takes the writes once it runs) at its lock, so that its login shell
-    // runs beside the scan and the plan: measured here, a 1% rewrite gained 0.2 s over starting it once find's output
-    // was in, and a resync that changes nothing did not lose (dry runs take no lock and never start it).
-    this.warmStamper();
     const earlyLock = await this.firstLock;
     this.firstLock = undefined;
     // Taken on the shell already (in the root, which perl found to be a real folder): no round trip of our own.
@@ -372,8 +364,8 @@ export class SftpTree implements DestinationTree {
   }
 
   /**
-   * Removes this run's lock (`text`) in one round trip where it can: through perl, or while perl is still starting,
-   * the same U record through the connection's shell; false leaves it to SFTP. Says whether it went to perl (the
+   * Removes this run's lock (`text`) in one round trip where it can: through perl, or where the helper does not
+   * write (it sets no sub-second times here), the same U record through the connection's shell; false leaves it to SFTP. Says whether it went to perl (the
    * root's times may then follow it there: inOrderAfterRelease), and is waited for by what goes another way (setAttrs).
    */
   private quickUnlock(text: string): Promise<boolean> {

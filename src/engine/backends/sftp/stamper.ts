@@ -9,8 +9,8 @@
  * (the n-th folder on the way is a link, not a folder, or was swapped) or `E<errno name>`. `M` makes a folder and `S`
  * sets a folder's or file's mode and mtime (write-helper.ts), answered the same way; `U` removes the run's lock
  * file if it still holds the run's text (`1`, or `C` when it does not); `F` (unanswered) makes the next
- * record enter its folder afresh. perl prints its answers
- * whenever it has read everything sent so far, and `R` when it starts. Times are sent half a microsecond above the
+ * record enter its folder afresh; `X` runs a shell script, answered by its output in frames and its status. perl
+ * prints its answers whenever it has read everything sent so far, and a marker when it starts (READY). Times are sent half a microsecond above the
  * target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
  * (checked with -l just before; links get their times from `touch -h`). A time before 1970 is answered "0"
  * (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
@@ -143,12 +143,6 @@ export function stampTime(ms: number): string {
   return `${sec}.${String(us - sec * 1e6).padStart(6, '0')}5`;
 }
 
-/**
- * Opens its exec channel on `warm()` (a run's lock; a dry run never) or first use: its login shell costs the server a
- * process start and, for an account whose ~/.bashrc does work, much of a core, so it starts beside the scan. Until
- * perl runs on it, files go over SFTP and times in batches through the connection's shell, one perl per batch (a
- * few ms each), one batch at a time with whatever was asked meanwhile: no run waits for the helper's login shell.
- */
 /** A script's output (an X record), awaited in turn with the other records' answers. */
 interface Output {
   readonly data: (chunk: Buffer) => void;
@@ -156,6 +150,13 @@ interface Output {
   readonly progress: () => void;
 }
 
+/**
+ * Opens its exec channel on `warm()` (the probe) or first use, and is the connection's shell too (exec, HelperShell):
+ * a login shell costs the server a process start and, for an account whose ~/.bashrc does work, much of a core, so a
+ * connection starts one. Until perl says it runs, files go over SFTP; times asked of a stamper whose perl did not
+ * start go in batches through the connection's shell, one perl per batch (a few ms each), one batch at a time with
+ * whatever was asked meanwhile.
+ */
 export class Stamper {
   /**
    * Answers awaited, in the order their requests were written: `1`, `0`, `A`, `C`, `P<n>` or `E<errno name>`, or a
