@@ -21,10 +21,13 @@ export interface SshdOptions {
   /** `internal` (default): internal-sftp inside the session process; `external`: a separate sftp-server process. */
   readonly subsystem?: 'internal' | 'external';
   /**
-   * Seconds a command's login shell sleeps before it runs (a slow login: sshd sets BASH_ENV, which bash reads). Shells
-   * that the account's startup files start may sleep too, so the delay is a multiple of this.
+   * Seconds every command waits before it runs (a slow login): sshd's ForceCommand runs a script that sleeps, then
+   * runs the command the client asked for with the account's shell; the SFTP subsystem (then the external
+   * sftp-server) starts at once.
    */
   readonly slowShell?: number;
+  /** Bytes every command prints before it runs (a login script's greeting), by the same forced command as slowShell. */
+  readonly loginOutput?: string;
   /** Variables set in the session's environment (sshd's SetEnv, which wins over its own PATH): a PATH without perl. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -95,8 +98,14 @@ export function makeKeyPair(file: string, comment: string): string {
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
+/** Commands run through a forced command of the helper's (slowShell, loginOutput). */
+function forced(opts: SshdOptions): boolean {
+  return !opts.sftpOnly && (opts.slowShell !== undefined || opts.loginOutput !== undefined);
+}
+
 function config(dir: string, port: number, user: string, opts: SshdOptions): string {
-  const subsystem = opts.subsystem === 'external' ? sftpServerPath() : 'internal-sftp';
+  // A forced command runs in place of the subsystem too: it then starts the external sftp-server itself.
+  const subsystem = opts.subsystem === 'external' || forced(opts) ? sftpServerPath() : 'internal-sftp';
   return [
     '# written by test/helpers/sshd.ts: loopback only, key auth only, no PAM',
     'ListenAddress 127.0.0.1',
@@ -120,7 +129,8 @@ function config(dir: string, port: number, user: string, opts: SshdOptions): str
     'LogLevel INFO',
     `Subsystem sftp ${subsystem}`,
     ...(opts.sftpOnly ? ['ForceCommand internal-sftp', 'DisableForwarding yes'] : []),
-    ...(opts.slowShell || opts.env ? [`SetEnv ${[...(opts.slowShell ? [`BASH_ENV=${dir}/slow-shell.sh`] : []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ')}`] : []),
+    ...(forced(opts) ? [`ForceCommand ${dir}/slow-login.sh`] : []),
+    ...(opts.env ? [`SetEnv ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
     '',
   ].join('\n');
 }
@@ -146,8 +156,17 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshServer> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    // Unset first: the shells the login itself starts (a ~/.bashrc's $(...)) must not sleep again.
-    if (opts.slowShell) writeFileSync(join(dir, 'slow-shell.sh'), `unset BASH_ENV\nsleep ${opts.slowShell}\n`, { mode: 0o644 });
+    if (forced(opts)) {
+      const sftp = sftpServerPath();
+      writeFileSync(join(dir, 'slow-login.sh'), [
+        '#!/bin/sh',
+        `[ "$SSH_ORIGINAL_COMMAND" = ${JSON.stringify(sftp)} ] && exec ${JSON.stringify(sftp)}`,
+        ...(opts.slowShell ? [`sleep ${opts.slowShell}`] : []),
+        ...(opts.loginOutput !== undefined ? [`printf '%b' '${[...Buffer.from(opts.loginOutput, 'latin1')].map((b) => `\\0${b.toString(8).padStart(3, '0')}`).join('')}'`] : []),
+        'exec "${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"',
+        '',
+      ].join('\n'), { mode: 0o755 });
+    }
     writeFileSync(join(dir, 'sshd_config'), config(dir, port, user, opts));
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub.split(' ').slice(0, 2).join(' ')}\n`);
     try {

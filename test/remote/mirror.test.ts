@@ -193,11 +193,35 @@ describe('remote mirror: an account that may run commands but has no perl (minim
   });
 });
 
+describe('remote mirror: an account whose login prints before every command (a greeting on stdout)', { skip: skipReason }, () => {
+  // What a login script prints reaches the helper's channel before perl does: bytes that look like answers (R, 1, a
+  // NUL, a frame's O) must not be taken for them. The helper still starts and writes, to the microsecond.
+  const server = useServer({ loginOutput: 'Welcome!\nR1\0O5\0Z0\0absync-perl 1C\n' });
+
+  it('exec scan, files through perl, microsecond mtimes; a rerun does nothing', async () => {
+    const src = sourceTree();
+    const dst = join(tmp(), 'www');
+    const tree = await openTree(server(), dst);
+    try {
+      assert.equal(tree.scanMode, 'exec');
+      assert.equal(tree.execCaps.fineTimes, true);
+      assert.equal(await tree.startHelper(), true);
+    } finally {
+      await tree.close();
+    }
+    const first = await syncRemote(server(), src, dst);
+    assert.deepEqual(applied(first), []);
+    assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes');
+    assert.deepEqual(readTree(dst), readTree(src));
+    await assertRerunIdle(server(), src, dst);
+  });
+});
+
 describe('remote mirror: an account whose every command starts slowly (a heavy login shell)', { skip: skipReason }, () => {
-  // Every bash the login starts sleeps 0.5 s first (root's ~/.bashrc here starts several: about 2 s a command), so
-  // the probe and the stamper answer late and a first copy's uploads start before them. The promise under attack:
-  // the files still get their microsecond mtimes (the stamps wait for the probe), and the summary says so.
-  const server = useServer({ slowShell: 0.5 });
+  // Every command waits 1.5 s before it runs (sshd's forced command sleeps first), so the probe and the perl helper
+  // answer late and a first copy's uploads start before them. The promise under attack: the files still get their
+  // microsecond mtimes (the stamps wait for the probe), and the summary says so.
+  const server = useServer({ slowShell: 1.5 });
 
   it('a first copy that did not wait for the probe is still exact to the microsecond; a rerun does nothing', async () => {
     const src = sourceTree();
@@ -212,7 +236,7 @@ describe('remote mirror: an account whose every command starts slowly (a heavy l
   it('a shell that answers the probe later than the connect timeout: SFTP alone for the run, and the summary says why', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    // Each command takes about 2 s to start here: a 1 s connect timeout gives up on the probe (the connect is fast).
+    // Each command takes 1.5 s to start: a 1 s connect timeout gives up on the probe (the connect is fast).
     const run = await syncRemote(server(), src, dst, { connectTimeout: 1000 });
     assert.deepEqual(applied(run), []);
     assert.equal(run.summary.mtimeStepUs, 1e6);

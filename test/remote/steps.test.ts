@@ -267,9 +267,8 @@ describe('remote lock', { skip: skipReason }, () => {
     });
   });
 
-  it('released through the connection\'s shell while perl is still starting (a slow login): only this run\'s lock, never through a link', { timeout: 60_000 }, async () => {
+  it('released on an account with a slow login (perl answers the probe late): only this run\'s lock, never through a link', { timeout: 60_000 }, async () => {
     const dst = tmp();
-    // lock() starts perl, whose login takes 0.5 s or more here: each release comes before it runs.
     await withTree(slowServer(), dst, (tree) => assertReleasesOnlyItsOwn(tree, dst));
   });
 
