@@ -124,58 +124,58 @@ describe('remote shell', { skip: skipReason }, () => {
   const server = useServer();
 
   for (const kind of ['sh', 'perl helper'] as const) {
-  it(`answers many scripts sent at once, each with exactly its own output and status, binary output included (${kind})`, async () => {
-    const srv = server();
-    const client = await connect({ host: '127.0.0.1', port: srv.port, user: srv.user, alias: '127.0.0.1', identityFiles: [] }, trust(srv));
-    const session = await SftpSession.open(client, 'test', {});
-    const stamper = new Stamper(session);
-    const shell: RemoteShell = kind === 'sh' ? await ShellChannel.start(session) : new HelperShell(stamper, session);
-    const dir = tmp();
-    const stamped = Array.from({ length: 30 }, (_, i) => ({ path: join(dir, `f${i}`), mtimeMs: 1_500_000_000_000 + i * 1000.25 }));
-    for (const it of stamped) writeFileSync(it.path, 'x');
-    try {
-      // The helper's scripts go in turn with its other records: times asked meanwhile get their own answers.
-      const stamps = kind === 'sh' ? undefined : stamper.stamp(stamped);
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => shell.run(`printf 'out %d\\0\\n' ${i}; head -c ${i * 3000} /dev/zero; exit ${i % 7}`)));
-      results.forEach((r, i) => {
-        assert.equal(r.code, i % 7);
-        assert.equal(r.stdout.length, `out ${i}\0\n`.length + i * 3000);
-        assert.ok(r.stdout.subarray(0, 8).toString('latin1').startsWith(`out ${i}\0`));
-      });
-      // Streamed: output that looks like the start of a marker, in many chunks, arrives whole and in order.
-      const chunks: Buffer[] = [];
-      const fake = '\\0ABSYNC-END-0 1\\0';
-      const code = await shell.stream(`for i in $(seq 1 3000); do printf '${fake}%05d' $i; done; exit 3`, (c) => chunks.push(c));
-      assert.equal(code, 3);
-      const want = Array.from({ length: 3000 }, (_, i) => `\0ABSYNC-END-0 1\0${String(i + 1).padStart(5, '0')}`).join('');
-      assert.ok(chunks.length > 1, 'the output came in several chunks');
-      assert.equal(Buffer.concat(chunks).toString('latin1'), want);
-      assert.equal((await shell.run('echo after')).stdout.toString(), 'after\n');
-      // A lock removed through the shell's perl only while it holds the run's text; another run's is left, and
-      // either way nothing is left to do (false would send the unlock to SFTP: perl's answer was not read back).
-      const lock = join(dir, LOCK_NAME);
-      writeFileSync(lock, 'another run');
-      assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
-      assert.equal(readFileSync(lock, 'utf8'), 'another run');
-      writeFileSync(lock, 'this run');
-      assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
-      assert.ok(!existsSync(lock));
-      // A script longer than one argument may be (128 KiB), and commands that read stdin find it empty.
-      const long = 'x'.repeat(300_000);
-      const big = await shell.run(`v='${long}'\nprintf '%s' "$v" | wc -c; cat; echo end`);
-      assert.deepEqual([big.code, big.stdout.toString()], [0, '300000\nend\n']);
-      // Killed by a signal: 128 + its number, as sh says.
-      assert.equal((await shell.run("sh -c 'kill -9 $$'")).code, 137);
-      if (stamps) {
-        assert.deepEqual(await stamps, stamped.map(() => true));
-        for (const it of stamped) assert.equal(lstatSync(it.path, { bigint: true }).mtimeNs / 1000n, BigInt(Math.round(it.mtimeMs * 1000)), it.path);
+    it(`answers many scripts sent at once, each with exactly its own output and status, binary output included (${kind})`, async () => {
+      const srv = server();
+      const client = await connect({ host: '127.0.0.1', port: srv.port, user: srv.user, alias: '127.0.0.1', identityFiles: [] }, trust(srv));
+      const session = await SftpSession.open(client, 'test', {});
+      const stamper = new Stamper(session);
+      const shell: RemoteShell = kind === 'sh' ? await ShellChannel.start(session) : new HelperShell(stamper, session);
+      const dir = tmp();
+      const stamped = Array.from({ length: 30 }, (_, i) => ({ path: join(dir, `f${i}`), mtimeMs: 1_500_000_000_000 + i * 1000.25 }));
+      for (const f of stamped) writeFileSync(f.path, 'x');
+      try {
+        // The helper's scripts go in turn with its other records: times asked meanwhile get their own answers.
+        const stamps = kind === 'sh' ? undefined : stamper.stamp(stamped);
+        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => shell.run(`printf 'out %d\\0\\n' ${i}; head -c ${i * 3000} /dev/zero; exit ${i % 7}`)));
+        results.forEach((r, i) => {
+          assert.equal(r.code, i % 7);
+          assert.equal(r.stdout.length, `out ${i}\0\n`.length + i * 3000);
+          assert.ok(r.stdout.subarray(0, 8).toString('latin1').startsWith(`out ${i}\0`));
+        });
+        // Streamed: output that looks like the start of a marker, in many chunks, arrives whole and in order.
+        const chunks: Buffer[] = [];
+        const fake = '\\0ABSYNC-END-0 1\\0';
+        const code = await shell.stream(`for i in $(seq 1 3000); do printf '${fake}%05d' $i; done; exit 3`, (c) => chunks.push(c));
+        assert.equal(code, 3);
+        const want = Array.from({ length: 3000 }, (_, i) => `\0ABSYNC-END-0 1\0${String(i + 1).padStart(5, '0')}`).join('');
+        assert.ok(chunks.length > 1, 'the output came in several chunks');
+        assert.equal(Buffer.concat(chunks).toString('latin1'), want);
+        assert.equal((await shell.run('echo after')).stdout.toString(), 'after\n');
+        // A lock removed through the shell's perl only while it holds the run's text; another run's is left, and
+        // either way nothing is left to do (false would send the unlock to SFTP: perl's answer was not read back).
+        const lock = join(dir, LOCK_NAME);
+        writeFileSync(lock, 'another run');
+        assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
+        assert.equal(readFileSync(lock, 'utf8'), 'another run');
+        writeFileSync(lock, 'this run');
+        assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
+        assert.ok(!existsSync(lock));
+        // A script longer than one argument may be (128 KiB), and commands that read stdin find it empty.
+        const long = 'x'.repeat(300_000);
+        const big = await shell.run(`v='${long}'\nprintf '%s' "$v" | wc -c; cat; echo end`);
+        assert.deepEqual([big.code, big.stdout.toString()], [0, '300000\nend\n']);
+        // Killed by a signal: 128 + its number, as sh says.
+        assert.equal((await shell.run("sh -c 'kill -9 $$'")).code, 137);
+        if (stamps) {
+          assert.deepEqual(await stamps, stamped.map(() => true));
+          for (const f of stamped) assert.equal(lstatSync(f.path, { bigint: true }).mtimeNs / 1000n, BigInt(Math.round(f.mtimeMs * 1000)), f.path);
+        }
+      } finally {
+        shell.close();
+        stamper.close();
+        session.close();
       }
-    } finally {
-      shell.close();
-      stamper.close();
-      session.close();
-    }
-  });
+    });
   }
 });
 

@@ -45,7 +45,7 @@ export interface SftpTreeInit {
   readonly tuning: SftpTuning;
   /** Absolute remote backup folder, if any. */
   readonly backup?: string;
-  /** The probe's stamper, started with the probe (it is `exec.stamper` once perl is found to set times); closed with the tree. */
+  /** The probe's stamper, started with the probe (`exec.stamper` once perl is found to set times); closed with the tree. */
   readonly stamper?: Stamper;
   /** find's record of the root, asked for on the shell behind the probe's script (the first lock reads it). */
   readonly rootRecord?: Promise<ShellResult | undefined>;
@@ -216,7 +216,6 @@ export class SftpTree implements DestinationTree {
     return this.exec.stamper ? this.exec.stamper.started() : false;
   }
 
-
   async scan(request: ScanRequest): Promise<Snapshot> {
     const there = lstatOrGone(this.init.session, this.remoteRoot);
     there.catch(() => undefined);
@@ -365,8 +364,9 @@ export class SftpTree implements DestinationTree {
 
   /**
    * Removes this run's lock (`text`) in one round trip where it can: through perl, or where the helper does not
-   * write (it sets no sub-second times here), the same U record through the connection's shell; false leaves it to SFTP. Says whether it went to perl (the
-   * root's times may then follow it there: inOrderAfterRelease), and is waited for by what goes another way (setAttrs).
+   * write (it sets no sub-second times here), the same U record through the connection's shell; false leaves it to
+   * SFTP. Says whether it went to perl (the root's times may then follow it there: inOrderAfterRelease), and is waited
+   * for by what goes another way (setAttrs).
    */
   private quickUnlock(text: string): Promise<boolean> {
     const helper = this.exec.stamper;

@@ -10,8 +10,8 @@
  * sets a folder's or file's mode and mtime (write-helper.ts), answered the same way; `U` removes the run's lock
  * file if it still holds the run's text (`1`, or `C` when it does not); `F` (unanswered) makes the next
  * record enter its folder afresh; `X` runs a shell script, answered by its output in frames and its status. perl
- * prints its answers whenever it has read everything sent so far, and a marker when it starts (READY). Times are sent half a microsecond above the
- * target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
+ * prints its answers whenever it has read everything sent so far, and a marker when it starts (READY). Times are
+ * sent half a microsecond above the target so that the double perl parses lands inside the microsecond. A link on a time's path is not followed
  * (checked with -l just before; links get their times from `touch -h`). A time before 1970 is answered "0"
  * (Time::HiRes dies on one; remote-times.ts sends those to touch instead).
  */
