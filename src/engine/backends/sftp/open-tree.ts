@@ -43,11 +43,12 @@ export interface SftpTreeOptions extends RemoteOptions {
 async function realpathLoose(s: SftpSession, path: string): Promise<{ path: string; exists: boolean }> {
   try {
     const t0 = performance.now();
-    const real = await realpath(s, path).finally(() => {
-      s.roundTripMs ??= performance.now() - t0;
-    });
+    const real = await realpath(s, path).finally(() => s.noteRoundTrip(performance.now() - t0));
     // Some servers resolve a missing last component without complaint: look.
-    return { path: real, exists: (await lstatOrGone(s, real)) !== undefined };
+    const t1 = performance.now();
+    const st = await lstatOrGone(s, real);
+    s.noteRoundTrip(performance.now() - t1);
+    return { path: real, exists: st !== undefined };
   } catch (err) {
     if (!(err instanceof SftpError && err.code === 'ENOENT')) throw err;
     const parent = posix.dirname(path);

@@ -44,8 +44,16 @@ export class SftpSession {
   /** What the server announced on its first SFTP channel (set when the channels are open). */
   extensions: Extensions = { posixRename: false, lsetstat: false, fsync: false, hardlink: false };
   limits: Limits = { write: 32 * 1024, read: 32 * 1024, handles: undefined };
-  /** One request's round trip, as the root's lookup timed it (undefined until then): how far the server is. */
+  /**
+   * One request's round trip, the shortest of the root's lookups (undefined until then): how far the server is. The
+   * shortest, since one request may wait behind the server's or this machine's other work (a loaded machine timed
+   * 4.9 ms on loopback once).
+   */
   roundTripMs: number | undefined;
+
+  noteRoundTrip(ms: number): void {
+    this.roundTripMs = this.roundTripMs === undefined ? ms : Math.min(this.roundTripMs, ms);
+  }
 
   private constructor(
     readonly client: ssh2.Client,
