@@ -26,6 +26,8 @@ export interface SshdOptions {
    * sftp-server) starts at once.
    */
   readonly slowShell?: number;
+  /** Channels one connection may open (sshd's MaxSessions; default 64). */
+  readonly maxSessions?: number;
   /** Bytes every command prints before it runs (a login script's greeting), by the same forced command as slowShell. */
   readonly loginOutput?: string;
   /** Variables set in the session's environment (sshd's SetEnv, which wins over its own PATH): a PATH without perl. */
@@ -125,7 +127,7 @@ function config(dir: string, port: number, user: string, opts: SshdOptions): str
     'PrintLastLog no',
     // Benchmarks and the parallel tests open several connections and channels at once.
     'MaxStartups 64:30:128',
-    'MaxSessions 64',
+    `MaxSessions ${opts.maxSessions ?? 64}`,
     'LogLevel INFO',
     `Subsystem sftp ${subsystem}`,
     ...(opts.sftpOnly ? ['ForceCommand internal-sftp', 'DisableForwarding yes'] : []),

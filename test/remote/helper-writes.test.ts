@@ -27,6 +27,7 @@ function tempsUnder(dir: string): string[] {
 
 describe('remote writes through perl', { skip: skipReason }, () => {
   const server = useServer();
+  const tight = useServer({ maxSessions: 3 });
 
   it('new files from the tree, a local file and bytes, with mode and microsecond mtime; a big file streams; no temporary left', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
@@ -195,6 +196,36 @@ describe('remote writes through perl', { skip: skipReason }, () => {
         for (let k = 0; k < 4; k++) assert.ok(readFileSync(join(dst, t, sub, `f${k}`)).equals(readFileSync(join(src, t, sub, `f${k}`))), `${t}/${sub}/f${k}`);
       }
     }
+    assert.deepEqual(tempsUnder(dst), []);
+  });
+
+  it('a far server that allows no channel for a second writer (MaxSessions 3: two SFTP channels and the helper): every write done, through the one helper', { timeout: 60_000 }, async () => {
+    const src = tmp();
+    for (let k = 0; k < 40; k++) writeFileSync(join(src, `f${k}`), `file ${k} `.repeat(100 + k));
+    const dst = tmp();
+    const from = localTree(src);
+    const srv = tight();
+    const proxy = await startDelayProxy(srv.port, 5);
+    const knownHosts = join(tmp(), 'known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${srv.hostKey}\n`);
+    const tree = await openTree(srv, dst, { sshPort: proxy.port, knownHosts });
+    try {
+      assert.equal(await tree.startHelper(), true);
+      assert.ok((tree.roundTrip ?? 0) >= 4, `a far server: ${tree.roundTrip} ms`);
+      // The second writer's channel is refused at once; the writes that follow must not wait for it, nor fail.
+      tree.willWrite(64 << 20);
+      const wrote = await tree.writeFiles('', Array.from({ length: 40 }, (_, k) => {
+        const st = lstatSync(join(src, `f${k}`));
+        return { name: `f${k}`, content: { type: 'tree' as const, path: `f${k}` }, source: { kind: 'file' as const, size: st.size, mtimeMs: MTIME, mode: st.mode, ino: st.ino } };
+      }), from);
+      assert.deepEqual(wrote.map((r) => r.status), wrote.map(() => 'done'), JSON.stringify(wrote.filter((r) => r.status !== 'done')));
+      assert.equal(tree.helperAnswers.length, 1);
+    } finally {
+      await from.close();
+      await tree.close();
+      await proxy.close();
+    }
+    for (let k = 0; k < 40; k++) assert.ok(readFileSync(join(dst, `f${k}`)).equals(readFileSync(join(src, `f${k}`))), `f${k}`);
     assert.deepEqual(tempsUnder(dst), []);
   });
 
