@@ -42,13 +42,9 @@ export interface SftpTreeOptions extends RemoteOptions {
 /** Resolves links in a remote path that may not exist yet, through its nearest existing ancestor. */
 async function realpathLoose(s: SftpSession, path: string): Promise<{ path: string; exists: boolean }> {
   try {
-    const t0 = performance.now();
-    const real = await realpath(s, path).finally(() => s.noteRoundTrip(performance.now() - t0));
+    const real = await realpath(s, path);
     // Some servers resolve a missing last component without complaint: look.
-    const t1 = performance.now();
-    const st = await lstatOrGone(s, real);
-    s.noteRoundTrip(performance.now() - t1);
-    return { path: real, exists: st !== undefined };
+    return { path: real, exists: (await lstatOrGone(s, real)) !== undefined };
   } catch (err) {
     if (!(err instanceof SftpError && err.code === 'ENOENT')) throw err;
     const parent = posix.dirname(path);

@@ -45,9 +45,9 @@ export class SftpSession {
   extensions: Extensions = { posixRename: false, lsetstat: false, fsync: false, hardlink: false };
   limits: Limits = { write: 32 * 1024, read: 32 * 1024, handles: undefined };
   /**
-   * One request's round trip, the shortest of the root's lookups (undefined until then): how far the server is. The
-   * shortest, since one request may wait behind the server's or this machine's other work (a loaded machine timed
-   * 4.9 ms on loopback once).
+   * One request's round trip, the shortest of the requests answered so far (undefined until one is): how far the
+   * server is. The shortest, since one request may wait behind the server's or this machine's other work (a loaded
+   * machine timed 4-5 ms on loopback for the root's first lookups).
    */
   roundTripMs: number | undefined;
 
@@ -144,7 +144,12 @@ export class SftpSession {
 
   /** One request with a deadline; errors become errno-style errors naming `path`. */
   request<T>(path: string, send: (sftp: Sftp, cb: (err: Error | null | undefined, value?: T) => void) => void, sftp: Sftp = this.channel()): Promise<T> {
-    return this.begin<T>((settle) => send(sftp, settle), (err) => sftpError(err, path));
+    const t0 = performance.now();
+    return this.begin<T>((settle) => send(sftp, (err, value) => {
+      // Every answer took at least one round trip: the shortest so far is the best guess of the distance.
+      this.noteRoundTrip(performance.now() - t0);
+      settle(err, value);
+    }), (err) => sftpError(err, path));
   }
 
   /**
