@@ -100,7 +100,7 @@ export function makeKeyPair(file: string, comment: string): string {
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
-/** Commands run through a forced command of the helper's (slowShell, loginOutput). */
+/** Commands run through this file's forced command (slowShell, loginOutput). */
 function forced(opts: SshdOptions): boolean {
   return !opts.sftpOnly && (opts.slowShell !== undefined || opts.loginOutput !== undefined);
 }
@@ -131,7 +131,7 @@ function config(dir: string, port: number, user: string, opts: SshdOptions): str
     'LogLevel INFO',
     `Subsystem sftp ${subsystem}`,
     ...(opts.sftpOnly ? ['ForceCommand internal-sftp', 'DisableForwarding yes'] : []),
-    ...(forced(opts) ? [`ForceCommand ${dir}/slow-login.sh`] : []),
+    ...(forced(opts) ? [`ForceCommand ${dir}/login.sh`] : []),
     ...(opts.env ? [`SetEnv ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
     '',
   ].join('\n');
@@ -156,19 +156,19 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshServer> {
     if (id !== '') chownSync(join(dir, 'authorized_keys'), Number(id), 0);
   }
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  if (forced(opts)) {
+    const sftp = sftpServerPath();
+    writeFileSync(join(dir, 'login.sh'), [
+      '#!/bin/sh',
+      `[ "$SSH_ORIGINAL_COMMAND" = ${JSON.stringify(sftp)} ] && exec ${JSON.stringify(sftp)}`,
+      ...(opts.slowShell ? [`sleep ${opts.slowShell}`] : []),
+      ...(opts.loginOutput !== undefined ? [`printf '%b' '${[...Buffer.from(opts.loginOutput, 'latin1')].map((b) => `\\0${b.toString(8).padStart(3, '0')}`).join('')}'`] : []),
+      'exec "${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"',
+      '',
+    ].join('\n'), { mode: 0o755 });
+  }
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    if (forced(opts)) {
-      const sftp = sftpServerPath();
-      writeFileSync(join(dir, 'slow-login.sh'), [
-        '#!/bin/sh',
-        `[ "$SSH_ORIGINAL_COMMAND" = ${JSON.stringify(sftp)} ] && exec ${JSON.stringify(sftp)}`,
-        ...(opts.slowShell ? [`sleep ${opts.slowShell}`] : []),
-        ...(opts.loginOutput !== undefined ? [`printf '%b' '${[...Buffer.from(opts.loginOutput, 'latin1')].map((b) => `\\0${b.toString(8).padStart(3, '0')}`).join('')}'`] : []),
-        'exec "${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"',
-        '',
-      ].join('\n'), { mode: 0o755 });
-    }
     writeFileSync(join(dir, 'sshd_config'), config(dir, port, user, opts));
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub.split(' ').slice(0, 2).join(' ')}\n`);
     try {

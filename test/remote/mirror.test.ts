@@ -170,6 +170,16 @@ function pathWithoutPerl(): string {
   return bin;
 }
 
+/** What a tree opened on `dst` found: its scan, sub-second mtimes, and whether the perl helper runs. */
+async function probed(srv: SshServer, dst: string): Promise<{ scanMode: string; fineTimes: boolean; helper: boolean }> {
+  const tree = await openTree(srv, dst);
+  try {
+    return { scanMode: tree.scanMode, fineTimes: tree.execCaps.fineTimes, helper: await tree.startHelper() };
+  } finally {
+    await tree.close();
+  }
+}
+
 describe('remote mirror: an account that may run commands but has no perl (minimal Fedora and RHEL images)', { skip: skipReason }, () => {
   // The perl helper's command says perl did not start, and the probe goes on on a plain sh: find scans, and mtimes
   // are compared to the whole second (nothing sets sub-second ones).
@@ -178,13 +188,7 @@ describe('remote mirror: an account that may run commands but has no perl (minim
   it('scans with find on a plain sh, says whole seconds, mirrors exactly and converges', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      assert.equal(tree.scanMode, 'exec');
-      assert.equal(tree.execCaps.fineTimes, false);
-    } finally {
-      await tree.close();
-    }
+    assert.deepEqual(await probed(server(), dst), { scanMode: 'exec', fineTimes: false, helper: false });
     const first = await syncRemote(server(), src, dst);
     assert.deepEqual(applied(first), []);
     assert.equal(first.summary.mtimeStepUs, 1e6);
@@ -201,14 +205,7 @@ describe('remote mirror: an account whose login prints before every command (a g
   it('exec scan, files through perl, microsecond mtimes; a rerun does nothing', async () => {
     const src = sourceTree();
     const dst = join(tmp(), 'www');
-    const tree = await openTree(server(), dst);
-    try {
-      assert.equal(tree.scanMode, 'exec');
-      assert.equal(tree.execCaps.fineTimes, true);
-      assert.equal(await tree.startHelper(), true);
-    } finally {
-      await tree.close();
-    }
+    assert.deepEqual(await probed(server(), dst), { scanMode: 'exec', fineTimes: true, helper: true });
     const first = await syncRemote(server(), src, dst);
     assert.deepEqual(applied(first), []);
     assert.equal(first.summary.mtimeStepUs, undefined, 'microsecond mtimes');

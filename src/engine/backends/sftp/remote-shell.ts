@@ -28,9 +28,6 @@ interface Job {
 }
 
 export abstract class RemoteShell {
-  /** Resolves as soon as the shell's channel closes. */
-  abstract readonly closed: Promise<void>;
-
   /**
    * Runs `script`; resolves with its status, its output handed to `onData` as it arrives (a long listing is parsed
    * while the server still prints it). Fails when the shell or the session is gone.
@@ -53,13 +50,11 @@ export abstract class RemoteShell {
  * that what the helper carried (times, through a perl per batch) still has a shell.
  */
 export class HelperShell extends RemoteShell {
-  readonly closed: Promise<void>;
   private fallback: Promise<ShellChannel> | undefined;
   private shut = false;
 
   constructor(readonly helper: Stamper, private readonly session: SftpSession) {
     super();
-    this.closed = helper.gone;
   }
 
   stream(script: string, onData: (chunk: Buffer) => void): Promise<number> {

@@ -51,7 +51,7 @@ export class SftpSession {
    */
   roundTripMs: number | undefined;
 
-  noteRoundTrip(ms: number): void {
+  private noteRoundTrip(ms: number): void {
     this.roundTripMs = this.roundTripMs === undefined ? ms : Math.min(this.roundTripMs, ms);
   }
 

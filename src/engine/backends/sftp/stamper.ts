@@ -35,8 +35,6 @@ export const RECORD_COST = 8 << 10;
 
 /** Times one shell batch carries at most (its script holds each path). */
 const BATCH = 1000;
-/** Past this many times asked through the shell, the stamper's own channel starts (a big run pays its login once). */
-const WARM_AFTER = 2000;
 
 const SCRIPT = [
   // Handles without PerlIO's buffer layer: no isatty ioctl and lseek per file opened (two of a write's nine calls).
@@ -171,11 +169,6 @@ export class Stamper {
   private noPerl = false;
   /** The channel, once open (undefined when it could not open, or the stamper was closed first). */
   private attached: Promise<ssh2.ClientChannel | undefined> | undefined;
-  private settleGone: () => void = () => undefined;
-  /** Resolves once the helper has ended (its channel closed, or it never opened). */
-  readonly gone: Promise<void> = new Promise((resolve) => {
-    this.settleGone = resolve;
-  });
   /** Answers taken so far. */
   private answered = 0;
   /** An answer with text (`P`, `E`) whose closing NUL has not come yet. */
@@ -206,8 +199,6 @@ export class Stamper {
   /** Settles once perl has said it runs (true), or the helper could not start or ended first (false). */
   private readonly runs: Promise<boolean>;
   private settleRuns: (running: boolean) => void = () => undefined;
-  /** Times asked for through the shell so far (past WARM_AFTER, the stamper's channel starts). */
-  private asked = 0;
   /** Times waiting for the shell's next batch, and whether a batch is on its way. */
   private batch: { readonly item: StampItem; readonly done: (ok: boolean) => void }[] = [];
   private batching = false;
@@ -318,13 +309,16 @@ export class Stamper {
     this.dead = true;
     for (const wake of [...this.drainWaiters]) wake();
     this.settleRuns(false);
-    this.settleGone();
     this.queued = [];
-    const cause = (): Error => this.session.failed ?? new Error('the server helper ended');
     for (const w of this.waiting.splice(0)) {
       if (typeof w === 'function') w('X');
-      else w.settle(cause());
+      else w.settle(this.endedError());
     }
+  }
+
+  /** Why a script did not run or finish: the session's failure, or the helper's end. */
+  private endedError(): Error {
+    return this.session.failed ?? new Error('the server helper ended');
   }
 
   /** The helper ran and has ended (its channel closed) while it was not closed by its owner. */
@@ -344,11 +338,11 @@ export class Stamper {
    */
   exec(script: string, onData: (chunk: Buffer) => void): Promise<number> {
     this.warm();
-    if (this.closed || this.dead) return Promise.reject(this.session.failed ?? new Error('the server helper ended'));
+    if (this.closed || this.dead) return Promise.reject(this.endedError());
     return this.session.track<number>((settle, progress) => {
       void this.records(async () => {
         const ch = await this.attached;
-        if (!ch || this.dead || this.closed) return settle(this.session.failed ?? new Error('the server helper ended'));
+        if (!ch || this.dead || this.closed) return settle(this.endedError());
         this.flush();
         this.waiting.push({ data: onData, settle, progress });
         this.put(Buffer.from(`X\0${script}\0`));
@@ -364,11 +358,7 @@ export class Stamper {
     if (items.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.resolve(items.map(() => false));
     // A stamper that could not start, or ended, leaves the shell to carry the times (a dropped connection fails both).
-    if ((!this.ready || this.dead) && shell) {
-      this.asked += items.length;
-      if (this.asked > WARM_AFTER) this.warm();
-      return this.throughShell(shell, items);
-    }
+    if ((!this.ready || this.dead) && shell) return this.throughShell(shell, items);
     if (this.dead) return Promise.resolve(items.map(() => false));
     this.warm();
     return this.session.track<boolean[]>((settle, progress) => {
