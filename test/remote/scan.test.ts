@@ -160,6 +160,12 @@ describe('remote shell', { skip: skipReason }, () => {
         writeFileSync(lock, 'this run');
         assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
         assert.ok(!existsSync(lock));
+        // A link at the lock's name, to a file that holds the run's text: neither the link nor its target goes.
+        const outside = join(tmp(), 'lock-like');
+        writeFileSync(outside, 'this run');
+        symlinkSync(outside, lock);
+        assert.equal(await shellUnlock({ root: dir } as RemoteContext, shell, 'this run'), true);
+        assert.ok(lstatSync(lock).isSymbolicLink() && readFileSync(outside, 'utf8') === 'this run');
         // A script longer than one argument may be (128 KiB), and commands that read stdin find it empty.
         const long = 'x'.repeat(300_000);
         const big = await shell.run(`v='${long}'\nprintf '%s' "$v" | wc -c; cat; echo end`);
