@@ -30,7 +30,8 @@ export class QuietRuns {
   private loggedTo: number | undefined;
 
   constructor(
-    private readonly logPath: string | undefined,
+    /** The log: its name, and the inode its last line went to. */
+    private readonly log: { readonly path: string; readonly writtenTo: number | undefined } | undefined,
     private readonly verbose: boolean,
     private readonly now: () => number = Date.now,
   ) {}
@@ -43,7 +44,7 @@ export class QuietRuns {
   readonly shouldReport = (s: Summary): boolean => {
     const t = this.now();
     const loud = this.verbose || this.forced || changedSomething(s) || t - this.lastReport >= ALIVE_EVERY_MS
-      || (this.logPath !== undefined && inodeOf(this.logPath) !== this.loggedTo);
+      || (this.log !== undefined && inodeOf(this.log.path) !== this.loggedTo);
     if (loud) {
       this.lastReport = t;
       this.forced = false;
@@ -53,6 +54,6 @@ export class QuietRuns {
 
   /** Called once a reported run's lines are written: the log file they went to. */
   readonly written = (): void => {
-    this.loggedTo = inodeOf(this.logPath);
+    this.loggedTo = this.log?.writtenTo;
   };
 }

@@ -8,7 +8,7 @@ import { runOnce, type CliContext } from './run-once.js';
 
 export async function runInterval(ctx: CliContext, intervalSeconds: number, stop: StopSignals): Promise<number> {
   const { log } = ctx;
-  const quiet = new QuietRuns(log?.path, ctx.args.verbose);
+  const quiet = new QuietRuns(log, ctx.args.verbose);
   // The log file is opened for every line, so a rotated log simply continues under its name; SIGHUP (a stop for a
   // single run) must not stop us, the first run included.
   stop.forget('SIGHUP');

@@ -38,7 +38,7 @@ function openLog(path: string, real: string | undefined): number {
  * be the one at `real` (the log's real path when it was first opened): a folder on the way swapped for a link since
  * then leads elsewhere, and nothing is written there.
  */
-function append(path: string, text: string, real?: string): void {
+function append(path: string, text: string, real?: string): number {
   const fd = openLog(path, real);
   try {
     const st = fstatSync(fd);
@@ -50,6 +50,7 @@ function append(path: string, text: string, real?: string): void {
       if (opened !== real) throw Object.assign(new Error(`reached through a link, at ${opened}`), { code: 'ENOTREG' });
     }
     if (text !== '') writeSync(fd, text);
+    return st.ino;
   } finally {
     closeSync(fd);
   }
@@ -59,6 +60,11 @@ export class LogFile {
   readonly path: string;
   /** The log's real path when it was opened first (folders on the way resolved then, as the user named them). */
   private readonly real: string | undefined;
+  /**
+   * The inode of the file the last line went to (its handle's, not the name's a moment later: a log rotated right
+   * after a line must count as a new file).
+   */
+  writtenTo: number | undefined;
 
   /** Throws a one-line error at once if the file cannot be written. */
   constructor(path: string) {
@@ -82,12 +88,12 @@ export class LogFile {
   /** Never throws: a log that fails must not stop a sync. Returns false if the line was not written. */
   write(line: string): boolean {
     try {
-      append(this.path, `${new Date().toISOString()} ${line}\n`, this.real);
+      this.writtenTo = append(this.path, `${new Date().toISOString()} ${line}\n`, this.real);
       return true;
     } catch {
       try {
         mkdirSync(dirname(this.path), { recursive: true });
-        append(this.path, `${new Date().toISOString()} ${line}\n`, this.real);
+        this.writtenTo = append(this.path, `${new Date().toISOString()} ${line}\n`, this.real);
         return true;
       } catch {
         return false;
